@@ -1,0 +1,493 @@
+/* Domain lifecycle: start, stop and monitor through the libvirt C API. */
+#include <build-config.h>
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libvirt/virterror.h>
+
+#include "domain.h"
+#include "log.h"
+#include "ocf.h"
+
+/* How often a wait re-reads the domain state. */
+#define POLL_MS 100
+/* A monitor that QEMU has not answered for this long is hung, not busy. */
+#define MONITOR_HUNG_MS 30000
+/* Part of stop's timeout kept for destroy, in ms: a tenth, within bounds. */
+#define DESTROY_RESERVE_MIN_MS 2000
+#define DESTROY_RESERVE_MAX_MS 10000
+
+static const char *const shutdown_modes[] = { "acpi-then-agent", "acpi", "agent", NULL };
+
+const struct vmg_param vmg_domain_params[] = {
+    { "config", VMG_PARAM_PATH, NULL, offsetof(struct vmg_domain_config, config), 0, 0, NULL },
+    { "hypervisor", VMG_PARAM_STRING, "qemu:///system",
+      offsetof(struct vmg_domain_config, hypervisor), 0, 0, NULL },
+    { "force_stop", VMG_PARAM_BOOL, "false",
+      offsetof(struct vmg_domain_config, force_stop), 0, 0, NULL },
+    { "persistent", VMG_PARAM_BOOL, "false",
+      offsetof(struct vmg_domain_config, persistent), 0, 0, NULL },
+    { "shutdown_mode", VMG_PARAM_ENUM, "acpi-then-agent",
+      offsetof(struct vmg_domain_config, shutdown_mode), 0, 0, shutdown_modes },
+};
+const size_t vmg_domain_params_count = sizeof(vmg_domain_params) / sizeof(vmg_domain_params[0]);
+
+const char *vmg_virt_error(void)
+{
+    const char *message = virGetLastErrorMessage();
+
+    return message ? message : "unknown libvirt error";
+}
+
+long long vmg_ms_left(const struct vmg_context *ctx)
+{
+    struct timespec now;
+    long long left;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    left = (ctx->deadline.tv_sec - now.tv_sec) * 1000LL +
+           (ctx->deadline.tv_nsec - now.tv_nsec) / 1000000LL;
+    return left > 0 ? left : 0;
+}
+
+void vmg_sleep_ms(long long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+int vmg_connect(struct vmg_context *ctx)
+{
+    char *shown = vmg_log_redact_uri(ctx->cfg.hypervisor);
+
+    ctx->conn = virConnectOpen(ctx->cfg.hypervisor);
+    if (ctx->conn == NULL)
+        ocf_exit_reason("cannot connect to libvirt at %s: %s", shown ? shown : "?",
+                        vmg_virt_error());
+    free(shown);
+    return ctx->conn ? 0 : -1;
+}
+
+static enum vmg_health paused_health(int reason, const char **detail)
+{
+    switch (reason) {
+    case VIR_DOMAIN_PAUSED_IOERROR:
+        *detail = "paused after a disk I/O error";
+        return VMG_HEALTH_FAILED;
+    case VIR_DOMAIN_PAUSED_WATCHDOG:
+        *detail = "paused by its watchdog";
+        return VMG_HEALTH_FAILED;
+    case VIR_DOMAIN_PAUSED_CRASHED:
+        *detail = "paused after a guest crash";
+        return VMG_HEALTH_FAILED;
+    case VIR_DOMAIN_PAUSED_POSTCOPY_FAILED:
+        *detail = "paused after a failed post-copy migration";
+        return VMG_HEALTH_FAILED;
+    case VIR_DOMAIN_PAUSED_MIGRATION:
+        *detail = "paused for migration";
+        return VMG_HEALTH_RUNNING;
+    case VIR_DOMAIN_PAUSED_POSTCOPY:
+        *detail = "in post-copy migration";
+        return VMG_HEALTH_RUNNING;
+    case VIR_DOMAIN_PAUSED_USER:
+        *detail = "paused by an administrator";
+        return VMG_HEALTH_RUNNING;
+    default:
+        *detail = "paused (save, dump, snapshot or start-up)";
+        return VMG_HEALTH_RUNNING;
+    }
+}
+
+enum vmg_health vmg_domain_health(virDomainPtr dom, const char **detail)
+{
+    int state, reason;
+
+    if (virDomainGetState(dom, &state, &reason, 0) < 0) {
+        *detail = vmg_virt_error();
+        return VMG_HEALTH_UNKNOWN;
+    }
+    switch (state) {
+    case VIR_DOMAIN_RUNNING:
+        *detail = "running";
+        return VMG_HEALTH_RUNNING;
+    case VIR_DOMAIN_BLOCKED:
+        *detail = "running (blocked on a resource)";
+        return VMG_HEALTH_RUNNING;
+    case VIR_DOMAIN_SHUTDOWN:
+        *detail = "shutting down";
+        return VMG_HEALTH_RUNNING;
+    case VIR_DOMAIN_PMSUSPENDED:
+        /* It still holds its disks and memory: it must not start elsewhere. */
+        *detail = "suspended by the guest (power management)";
+        return VMG_HEALTH_RUNNING;
+    case VIR_DOMAIN_PAUSED:
+        return paused_health(reason, detail);
+    case VIR_DOMAIN_CRASHED:
+        *detail = "crashed";
+        return VMG_HEALTH_FAILED;
+    case VIR_DOMAIN_SHUTOFF:
+        *detail = reason == VIR_DOMAIN_SHUTOFF_CRASHED ? "shut off after a crash" :
+                  reason == VIR_DOMAIN_SHUTOFF_FAILED ? "shut off after a failed start" :
+                  reason == VIR_DOMAIN_SHUTOFF_MIGRATED ? "shut off (migrated away)" :
+                  "shut off";
+        return VMG_HEALTH_STOPPED;
+    default:
+        *detail = "in no state libvirt can name";
+        return virDomainIsActive(dom) == 1 ? VMG_HEALTH_RUNNING : VMG_HEALTH_UNKNOWN;
+    }
+}
+
+/* A domain of the same name but another UUID is someone else's VM. */
+static bool is_our_domain(struct vmg_context *ctx, virDomainPtr dom)
+{
+    char uuid[VIR_UUID_STRING_BUFLEN];
+
+    if (ctx->xml.uuid == NULL || virDomainGetUUIDString(dom, uuid) < 0)
+        return true;
+    return strcmp(uuid, ctx->xml.uuid) == 0;
+}
+
+virDomainPtr vmg_domain_lookup(struct vmg_context *ctx, enum vmg_health *health,
+                               const char **detail)
+{
+    virDomainPtr dom = virDomainLookupByName(ctx->conn, ctx->xml.name);
+
+    if (dom == NULL) {
+        if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
+            *health = VMG_HEALTH_ABSENT;
+            *detail = "not defined";
+        } else {
+            *health = VMG_HEALTH_UNKNOWN;
+            *detail = vmg_virt_error();
+        }
+        return NULL;
+    }
+    if (!is_our_domain(ctx, dom)) {
+        *health = VMG_HEALTH_UNKNOWN;
+        *detail = "a domain of that name with another UUID exists";
+        virDomainFree(dom);
+        return NULL;
+    }
+    *health = vmg_domain_health(dom, detail);
+    return dom;
+}
+
+/* Waits until the domain's health is `want` or the deadline minus reserve_ms. */
+static bool wait_for_health(struct vmg_context *ctx, virDomainPtr dom, enum vmg_health want,
+                            long long reserve_ms)
+{
+    const char *detail;
+    enum vmg_health health;
+
+    for (;;) {
+        health = vmg_domain_health(dom, &detail);
+        if (health == want)
+            return true;
+        /* A transient domain vanishes when it stops. */
+        if (want == VMG_HEALTH_STOPPED && health == VMG_HEALTH_UNKNOWN &&
+            virGetLastErrorCode() == VIR_ERR_NO_DOMAIN)
+            return true;
+        if (vmg_ms_left(ctx) <= reserve_ms)
+            return false;
+        vmg_sleep_ms(POLL_MS);
+    }
+}
+
+static int classify_start_error(void)
+{
+    switch (virGetLastErrorCode()) {
+    case VIR_ERR_XML_ERROR:
+    case VIR_ERR_XML_DETAIL:
+    case VIR_ERR_XML_INVALID_SCHEMA:
+        return OCF_ERR_CONFIGURED;
+    case VIR_ERR_NO_SUPPORT:
+    case VIR_ERR_CONFIG_UNSUPPORTED:
+        /* May be this node only (no such emulator, no such device). */
+        return OCF_ERR_INSTALLED;
+    default:
+        return OCF_ERR_GENERIC;
+    }
+}
+
+/* Starts the defined or transient domain; returns it, or NULL after a reason. */
+static virDomainPtr create_domain(struct vmg_context *ctx, virDomainPtr existing, int *rc)
+{
+    virDomainPtr dom = NULL;
+
+    if (existing && !ctx->cfg.persistent) {
+        /* A stale definition would outlive the resource: the cluster owns
+         * this domain, and VirtualDomain removes it the same way. */
+        qb_log(LOG_NOTICE, "undefining the inactive definition of %s: persistent=false",
+               ctx->xml.name);
+        /* KEEP_NVRAM: QEMU refuses to undefine a UEFI guest without it;
+         * drivers that have no NVRAM reject the flag as invalid. */
+        if (virDomainUndefineFlags(existing, VIR_DOMAIN_UNDEFINE_KEEP_NVRAM) < 0 &&
+            (virGetLastErrorCode() != VIR_ERR_INVALID_ARG || virDomainUndefine(existing) < 0)) {
+            ocf_exit_reason("cannot undefine the stale definition of %s: %s",
+                            ctx->xml.name, vmg_virt_error());
+            *rc = OCF_ERR_GENERIC;
+            return NULL;
+        }
+    }
+
+    if (ctx->cfg.persistent) {
+        dom = virDomainDefineXMLFlags(ctx->conn, ctx->xml.text, VIR_DOMAIN_DEFINE_VALIDATE);
+        if (dom == NULL) {
+            *rc = classify_start_error();
+            ocf_exit_reason("cannot define %s from %s: %s", ctx->xml.name, ctx->cfg.config,
+                            vmg_virt_error());
+            return NULL;
+        }
+        if (virDomainCreate(dom) < 0) {
+            *rc = classify_start_error();
+            ocf_exit_reason("cannot start %s: %s", ctx->xml.name, vmg_virt_error());
+            virDomainFree(dom);
+            return NULL;
+        }
+        return dom;
+    }
+
+    dom = virDomainCreateXML(ctx->conn, ctx->xml.text, VIR_DOMAIN_START_VALIDATE);
+    if (dom == NULL) {
+        *rc = classify_start_error();
+        ocf_exit_reason("cannot start %s from %s: %s", ctx->xml.name, ctx->cfg.config,
+                        vmg_virt_error());
+    }
+    return dom;
+}
+
+int vmg_domain_start(struct vmg_context *ctx)
+{
+    virDomainPtr existing, dom = NULL;
+    enum vmg_health health;
+    const char *detail;
+    int rc = OCF_ERR_GENERIC;
+
+    existing = vmg_domain_lookup(ctx, &health, &detail);
+    switch (health) {
+    case VMG_HEALTH_RUNNING:
+        qb_log(LOG_INFO, "%s is already %s", ctx->xml.name, detail);
+        rc = OCF_SUCCESS;
+        goto cleanup;
+    case VMG_HEALTH_FAILED:
+        ocf_exit_reason("%s is %s: it must be stopped before it can start", ctx->xml.name,
+                        detail);
+        goto cleanup;
+    case VMG_HEALTH_UNKNOWN:
+        ocf_exit_reason("cannot tell the state of %s: %s", ctx->xml.name, detail);
+        goto cleanup;
+    case VMG_HEALTH_ABSENT:
+    case VMG_HEALTH_STOPPED:
+        break;
+    }
+
+    qb_log(LOG_INFO, "starting %s (%s) from %s", ctx->xml.name,
+           ctx->cfg.persistent ? "persistent" : "transient", ctx->cfg.config);
+    dom = create_domain(ctx, existing, &rc);
+    if (dom == NULL)
+        goto cleanup;
+    if (!wait_for_health(ctx, dom, VMG_HEALTH_RUNNING, 0)) {
+        vmg_domain_health(dom, &detail);
+        ocf_exit_reason("%s did not reach the running state before the timeout: it is %s",
+                        ctx->xml.name, detail);
+        rc = OCF_ERR_GENERIC;
+        goto cleanup;
+    }
+    qb_log(LOG_INFO, "%s is running", ctx->xml.name);
+    rc = OCF_SUCCESS;
+
+cleanup:
+    if (dom)
+        virDomainFree(dom);
+    if (existing)
+        virDomainFree(existing);
+    return rc;
+}
+
+static long long destroy_reserve_ms(const struct vmg_context *ctx)
+{
+    long long reserve = vmg_ms_left(ctx) / 10;
+
+    if (reserve < DESTROY_RESERVE_MIN_MS)
+        reserve = DESTROY_RESERVE_MIN_MS;
+    if (reserve > DESTROY_RESERVE_MAX_MS)
+        reserve = DESTROY_RESERVE_MAX_MS;
+    return reserve;
+}
+
+/* Asks the guest to power off; false when the request itself failed. */
+static bool request_shutdown(struct vmg_context *ctx, virDomainPtr dom, unsigned int how)
+{
+    const char *name = how == VIR_DOMAIN_SHUTDOWN_GUEST_AGENT ? "guest agent" : "ACPI";
+
+    if (virDomainShutdownFlags(dom, how) < 0) {
+        qb_log(LOG_WARNING, "%s shutdown request for %s failed: %s", name, ctx->xml.name,
+               vmg_virt_error());
+        return false;
+    }
+    qb_log(LOG_INFO, "%s shutdown requested for %s", name, ctx->xml.name);
+    return true;
+}
+
+/* Graceful part of stop: true when the domain is off. */
+static bool shutdown_gracefully(struct vmg_context *ctx, virDomainPtr dom, long long reserve)
+{
+    const char *mode = ctx->cfg.shutdown_mode;
+    bool acpi = strcmp(mode, "agent") != 0;
+    bool agent = strcmp(mode, "acpi") != 0;
+    long long window = vmg_ms_left(ctx) - reserve;
+
+    if (acpi && request_shutdown(ctx, dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN)) {
+        /* Leave the agent half the window when it is the fallback. */
+        long long keep = agent ? reserve + window / 2 : reserve;
+
+        if (wait_for_health(ctx, dom, VMG_HEALTH_STOPPED, keep))
+            return true;
+    }
+    if (agent && request_shutdown(ctx, dom, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT))
+        return wait_for_health(ctx, dom, VMG_HEALTH_STOPPED, reserve);
+    return false;
+}
+
+static int destroy(struct vmg_context *ctx, virDomainPtr dom)
+{
+    qb_log(LOG_NOTICE, "destroying %s", ctx->xml.name);
+    /* GRACEFUL gives QEMU a SIGTERM first, so it can flush its disks. */
+    if (virDomainDestroyFlags(dom, VIR_DOMAIN_DESTROY_GRACEFUL) < 0 &&
+        virDomainDestroy(dom) < 0 && virGetLastErrorCode() != VIR_ERR_OPERATION_INVALID) {
+        ocf_exit_reason("cannot destroy %s: %s", ctx->xml.name, vmg_virt_error());
+        return OCF_ERR_GENERIC;
+    }
+    if (!wait_for_health(ctx, dom, VMG_HEALTH_STOPPED, 0)) {
+        ocf_exit_reason("%s is still active after destroy", ctx->xml.name);
+        return OCF_ERR_GENERIC;
+    }
+    return OCF_SUCCESS;
+}
+
+int vmg_domain_stop(struct vmg_context *ctx)
+{
+    enum vmg_health health;
+    const char *detail;
+    virDomainPtr dom;
+    int state = VIR_DOMAIN_NOSTATE, reason, rc;
+
+    dom = vmg_domain_lookup(ctx, &health, &detail);
+    switch (health) {
+    case VMG_HEALTH_ABSENT:
+    case VMG_HEALTH_STOPPED:
+        qb_log(LOG_INFO, "%s is already stopped (%s)", ctx->xml.name, detail);
+        rc = OCF_SUCCESS;
+        goto cleanup;
+    case VMG_HEALTH_UNKNOWN:
+        /* Claiming "stopped" here could let it run on two nodes. */
+        ocf_exit_reason("cannot tell the state of %s: %s", ctx->xml.name, detail);
+        rc = OCF_ERR_GENERIC;
+        goto cleanup;
+    case VMG_HEALTH_RUNNING:
+    case VMG_HEALTH_FAILED:
+        break;
+    }
+
+    virDomainGetState(dom, &state, &reason, 0);
+    /* Only a running guest can react to a shutdown request. */
+    if (!ctx->cfg.force_stop && state == VIR_DOMAIN_RUNNING &&
+        shutdown_gracefully(ctx, dom, destroy_reserve_ms(ctx))) {
+        qb_log(LOG_INFO, "%s shut down gracefully", ctx->xml.name);
+        rc = OCF_SUCCESS;
+        goto cleanup;
+    }
+    rc = destroy(ctx, dom);
+    if (rc == OCF_SUCCESS)
+        qb_log(LOG_INFO, "%s stopped", ctx->xml.name);
+
+cleanup:
+    if (dom)
+        virDomainFree(dom);
+    return rc;
+}
+
+/* Level 10: QEMU's monitor answers libvirt. */
+static int check_control(struct vmg_context *ctx, virDomainPtr dom)
+{
+    virDomainControlInfo info;
+
+    if (virDomainGetControlInfo(dom, &info, 0) < 0) {
+        ocf_exit_reason("cannot read the QEMU monitor state of %s: %s", ctx->xml.name,
+                        vmg_virt_error());
+        return OCF_ERR_GENERIC;
+    }
+    if (info.state == VIR_DOMAIN_CONTROL_ERROR) {
+        ocf_exit_reason("the QEMU monitor of %s is broken", ctx->xml.name);
+        return OCF_ERR_GENERIC;
+    }
+    if (info.state == VIR_DOMAIN_CONTROL_OCCUPIED && info.stateTime > MONITOR_HUNG_MS) {
+        ocf_exit_reason("the QEMU monitor of %s has not answered for %llu ms", ctx->xml.name,
+                        info.stateTime);
+        return OCF_ERR_GENERIC;
+    }
+    return OCF_SUCCESS;
+}
+
+/* Level 20: the guest agent answers, when the domain has one. */
+static int check_guest_agent(struct vmg_context *ctx, virDomainPtr dom)
+{
+    long long seconds;
+    unsigned int nseconds;
+
+    if (!vmg_domain_xml_has_guest_agent(&ctx->xml)) {
+        qb_log(LOG_DEBUG, "%s has no guest agent channel: level 20 check skipped",
+               ctx->xml.name);
+        return OCF_SUCCESS;
+    }
+    if (virDomainGetTime(dom, &seconds, &nseconds, 0) < 0) {
+        ocf_exit_reason("the guest agent of %s does not answer: %s", ctx->xml.name,
+                        vmg_virt_error());
+        return OCF_ERR_GENERIC;
+    }
+    return OCF_SUCCESS;
+}
+
+int vmg_domain_monitor(struct vmg_context *ctx)
+{
+    enum vmg_health health;
+    const char *detail;
+    virDomainPtr dom;
+    int rc = OCF_ERR_GENERIC;
+
+    dom = vmg_domain_lookup(ctx, &health, &detail);
+    switch (health) {
+    case VMG_HEALTH_ABSENT:
+    case VMG_HEALTH_STOPPED:
+        qb_log(LOG_DEBUG, "%s is %s", ctx->xml.name, detail);
+        rc = OCF_NOT_RUNNING;
+        goto cleanup;
+    case VMG_HEALTH_UNKNOWN:
+        ocf_exit_reason("cannot tell the state of %s: %s", ctx->xml.name, detail);
+        goto cleanup;
+    case VMG_HEALTH_FAILED:
+        ocf_exit_reason("%s is %s", ctx->xml.name, detail);
+        goto cleanup;
+    case VMG_HEALTH_RUNNING:
+        break;
+    }
+    if (strcmp(detail, "running") != 0)
+        qb_log(LOG_INFO, "%s is %s", ctx->xml.name, detail);
+
+    rc = OCF_SUCCESS;
+    if (ctx->env.check_level >= 10)
+        rc = check_control(ctx, dom);
+    if (rc == OCF_SUCCESS && ctx->env.check_level >= 20)
+        rc = check_guest_agent(ctx, dom);
+
+cleanup:
+    if (dom)
+        virDomainFree(dom);
+    return rc;
+}

@@ -1,0 +1,39 @@
+/* The domain XML named by the `config` parameter. */
+#ifndef VMG_DOMAIN_XML_H
+#define VMG_DOMAIN_XML_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Larger files are not domain definitions; refusing them bounds memory. */
+#define VMG_DOMAIN_XML_MAX_SIZE (1024 * 1024)
+
+struct vmg_domain_xml {
+    char *name;     /* <name>, required */
+    char *uuid;     /* <uuid> in canonical 8-4-4-4-12 lower case, or NULL */
+    char *text;     /* the whole document as read, for libvirt */
+    bool has_guest_agent;   /* a channel to org.qemu.guest_agent.0 */
+};
+
+enum vmg_domain_xml_error {
+    VMG_DOMAIN_XML_OK = 0,
+    VMG_DOMAIN_XML_MISSING,     /* absent or unreadable: not installed on this node */
+    VMG_DOMAIN_XML_INVALID,     /* present but not a usable definition */
+};
+
+/* Reads and checks path.  On error *reason (caller frees) explains it. */
+enum vmg_domain_xml_error vmg_domain_xml_load(const char *path, struct vmg_domain_xml *xml,
+                                              char **reason);
+/* Same checks on a document in memory (also the fuzzing entry point). */
+enum vmg_domain_xml_error vmg_domain_xml_parse(const char *text, size_t len,
+                                               struct vmg_domain_xml *xml, char **reason);
+static inline bool vmg_domain_xml_has_guest_agent(const struct vmg_domain_xml *xml)
+{
+    return xml->has_guest_agent;
+}
+void vmg_domain_xml_clear(struct vmg_domain_xml *xml);
+
+/* Canonical form of a UUID written with or without dashes; -1 if malformed. */
+int vmg_uuid_canonical(const char *text, char out[37]);
+
+#endif

@@ -1,0 +1,200 @@
+#!/usr/bin/env bats
+# The agent as Pacemaker runs it: exit codes, exit reasons and hostile input.
+# Uses libvirt's built-in test:///default driver (domain "test" is running in
+# every new connection), so no daemon is needed.
+
+setup() {
+	AGENT=${VMGUARD_AGENT:?run through make check}
+	TMP=$(mktemp -d)
+	export OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=vm-bats
+	export OCF_RESKEY_CRM_meta_timeout=20000 OCF_RESKEY_CRM_meta_interval=10000
+	export OCF_RESKEY_hypervisor=test:///default HA_LOGFACILITY=none
+	unset HA_LOGFILE
+	domain_xml "$TMP/test.xml" test
+	export OCF_RESKEY_config=$TMP/test.xml
+}
+
+teardown() {
+	rm -rf "$TMP"
+}
+
+domain_xml() {	# FILE NAME
+	printf "<domain type='test'><name>%s</name><memory>65536</memory><os><type>hvm</type></os></domain>\n" "$2" > "$1"
+}
+
+reason_of() {	# the exit reason Pacemaker would show
+	printf '%s\n' "$1" | sed -n 's/^ocf-exit-reason://p' | tail -n 1
+}
+
+@test "meta-data is valid against ra-api-1.dtd" {
+	run sh -c "'$AGENT' meta-data | (cd /usr/share/resource-agents && xmllint --noout --valid -)"
+	[ "$status" -eq 0 ]
+}
+
+@test "meta-data works without any OCF environment and as nobody" {
+	run env -i VMGUARD_METADATA="$VMGUARD_METADATA" "$AGENT" meta-data
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'<resource-agent name="VirtualMachine"'* ]]
+	if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null; then
+		run runuser -u nobody -- env VMGUARD_METADATA="$VMGUARD_METADATA" "$AGENT" meta-data
+		[ "$status" -eq 0 ]
+	fi
+}
+
+@test "unknown action is OCF_ERR_UNIMPLEMENTED with a reason" {
+	run "$AGENT" frobnicate
+	[ "$status" -eq 3 ]
+	[[ "$(reason_of "$output")" == *"frobnicate"*"not implemented"* ]]
+}
+
+@test "promote, demote and notify are not implemented" {
+	for action in promote demote notify; do
+		run "$AGENT" "$action"
+		[ "$status" -eq 3 ]
+	done
+}
+
+@test "no action prints usage and is OCF_ERR_ARGS" {
+	run "$AGENT"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *usage* ]]
+}
+
+@test "extra arguments are OCF_ERR_ARGS" {
+	run "$AGENT" monitor extra
+	[ "$status" -eq 2 ]
+}
+
+@test "a missing helper is OCF_ERR_INSTALLED with a reason" {
+	VMGUARD_HELPER=/nonexistent/vmguard run "$AGENT" monitor
+	[ "$status" -eq 5 ]
+	[[ "$(reason_of "$output")" == *"not installed"* ]]
+}
+
+@test "monitor of a running domain is OCF_SUCCESS" {
+	run "$AGENT" monitor
+	[ "$status" -eq 0 ]
+}
+
+@test "monitor of an absent domain is OCF_NOT_RUNNING" {
+	domain_xml "$TMP/absent.xml" absent-vm
+	OCF_RESKEY_config=$TMP/absent.xml run "$AGENT" monitor
+	[ "$status" -eq 7 ]
+}
+
+@test "status of a running domain is OCF_SUCCESS, check levels accepted" {
+	run "$AGENT" status
+	[ "$status" -eq 0 ]
+	OCF_CHECK_LEVEL=10 run "$AGENT" monitor
+	[ "$status" -eq 0 ]
+}
+
+@test "every log line carries the resource name" {
+	run "$AGENT" monitor
+	[ "$status" -eq 0 ]
+	HA_debug=1 run "$AGENT" monitor
+	[ -n "$output" ]
+	while IFS= read -r line; do
+		[[ "$line" == *"(vm-bats)"* ]] || { echo "no resource name: $line"; false; }
+	done <<< "$output"
+}
+
+@test "logs go to HA_LOGFILE with the resource name" {
+	HA_LOGFILE=$TMP/ha.log run "$AGENT" frobnicate
+	grep -q 'VirtualMachine(vm-bats).*frobnicate' "$TMP/ha.log"
+}
+
+@test "unreachable libvirtd is OCF_ERR_GENERIC, never not-running" {
+	for action in monitor stop start; do
+		OCF_RESKEY_hypervisor='qemu+unix:///system?socket=/nonexistent/sock' run "$AGENT" "$action"
+		[ "$status" -eq 1 ]
+		[[ "$(reason_of "$output")" == *"cannot connect to libvirt"* ]]
+	done
+}
+
+@test "missing config parameter is OCF_ERR_CONFIGURED" {
+	unset OCF_RESKEY_config
+	run "$AGENT" validate-all
+	[ "$status" -eq 6 ]
+	[[ "$(reason_of "$output")" == *"config"* ]]
+}
+
+@test "missing config file is OCF_ERR_INSTALLED, also for a probe" {
+	OCF_RESKEY_config=$TMP/nope.xml run "$AGENT" validate-all
+	[ "$status" -eq 5 ]
+	[[ "$(reason_of "$output")" == *"nope.xml"* ]]
+	OCF_RESKEY_config=$TMP/nope.xml OCF_RESKEY_CRM_meta_interval=0 run "$AGENT" monitor
+	[ "$status" -eq 5 ]
+}
+
+@test "unreadable config file is OCF_ERR_INSTALLED" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to drop to nobody"
+	chmod 600 "$TMP/test.xml"
+	chmod 755 "$TMP"
+	run runuser -u nobody -- env OCF_RESKEY_config="$TMP/test.xml" VMGUARD_HELPER="$VMGUARD_HELPER" \
+		OCF_RESKEY_hypervisor=test:///default "$AGENT" validate-all
+	[ "$status" -eq 5 ]
+}
+
+@test "malformed, truncated and hostile XML is OCF_ERR_CONFIGURED with a reason" {
+	printf '<domain><name>x</name>' > "$TMP/truncated.xml"
+	printf 'not xml at all' > "$TMP/garbage.xml"
+	printf '<network><name>x</name></network>' > "$TMP/network.xml"
+	printf '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/shadow">]><domain><name>&e;</name></domain>' > "$TMP/xxe.xml"
+	head -c 2000000 /dev/zero | tr '\0' ' ' > "$TMP/huge.xml"
+	for f in truncated garbage network xxe huge; do
+		OCF_RESKEY_config=$TMP/$f.xml run "$AGENT" validate-all
+		echo "$f: $status $output"
+		[ "$status" -eq 6 ]
+		[ -n "$(reason_of "$output")" ]
+		[[ "$output" != *root:* ]]
+	done
+}
+
+@test "invalid parameter values are OCF_ERR_CONFIGURED naming the parameter" {
+	OCF_RESKEY_force_stop=maybe run "$AGENT" validate-all
+	[ "$status" -eq 6 ]
+	[[ "$(reason_of "$output")" == *force_stop* ]]
+	OCF_RESKEY_shutdown_mode=poweroff run "$AGENT" validate-all
+	[ "$status" -eq 6 ]
+	OCF_RESKEY_config=relative.xml run "$AGENT" validate-all
+	[ "$status" -eq 6 ]
+	OCF_RESKEY_hypervisor=$(printf 'test:///default\001') run "$AGENT" validate-all
+	[ "$status" -eq 6 ]
+	OCF_RESKEY_hypervisor=$(head -c 5000 /dev/zero | tr '\0' a) run "$AGENT" validate-all
+	[ "$status" -eq 6 ]
+	OCF_RESKEY_hypervisor=$(printf 'test:///\377\376') run "$AGENT" validate-all
+	[ "$status" -eq 6 ]
+}
+
+@test "shell metacharacters in parameters are never executed" {
+	marker=$TMP/pwned
+	for value in "\$(touch $marker)" "\`touch $marker\`" "; touch $marker" "| touch $marker" "&& touch $marker"; do
+		OCF_RESKEY_hypervisor="test:///default$value" run "$AGENT" monitor
+		[ "$status" -eq 1 ]
+		OCF_RESKEY_shutdown_mode="acpi$value" run "$AGENT" stop
+		[ "$status" -eq 6 ]
+		domain_xml "$TMP/meta.xml" "vm$value"
+		OCF_RESKEY_config="$TMP/meta.xml" run "$AGENT" monitor
+		[ ! -e "$marker" ]
+	done
+	[ ! -e "$marker" ]
+}
+
+@test "malformed OCF environment is OCF_ERR_ARGS" {
+	OCF_RESKEY_CRM_meta_timeout=20s run "$AGENT" monitor
+	[ "$status" -eq 2 ]
+	[[ "$(reason_of "$output")" == *OCF_RESKEY_CRM_meta_timeout* ]]
+}
+
+@test "reload and reload-agent succeed without touching the domain" {
+	run "$AGENT" reload-agent
+	[ "$status" -eq 0 ]
+	run "$AGENT" reload
+	[ "$status" -eq 0 ]
+}
+
+@test "the exit reason is printed once, with a custom prefix" {
+	OCF_EXIT_REASON_PREFIX=MYPREFIX: run "$AGENT" frobnicate
+	[ "$(printf '%s\n' "$output" | grep -c '^MYPREFIX:')" -eq 1 ]
+}

@@ -1,0 +1,173 @@
+/* Lifecycle against libvirt's test:/// driver: state mapping, idempotent
+ * start and stop, and refusal of a same-name domain with another UUID. */
+#include <build-config.h>
+
+#include <stdlib.h>
+
+#include <libvirt/virterror.h>
+
+#include "domain.h"
+#include "log.h"
+#include "ocf.h"
+#include "unit.h"
+
+#define NODE_URI "test://" TEST_DATA_DIR "/test-node.xml"
+
+static void silence(void *data, virErrorPtr error)
+{
+}
+
+/* A context as actions.c builds it, for the domain named in file. */
+static void open_context(struct vmg_context *ctx, virConnectPtr conn, const char *file)
+{
+    char *reason = NULL;
+
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->action = "test";
+    ctx->conn = conn;
+    ctx->cfg.config = strdup(file);
+    ctx->cfg.shutdown_mode = strdup("acpi");
+    clock_gettime(CLOCK_MONOTONIC, &ctx->deadline);
+    ctx->deadline.tv_sec += 10;
+    if (vmg_domain_xml_load(file, &ctx->xml, &reason) != VMG_DOMAIN_XML_OK) {
+        printf("Bail out! %s\n", reason ? reason : "cannot load");
+        exit(1);
+    }
+}
+
+static void close_context(struct vmg_context *ctx)
+{
+    vmg_domain_xml_clear(&ctx->xml);
+    free(ctx->cfg.config);
+    free(ctx->cfg.shutdown_mode);
+}
+
+/* The node file's domains, by name only (their XML is in the node file). */
+static int monitor_named(virConnectPtr conn, const char *name)
+{
+    struct vmg_context ctx;
+    int rc;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.conn = conn;
+    ctx.xml.name = (char *)name;
+    rc = vmg_domain_monitor(&ctx);
+    return rc;
+}
+
+static void test_state_mapping(virConnectPtr conn)
+{
+    CHECK_INT(monitor_named(conn, "vm-running"), OCF_SUCCESS);
+    CHECK_INT(monitor_named(conn, "vm-paused"), OCF_SUCCESS);
+    CHECK_INT(monitor_named(conn, "vm-pmsuspended"), OCF_SUCCESS);
+    CHECK_INT(monitor_named(conn, "vm-crashed"), OCF_ERR_GENERIC);
+    CHECK_INT(monitor_named(conn, "vm-shutoff"), OCF_NOT_RUNNING);
+    CHECK_INT(monitor_named(conn, "vm-absent"), OCF_NOT_RUNNING);
+}
+
+static int domain_state(virConnectPtr conn, const char *name)
+{
+    virDomainPtr dom = virDomainLookupByName(conn, name);
+    int state = -1, reason;
+
+    if (dom) {
+        virDomainGetState(dom, &state, &reason, 0);
+        virDomainFree(dom);
+    }
+    return state;
+}
+
+static void test_lifecycle(virConnectPtr conn, bool persistent)
+{
+    struct vmg_context ctx;
+
+    printf("# lifecycle, persistent=%d\n", persistent);
+    open_context(&ctx, conn, TEST_DATA_DIR "/vm-new.xml");
+    ctx.cfg.persistent = persistent;
+    CHECK_INT(vmg_domain_monitor(&ctx), OCF_NOT_RUNNING);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);              /* stop when absent */
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    CHECK_INT(domain_state(conn, "vm-new"), VIR_DOMAIN_RUNNING);
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);             /* start when running */
+    CHECK_INT(vmg_domain_monitor(&ctx), OCF_SUCCESS);
+    ctx.env.check_level = 10;
+    CHECK_INT(vmg_domain_monitor(&ctx), OCF_SUCCESS);
+    ctx.env.check_level = 0;
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    CHECK_INT(domain_state(conn, "vm-new"), persistent ? VIR_DOMAIN_SHUTOFF : -1);
+    CHECK_INT(vmg_domain_monitor(&ctx), OCF_NOT_RUNNING);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);              /* stop when stopped */
+    close_context(&ctx);
+}
+
+static void test_force_stop(virConnectPtr conn)
+{
+    struct vmg_context ctx;
+
+    open_context(&ctx, conn, TEST_DATA_DIR "/vm-new.xml");
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    ctx.cfg.force_stop = true;
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    CHECK_INT(domain_state(conn, "vm-new"), -1);
+    close_context(&ctx);
+}
+
+/* A transient start over a stale persistent definition replaces it. */
+static void test_stale_definition(virConnectPtr conn)
+{
+    struct vmg_context ctx;
+
+    open_context(&ctx, conn, TEST_DATA_DIR "/vm-new.xml");
+    virDomainFree(virDomainDefineXML(conn, ctx.xml.text));
+    CHECK_INT(domain_state(conn, "vm-new"), VIR_DOMAIN_SHUTOFF);
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    CHECK_INT(domain_state(conn, "vm-new"), -1);
+    close_context(&ctx);
+}
+
+/* Same name, another UUID: someone else's VM, never ours to start or stop. */
+static void test_foreign_uuid(virConnectPtr conn)
+{
+    struct vmg_context ctx;
+
+    open_context(&ctx, conn, TEST_DATA_DIR "/vm-running-other-uuid.xml");
+    CHECK_INT(vmg_domain_monitor(&ctx), OCF_ERR_GENERIC);
+    CHECK_INT(vmg_domain_start(&ctx), OCF_ERR_GENERIC);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_ERR_GENERIC);
+    CHECK_INT(domain_state(conn, "vm-running"), VIR_DOMAIN_RUNNING);
+    close_context(&ctx);
+}
+
+static void test_unreachable(void)
+{
+    struct vmg_context ctx;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.cfg.hypervisor = (char *)"qemu+unix:///system?socket=/nonexistent/libvirt-sock";
+    CHECK_INT(vmg_connect(&ctx), -1);
+    CHECK(ctx.conn == NULL);
+}
+
+int main(void)
+{
+    virConnectPtr conn;
+
+    vmg_log_init("unit", "test");
+    virSetErrorFunc(NULL, silence);
+    conn = virConnectOpen(NODE_URI);
+    if (conn == NULL) {
+        printf("Bail out! cannot open %s: %s\n", NODE_URI, vmg_virt_error());
+        return 1;
+    }
+    test_state_mapping(conn);
+    test_lifecycle(conn, false);
+    test_lifecycle(conn, true);
+    test_force_stop(conn);
+    test_stale_definition(conn);
+    test_foreign_uuid(conn);
+    test_unreachable();
+    virConnectClose(conn);
+    vmg_log_fini();
+    return unit_done();
+}

@@ -1,0 +1,131 @@
+/* Domain XML parsing: what is accepted, and every way a file is refused. */
+#include <build-config.h>
+
+#include <stdlib.h>
+
+#include "domain_xml.h"
+#include "unit.h"
+
+static enum vmg_domain_xml_error parse(const char *text, struct vmg_domain_xml *xml)
+{
+    char *reason = NULL;
+    enum vmg_domain_xml_error rc = vmg_domain_xml_parse(text, strlen(text), xml, &reason);
+
+    if (reason)
+        printf("# reason: %s\n", reason);
+    free(reason);
+    return rc;
+}
+
+static void expect_invalid(const char *text, const char *what)
+{
+    struct vmg_domain_xml xml;
+
+    printf("# case: %s\n", what);
+    CHECK_INT(parse(text, &xml), VMG_DOMAIN_XML_INVALID);
+    CHECK(xml.name == NULL && xml.text == NULL);
+}
+
+static void test_accepts(void)
+{
+    struct vmg_domain_xml xml;
+
+    CHECK_INT(parse("<domain type='kvm'><name> web-1 </name>"
+                    "<uuid>ABCDEF01234567890ABCDEF012345678</uuid>"
+                    "<devices><channel type='unix'><target type='virtio' "
+                    "name='org.qemu.guest_agent.0'/></channel></devices></domain>", &xml),
+              VMG_DOMAIN_XML_OK);
+    CHECK_STR(xml.name, "web-1");
+    CHECK_STR(xml.uuid, "abcdef01-2345-6789-0abc-def012345678");
+    CHECK(xml.has_guest_agent);
+    vmg_domain_xml_clear(&xml);
+
+    CHECK_INT(parse("<domain type='qemu'><name>db</name></domain>", &xml), VMG_DOMAIN_XML_OK);
+    CHECK(xml.uuid == NULL);
+    CHECK(!xml.has_guest_agent);
+    vmg_domain_xml_clear(&xml);
+}
+
+static void test_refuses(void)
+{
+    expect_invalid("", "empty");
+    expect_invalid("<domain><name>x</name>", "truncated");
+    expect_invalid("<network><name>x</name></network>", "wrong root");
+    expect_invalid("<domain type='kvm'></domain>", "no name");
+    expect_invalid("<domain><name>a</name><name>b</name></domain>", "two names");
+    expect_invalid("<domain><name>  </name></domain>", "blank name");
+    expect_invalid("<domain><name>../../etc/x</name></domain>", "name with slash");
+    expect_invalid("<domain><name>.hidden</name></domain>", "name with leading dot");
+    expect_invalid("<domain><name>a&#10;b</name></domain>", "name with newline");
+    expect_invalid("<domain><name>x</name><uuid>not-a-uuid</uuid></domain>", "bad uuid");
+    expect_invalid("<domain><name>x</name><uuid>1111111111111111111111111111111111</uuid>"
+                   "</domain>", "long uuid");
+}
+
+static void test_files(void)
+{
+    struct vmg_domain_xml xml;
+    char *reason = NULL;
+
+    CHECK_INT(vmg_domain_xml_load(TEST_DATA_DIR "/no-such-file.xml", &xml, &reason),
+              VMG_DOMAIN_XML_MISSING);
+    CHECK(reason && strstr(reason, "no-such-file.xml"));
+    free(reason);
+    reason = NULL;
+
+    CHECK_INT(vmg_domain_xml_load(TEST_DATA_DIR, &xml, &reason), VMG_DOMAIN_XML_INVALID);
+    free(reason);
+    reason = NULL;
+
+    /* Entity bombs and external entities never get expanded. */
+    CHECK_INT(vmg_domain_xml_load(TEST_DATA_DIR "/vm-billion-laughs.xml", &xml, &reason),
+              VMG_DOMAIN_XML_INVALID);
+    CHECK(reason && (strstr(reason, "DOCTYPE") || strstr(reason, "entity")));
+    free(reason);
+    reason = NULL;
+    CHECK_INT(vmg_domain_xml_load(TEST_DATA_DIR "/vm-xxe.xml", &xml, &reason),
+              VMG_DOMAIN_XML_INVALID);
+    free(reason);
+    reason = NULL;
+
+    CHECK_INT(vmg_domain_xml_load(TEST_DATA_DIR "/vm-new.xml", &xml, &reason), VMG_DOMAIN_XML_OK);
+    CHECK_STR(xml.name, "vm-new");
+    vmg_domain_xml_clear(&xml);
+}
+
+static void test_huge(void)
+{
+    size_t len = VMG_DOMAIN_XML_MAX_SIZE + 64;
+    char *big = malloc(len + 1);
+    struct vmg_domain_xml xml;
+    char *reason = NULL;
+
+    memset(big, ' ', len);
+    memcpy(big, "<domain><name>x</name>", 22);
+    memcpy(big + len - 9, "</domain>", 9);
+    big[len] = '\0';
+    CHECK_INT(vmg_domain_xml_parse(big, len, &xml, &reason), VMG_DOMAIN_XML_INVALID);
+    CHECK(reason && strstr(reason, "larger"));
+    free(reason);
+    free(big);
+}
+
+static void test_uuid(void)
+{
+    char out[37];
+
+    CHECK_INT(vmg_uuid_canonical("12345678-9abc-def0-1234-56789ABCDEF0", out), 0);
+    CHECK_STR(out, "12345678-9abc-def0-1234-56789abcdef0");
+    CHECK_INT(vmg_uuid_canonical("12345678", out), -1);
+    CHECK_INT(vmg_uuid_canonical("g2345678-9abc-def0-1234-56789abcdef0", out), -1);
+}
+
+int main(void)
+{
+    test_accepts();
+    test_refuses();
+    test_files();
+    test_huge();
+    test_uuid();
+    return unit_done();
+}
