@@ -1,0 +1,553 @@
+/* Split-brain guard: is our domain already running on another node? */
+#include <build-config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libvirt/virterror.h>
+#include <libxml/xpath.h>
+
+#include "log.h"
+#include "role_guard.h"
+#include "migrate.h"
+#include "ocf.h"
+#include "split_brain.h"
+
+/* Below this there is no time to ask anyone: skip rather than half-ask. */
+#define MIN_BUDGET_MS 200
+/* Corosync's limit is 32 nodes with Pacemaker; Pacemaker Remote adds more. */
+#define MAX_PEERS 64
+/* How long killed children get to be reaped before they are left to init. */
+#define REAP_MS 200
+/* One report line from a child: a kind letter and a message. */
+#define REPORT_MAX 512
+
+const struct vmg_param vmg_split_brain_params[] = {
+    { "split_brain_check", VMG_PARAM_BOOL, "true",
+      offsetof(struct vmg_split_brain_config, check), 0, 0, NULL },
+};
+const size_t vmg_split_brain_params_count =
+    sizeof(vmg_split_brain_params) / sizeof(vmg_split_brain_params[0]);
+
+/* ------------------------------------------------------------ peer URIs */
+
+#define LOWER_ALNUM "abcdefghijklmnopqrstuvwxyz0123456789"
+
+static bool transport_ok(const char *transport)
+{
+    return transport == NULL || *transport == '\0' || strcmp(transport, "tcp") == 0 ||
+           strcmp(transport, "tls") == 0 || strcmp(transport, "ssh") == 0;
+}
+
+/* A host name, or an IPv6 address (which then needs brackets). */
+static bool host_ok(const char *node)
+{
+    size_t len = strlen(node);
+
+    return len > 0 && len < 256 && node[0] != '-' && node[0] != '.' &&
+           strspn(node, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:")
+           == len;
+}
+
+static bool digits_only(const char *text, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        if (text[i] < '0' || text[i] > '9')
+            return false;
+    return len > 0;
+}
+
+/* No transport asked for: the hypervisor URI's own, unless it only works
+ * locally (unix); none means libvirt's default for a remote host (TLS). */
+static const char *own_transport(const char *uri, size_t driver_len, const char *sep,
+                                 size_t *len)
+{
+    const char *own = uri + driver_len + 1;
+
+    *len = 0;
+    if (uri[driver_len] != '+' || own >= sep)
+        return "";
+    if ((size_t)(sep - own) != strspn(own, LOWER_ALNUM) ||
+        (sep - own == 4 && strncmp(own, "unix", 4) == 0))
+        return "";
+    *len = sep - own;
+    return own;
+}
+
+char *vmg_peer_libvirt_uri(const char *hypervisor_uri, const char *transport, const char *user,
+                           const char *node)
+{
+    const char *uri = hypervisor_uri ? hypervisor_uri : "qemu:///system";
+    const char *sep = strstr(uri, "://");
+    const char *authority, *at, *hostport, *port = NULL, *path;
+    size_t driver_len, authority_len, user_len = 0, port_len = 0, path_len, transport_len;
+    char *out = NULL;
+
+    if (sep == NULL || node == NULL || !host_ok(node) || !transport_ok(transport) ||
+        (user && (!*user || strpbrk(user, "@/?#:[]") != NULL)))
+        return NULL;
+    driver_len = strcspn(uri, "+:");
+    if (driver_len == 0 || uri + driver_len > sep || strspn(uri, LOWER_ALNUM) < driver_len)
+        return NULL;
+    if (transport == NULL || *transport == '\0')
+        transport = own_transport(uri, driver_len, sep, &transport_len);
+    else
+        transport_len = strlen(transport);
+
+    authority = sep + 3;
+    authority_len = strcspn(authority, "/?#");
+    path = authority + authority_len;
+    path_len = strcspn(path, "?#");
+
+    /* [user@]host[:port]: the host is replaced, the rest is kept. */
+    at = memchr(authority, '@', authority_len);
+    if (at) {
+        user_len = at - authority;
+        hostport = at + 1;
+    } else {
+        hostport = authority;
+    }
+    if (*hostport == '[')
+        hostport = memchr(hostport, ']', authority + authority_len - hostport);
+    if (hostport)
+        port = memchr(hostport, ':', authority + authority_len - hostport);
+    if (port) {
+        port++;
+        port_len = authority + authority_len - port;
+        if (!digits_only(port, port_len))
+            return NULL;
+    }
+    if (path_len == 0) {
+        /* The path names the daemon instance; libvirt requires one. */
+        path = "/system";
+        path_len = strlen(path);
+    }
+
+    if (user) {
+        authority = user;
+        user_len = strlen(user);
+    }
+    if (asprintf(&out, "%.*s%s%.*s://%.*s%s%s%s%s%s%.*s%.*s", (int)driver_len, uri,
+                 transport_len ? "+" : "", (int)transport_len, transport,
+                 (int)user_len, authority, user_len ? "@" : "",
+                 strchr(node, ':') ? "[" : "", node, strchr(node, ':') ? "]" : "",
+                 port_len ? ":" : "", (int)port_len, port ? port : "",
+                 (int)path_len, path) < 0)
+        return NULL;
+    return out;
+}
+
+/* ------------------------------------------------------- asking the peers */
+
+struct peer {
+    const char *node;
+    const char *uri;
+    pid_t pid;              /* 0: not started or reaped */
+    int fd;                 /* read end of the child's report pipe, -1: closed */
+    char report[REPORT_MAX];
+    size_t len;
+    bool done;              /* a full report line, or the child closed the pipe */
+};
+
+static void write_report(int fd, char kind, const char *text)
+{
+    char line[REPORT_MAX];
+    size_t len, i;
+
+    snprintf(line, sizeof(line) - 1, "%c%s", kind, text ? text : "");
+    len = strlen(line);
+    for (i = 0; i < len; i++)
+        if (line[i] == '\n' || line[i] == '\r')
+            line[i] = ' ';
+    line[len++] = '\n';
+    /* The pipe takes a line this short whole: PIPE_BUF is 4096. */
+    if (write(fd, line, len) < 0)
+        _exit(1);
+}
+
+/* Runs in the child: R active, I defined but inactive, A absent, E error. */
+static void probe_child(int fd, const char *uri, const char *uuid, const char *name)
+    __attribute__((noreturn));
+
+static void probe_child(int fd, const char *uri, const char *uuid, const char *name)
+{
+    virConnectPtr conn;
+    virDomainPtr dom = NULL;
+    int active;
+
+    /* Its own process group, so that killing it also kills an ssh it spawned. */
+    setpgid(0, 0);
+    conn = virConnectOpenReadOnly(uri);
+    if (conn == NULL) {
+        write_report(fd, 'E', vmg_virt_error());
+        goto cleanup;
+    }
+    dom = uuid ? virDomainLookupByUUIDString(conn, uuid) : virDomainLookupByName(conn, name);
+    if (dom == NULL) {
+        if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN)
+            write_report(fd, 'A', "");
+        else
+            write_report(fd, 'E', vmg_virt_error());
+        goto cleanup;
+    }
+    active = virDomainIsActive(dom);
+    write_report(fd, active == 1 ? 'R' : active == 0 ? 'I' : 'E',
+                 active < 0 ? vmg_virt_error() : "");
+
+cleanup:
+    if (dom)
+        virDomainFree(dom);
+    if (conn)
+        virConnectClose(conn);
+    /* No atexit handlers: they belong to the parent. */
+    _exit(0);
+}
+
+static int start_peer(struct peer *peer, const char *uuid, const char *name)
+{
+    int fds[2];
+
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return -1;
+    peer->pid = fork();
+    if (peer->pid < 0) {
+        peer->pid = 0;
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (peer->pid == 0) {
+        close(fds[0]);
+        probe_child(fds[1], peer->uri, uuid, name);
+    }
+    /* Only the child holds the write end: its exit is the pipe's EOF. */
+    close(fds[1]);
+    peer->fd = fds[0];
+    fcntl(peer->fd, F_SETFL, O_NONBLOCK);
+    return 0;
+}
+
+static long long now_ms(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec * 1000LL + now.tv_nsec / 1000000;
+}
+
+static void read_report(struct peer *peer)
+{
+    ssize_t got;
+
+    got = read(peer->fd, peer->report + peer->len, sizeof(peer->report) - 1 - peer->len);
+    if (got < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (got > 0)
+        peer->len += got;
+    peer->report[peer->len] = '\0';
+    if (got <= 0 || strchr(peer->report, '\n') || peer->len == sizeof(peer->report) - 1) {
+        peer->report[strcspn(peer->report, "\n")] = '\0';
+        peer->len = strlen(peer->report);
+        peer->done = true;
+    }
+}
+
+static bool seen_running(const struct peer *peer)
+{
+    return peer->done && peer->report[0] == 'R';
+}
+
+/* Collects reports until all are in, one peer runs the domain, or the
+ * deadline; returns the index of a peer running it, or -1. */
+static int wait_peers(struct peer *peers, size_t n, long long deadline)
+{
+    struct pollfd fds[MAX_PEERS];
+    size_t index[MAX_PEERS];
+    size_t i, waiting;
+    long long left;
+
+    for (;;) {
+        waiting = 0;
+        for (i = 0; i < n; i++) {
+            if (seen_running(&peers[i]))
+                return (int)i;
+            if (!peers[i].done && peers[i].fd >= 0) {
+                fds[waiting].fd = peers[i].fd;
+                fds[waiting].events = POLLIN;
+                index[waiting++] = i;
+            }
+        }
+        left = deadline - now_ms();
+        if (waiting == 0 || left <= 0)
+            return -1;
+        if (poll(fds, waiting, (int)left) < 0 && errno != EINTR)
+            return -1;
+        for (i = 0; i < waiting; i++)
+            if (fds[i].revents)
+                read_report(&peers[index[i]]);
+    }
+}
+
+/* Kills what is still running (with any ssh it spawned) and reaps, briefly. */
+static void stop_peers(struct peer *peers, size_t n)
+{
+    long long give_up = now_ms() + REAP_MS;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (peers[i].fd >= 0)
+            close(peers[i].fd);
+        peers[i].fd = -1;
+        /* Not reaped yet, so neither the pid nor the group id can be reused. */
+        if (peers[i].pid > 0) {
+            kill(-peers[i].pid, SIGKILL);
+            kill(peers[i].pid, SIGKILL);
+        }
+    }
+    for (i = 0; i < n; i++) {
+        while (peers[i].pid > 0) {
+            pid_t done = waitpid(peers[i].pid, NULL, WNOHANG);
+
+            if (done == peers[i].pid || (done < 0 && errno != EINTR))
+                peers[i].pid = 0;
+            else if (now_ms() >= give_up)
+                break;          /* stuck in the kernel: init reaps it later */
+            else if (done == 0)
+                vmg_sleep_ms(5);
+        }
+    }
+}
+
+static void log_peer(const struct peer *peer, long long budget_ms)
+{
+    char *shown = vmg_log_redact_uri(peer->uri);
+
+    if (!peer->done)
+        qb_log(LOG_NOTICE, "split-brain check: %s (%s) did not answer within %lld ms: "
+               "not counted", peer->node, shown ? shown : "?", budget_ms);
+    else if (peer->report[0] == 'E' || peer->len == 0)
+        qb_log(LOG_NOTICE, "split-brain check: cannot see %s (%s): %s: not counted",
+               peer->node, shown ? shown : "?",
+               peer->len > 1 ? peer->report + 1 : "no answer");
+    else
+        qb_log(LOG_DEBUG, "split-brain check: %s: %s", peer->node,
+               peer->report[0] == 'I' ? "defined, not running" : "not there");
+    free(shown);
+}
+
+int vmg_split_brain_probe(const char *const *nodes, const char *const *uris, size_t n,
+                          const char *uuid, const char *name, long long budget_ms,
+                          char **where)
+{
+    struct peer *peers = NULL;
+    long long deadline = now_ms() + budget_ms;
+    size_t i;
+    int found = -1, rc = 0;
+
+    *where = NULL;
+    if (n > MAX_PEERS) {
+        qb_log(LOG_WARNING, "split-brain check: only the first %d of %zu nodes are checked",
+               MAX_PEERS, n);
+        n = MAX_PEERS;
+    }
+    peers = calloc(n ? n : 1, sizeof(*peers));
+    if (peers == NULL) {
+        qb_log(LOG_WARNING, "split-brain check skipped: out of memory");
+        goto cleanup;
+    }
+    for (i = 0; i < n; i++) {
+        peers[i].node = nodes[i];
+        peers[i].uri = uris[i];
+        peers[i].fd = -1;
+        if (start_peer(&peers[i], uuid, name) < 0) {
+            snprintf(peers[i].report, sizeof(peers[i].report), "Ecannot fork: %s",
+                     strerror(errno));
+            peers[i].len = strlen(peers[i].report);
+            peers[i].done = true;
+        }
+    }
+    found = wait_peers(peers, n, deadline);
+    /* Once one peer runs it, the others no longer matter. */
+    for (i = 0; i < n && found < 0; i++)
+        log_peer(&peers[i], budget_ms);
+    if (found >= 0) {
+        qb_log(LOG_DEBUG, "split-brain check: %s is active on %s",
+               uuid ? uuid : name, nodes[found]);
+        *where = strdup(nodes[found]);
+        rc = 1;
+    }
+
+cleanup:
+    if (peers)
+        stop_peers(peers, n);
+    free(peers);
+    return rc;
+}
+
+/* ------------------------------------------------------ peers from the CIB */
+
+struct peer_list {
+    char *nodes[MAX_PEERS];
+    char *uris[MAX_PEERS];
+    size_t n;
+};
+
+static void peer_list_clear(struct peer_list *list)
+{
+    size_t i;
+
+    for (i = 0; i < list->n; i++) {
+        free(list->nodes[i]);
+        free(list->uris[i]);
+    }
+    list->n = 0;
+}
+
+static void add_peer(struct peer_list *list, const char *node, const char *hypervisor,
+                     const struct vmg_migrate_config *mig)
+{
+    char *uri;
+
+    if (list->n == MAX_PEERS) {
+        qb_log(LOG_WARNING, "split-brain check: more than %d nodes, %s is not checked",
+               MAX_PEERS, node);
+        return;
+    }
+    uri = vmg_migration_daemon_uri(mig, hypervisor, node);
+    if (uri == NULL) {
+        qb_log(LOG_WARNING, "split-brain check: no libvirt URI for node %s: not checked", node);
+        return;
+    }
+    list->nodes[list->n] = strdup(node);
+    list->uris[list->n] = uri;
+    if (list->nodes[list->n] == NULL) {
+        free(uri);
+        return;
+    }
+    list->n++;
+}
+
+/* Every node of the nodes section but the local one and skip_node; -1
+ * (logged) when the CIB cannot be read. */
+static int read_peers(struct vmg_context *ctx, const struct vmg_migrate_config *mig,
+                      const char *local,
+                      const char *skip_node, int timeout_s, struct peer_list *list)
+{
+    xmlNode *answer = NULL;
+    xmlXPathContextPtr xp = NULL;
+    xmlXPathObjectPtr found = NULL;
+    char *reason = NULL;
+    int i, rc = -1;
+
+    if (vmg_cib_query("/cib/configuration/nodes/node", timeout_s, &answer, &reason) < 0) {
+        qb_log(LOG_INFO, "split-brain check skipped: %s", reason ? reason : "no CIB");
+        goto cleanup;
+    }
+    rc = 0;
+    if (answer == NULL || answer->doc == NULL)
+        goto cleanup;           /* no node configured: nobody to ask */
+    xp = xmlXPathNewContext(answer->doc);
+    if (xp == NULL)
+        goto cleanup;
+    xp->node = answer;
+    /* The answer is one <node>, or several wrapped in <xpath-query>. */
+    found = xmlXPathEvalExpression(BAD_CAST "descendant-or-self::node[@uname]"
+                                            "[not(@type='ping')]/@uname", xp);
+    for (i = 0; found && found->nodesetval && i < found->nodesetval->nodeNr; i++) {
+        xmlChar *uname = xmlNodeGetContent(found->nodesetval->nodeTab[i]);
+        const char *node = (const char *)uname;
+
+        if (node && *node && (local == NULL || strcmp(node, local) != 0) &&
+            (skip_node == NULL || strcmp(node, skip_node) != 0))
+            add_peer(list, node, ctx->cfg.hypervisor, mig);
+        xmlFree(uname);
+    }
+
+cleanup:
+    if (found)
+        xmlXPathFreeObject(found);
+    if (xp)
+        xmlXPathFreeContext(xp);
+    vmg_cib_free(answer);
+    free(reason);
+    return rc;
+}
+
+/* Bounded by one peer's time and by a third of what the action has left. */
+static long long check_budget_ms(const struct vmg_context *ctx)
+{
+    long long budget = VMG_SPLIT_BRAIN_PEER_MS;
+
+    if ((ctx->deadline.tv_sec || ctx->deadline.tv_nsec) && vmg_ms_left(ctx) / 3 < budget)
+        budget = vmg_ms_left(ctx) / 3;
+    return budget;
+}
+
+int vmg_split_brain_check(struct vmg_context *ctx, const struct vmg_migrate_config *mig,
+                          const char *skip_node, char **where)
+{
+    struct peer_list list = { .n = 0 };
+    char buf[256];
+    const char *local;
+    long long start = now_ms(), budget = check_budget_ms(ctx), left;
+    int rc = 0;
+
+    *where = NULL;
+    if (budget < MIN_BUDGET_MS) {
+        qb_log(LOG_NOTICE, "split-brain check skipped: only %lld ms left for it", budget);
+        goto cleanup;
+    }
+    local = vmg_local_node_name(&ctx->env, buf, sizeof(buf));
+    if (read_peers(ctx, mig, local, skip_node, (int)((budget + 999) / 1000), &list) < 0)
+        goto cleanup;
+    left = budget - (now_ms() - start);
+    if (list.n == 0 || left < MIN_BUDGET_MS) {
+        qb_log(LOG_DEBUG, "split-brain check: %s", list.n ? "no time left" : "no other node");
+        goto cleanup;
+    }
+    rc = vmg_split_brain_probe((const char *const *)list.nodes, (const char *const *)list.uris,
+                               list.n, ctx->xml.uuid, ctx->xml.name, left, where);
+
+cleanup:
+    peer_list_clear(&list);
+    return rc;
+}
+
+int vmg_split_brain_guard(struct vmg_context *ctx, const char *skip_node)
+{
+    struct vmg_split_brain_config cfg = { 0 };
+    struct vmg_migrate_config mig = { 0 };
+    char *reason = NULL, *where = NULL;
+    int rc = OCF_ERR_CONFIGURED;
+
+    if (vmg_params_load(vmg_split_brain_params, vmg_split_brain_params_count, &cfg, &reason) < 0 ||
+        vmg_params_load(vmg_migrate_params, vmg_migrate_params_count, &mig, &reason) < 0) {
+        ocf_exit_reason("%s", reason ? reason : "invalid parameter");
+        goto cleanup;
+    }
+    rc = OCF_SUCCESS;
+    if (cfg.check && vmg_split_brain_check(ctx, &mig, skip_node, &where) == 1) {
+        ocf_exit_reason("%s already runs on %s: refusing to run it here too", ctx->xml.name,
+                        where ? where : "another node");
+        rc = OCF_ERR_GENERIC;
+    }
+
+cleanup:
+    vmg_params_free(vmg_migrate_params, vmg_migrate_params_count, &mig);
+    vmg_params_free(vmg_split_brain_params, vmg_split_brain_params_count, &cfg);
+    free(where);
+    free(reason);
+    return rc;
+}

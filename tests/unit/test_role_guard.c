@@ -1,0 +1,248 @@
+/* HA-primary guard: the parameter, node attributes (permanent, transient,
+ * true, false, absent), the role of a promotable clone from its operation
+ * history, and the fail-safe answer when the CIB cannot be read.  The CIBs
+ * in tests/data were made by crm_simulate (promoted on cl-n1, then moved to
+ * cl-n2); libcib reads them through $CIB_file, as for any Pacemaker tool. */
+#include <build-config.h>
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+
+#include "log.h"
+#include "role_guard.h"
+#include "unit.h"
+
+#define CIB_ROLE TEST_DATA_DIR "/cib-role.xml"
+#define CIB_MOVED TEST_DATA_DIR "/cib-role-moved.xml"
+
+static struct vmg_role_config config(const char *attribute, const char *resource)
+{
+    struct vmg_role_config cfg = {
+        .ha_primary = false, .attribute = (char *)attribute, .resource = (char *)resource,
+    };
+    return cfg;
+}
+
+/* The decision on a CIB file, the why checked for a word when marked. */
+static bool on_file(const char *file, const char *node, const char *attribute,
+                    const char *resource, const char *why_has)
+{
+    struct vmg_role_config cfg = config(attribute, resource);
+    xmlDocPtr doc = xmlReadFile(file, NULL, XML_PARSE_NONET);
+    char *why = NULL;
+    bool marked;
+
+    if (doc == NULL) {
+        printf("Bail out! cannot parse %s\n", file);
+        exit(1);
+    }
+    marked = vmg_role_check_cib(&cfg, node, xmlDocGetRootElement(doc), &why);
+    if (marked)
+        printf("# %s: %s\n", node, why ? why : "(no why)");
+    CHECK(marked ? why != NULL && (!why_has || strstr(why, why_has)) : why == NULL);
+    free(why);
+    xmlFreeDoc(doc);
+    return marked;
+}
+
+static bool on_text(const char *xml, const char *node, const char *resource)
+{
+    struct vmg_role_config cfg = config(NULL, resource);
+    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "inline.xml", NULL, XML_PARSE_NONET);
+    char *why = NULL;
+    bool marked;
+
+    if (doc == NULL) {
+        printf("Bail out! cannot parse inline CIB\n");
+        exit(1);
+    }
+    marked = vmg_role_check_cib(&cfg, node, xmlDocGetRootElement(doc), &why);
+    free(why);
+    xmlFreeDoc(doc);
+    return marked;
+}
+
+static void test_parameters(void)
+{
+    struct vmg_role_config cfg = config(NULL, NULL);
+    struct vmg_env env = { .local_node = "cl-n1" };
+    char *why = NULL, *reason = NULL;
+
+    printf("# parameters\n");
+    unsetenv("OCF_RESKEY_ha_primary");
+    CHECK_INT(vmg_params_load(vmg_role_params, vmg_role_params_count, &cfg, &reason), 0);
+    CHECK(!cfg.ha_primary && cfg.attribute == NULL && cfg.resource == NULL);
+    CHECK(!vmg_role_is_ha_primary(&cfg, &env, &why));
+    CHECK(why == NULL);
+
+    setenv("OCF_RESKEY_ha_primary", "yes", 1);
+    CHECK_INT(vmg_params_load(vmg_role_params, vmg_role_params_count, &cfg, &reason), 0);
+    CHECK(cfg.ha_primary);
+    CHECK(vmg_role_is_ha_primary(&cfg, &env, &why));
+    CHECK(why && strstr(why, "parameter ha_primary"));
+    free(why);
+    vmg_params_free(vmg_role_params, vmg_role_params_count, &cfg);
+
+    setenv("OCF_RESKEY_ha_primary", "maybe", 1);
+    CHECK_INT(vmg_params_load(vmg_role_params, vmg_role_params_count, &cfg, &reason), -1);
+    CHECK(reason && strstr(reason, "ha_primary"));
+    free(reason);
+    unsetenv("OCF_RESKEY_ha_primary");
+}
+
+static void test_node_attribute(void)
+{
+    printf("# node attribute\n");
+    /* Permanent: ha-primary=true on cl-n1, false on cl-n2. */
+    CHECK(on_file(CIB_ROLE, "cl-n1", "ha-primary", NULL, "permanent"));
+    CHECK(!on_file(CIB_ROLE, "cl-n2", "ha-primary", NULL, NULL));
+    /* Transient: vm-pin=yes on cl-n2, 0 on cl-n1. */
+    CHECK(on_file(CIB_ROLE, "cl-n2", "vm-pin", NULL, "transient"));
+    CHECK(!on_file(CIB_ROLE, "cl-n1", "vm-pin", NULL, NULL));
+    /* Absent attribute, unknown node. */
+    CHECK(!on_file(CIB_ROLE, "cl-n1", "no-such-attribute", NULL, NULL));
+    CHECK(!on_file(CIB_ROLE, "cl-n9", "ha-primary", NULL, NULL));
+}
+
+static void test_promoted_clone(void)
+{
+    printf("# promotable clone\n");
+    CHECK(on_file(CIB_ROLE, "cl-n1", NULL, "db-clone", "Promoted"));
+    CHECK(!on_file(CIB_ROLE, "cl-n2", NULL, "db-clone", NULL));
+    /* The primitive's own id works too. */
+    CHECK(on_file(CIB_ROLE, "cl-n1", NULL, "db", "Promoted"));
+    /* After the move: promote then demote on cl-n1, promote on cl-n2. */
+    CHECK(!on_file(CIB_MOVED, "cl-n1", NULL, "db-clone", NULL));
+    CHECK(on_file(CIB_MOVED, "cl-n2", NULL, "db-clone", "Promoted"));
+    /* Either mark is enough. */
+    CHECK(on_file(CIB_MOVED, "cl-n2", "ha-primary", "db-clone", "Promoted"));
+    CHECK(on_file(CIB_MOVED, "cl-n1", "ha-primary", "db-clone", "attribute"));
+    /* A name that is no resource is a mistake: refuse rather than migrate. */
+    CHECK(on_file(CIB_ROLE, "cl-n2", NULL, "db-typo", "not a resource"));
+}
+
+#define NODE_STATE(ops) \
+    "<xpath-query><primitive id='db'/><node_state uname='n1'><lrm><lrm_resources>" \
+    "<lrm_resource id='db:0'>" ops "</lrm_resource></lrm_resources></lrm></node_state>" \
+    "</xpath-query>"
+#define OP(name, call, rc, status) \
+    "<lrm_rsc_op operation='" name "' call-id='" call "' rc-code='" rc "' op-status='" status "'/>"
+
+static void test_history(void)
+{
+    printf("# operation history\n");
+    CHECK(on_text(NODE_STATE(OP("monitor", "1", "8", "0")), "n1", "db"));     /* a probe */
+    CHECK(!on_text(NODE_STATE(OP("monitor", "1", "7", "0")), "n1", "db"));
+    CHECK(on_text(NODE_STATE(OP("start", "2", "0", "0") OP("promote", "3", "0", "0")), "n1",
+                  "db"));
+    /* Entries are not in call order in the status section. */
+    CHECK(!on_text(NODE_STATE(OP("demote", "5", "0", "0") OP("promote", "3", "0", "0")), "n1",
+                   "db"));
+    /* A failed demote or a failed promote settles nothing. */
+    CHECK(on_text(NODE_STATE(OP("promote", "3", "0", "0") OP("demote", "5", "1", "0")), "n1",
+                  "db"));
+    CHECK(on_text(NODE_STATE(OP("promote", "3", "0", "0") OP("demote", "5", "0", "2")), "n1",
+                  "db"));
+    CHECK(!on_text(NODE_STATE(OP("start", "2", "0", "0") OP("promote", "3", "1", "0")), "n1",
+                   "db"));
+    /* A pending promote (record-pending) is not a promotion yet. */
+    CHECK(!on_text(NODE_STATE(OP("start", "2", "0", "0") OP("promote", "-1", "193", "-1")),
+                   "n1", "db"));
+    CHECK(!on_text(NODE_STATE(OP("promote", "3", "0", "0") OP("stop", "6", "0", "0")), "n1",
+                   "db"));
+    /* Another resource's history, or another node's, does not count. */
+    CHECK(!on_text("<xpath-query><primitive id='db'/><node_state uname='n1'><lrm><lrm_resources>"
+                   "<lrm_resource id='dbx'>" OP("promote", "3", "0", "0") "</lrm_resource>"
+                   "</lrm_resources></lrm></node_state></xpath-query>", "n1", "db"));
+    CHECK(!on_text(NODE_STATE(OP("promote", "3", "0", "0")), "n2", "db"));
+}
+
+/* Through libcib, on a copy of a CIB file (the file backend may rewrite it). */
+static bool through_libcib(const char *file, const char *node, const char *attribute,
+                           const char *resource)
+{
+    struct vmg_role_config cfg = config(attribute, resource);
+    struct vmg_env env = { .local_node = node };
+    char path[] = "/tmp/vmg-test-cib-XXXXXX";
+    char command[512];
+    char *why = NULL;
+    bool marked;
+    int fd = mkstemp(path);
+
+    if (fd < 0) {
+        printf("Bail out! mkstemp\n");
+        exit(1);
+    }
+    close(fd);
+    snprintf(command, sizeof(command), "cp '%s' '%s'", file, path);
+    if (system(command) != 0) {
+        printf("Bail out! %s\n", command);
+        exit(1);
+    }
+    setenv("CIB_file", path, 1);
+    marked = vmg_role_is_ha_primary(&cfg, &env, &why);
+    printf("# libcib %s on %s: %s\n", file, node, why ? why : "not HA-primary");
+    unsetenv("CIB_file");
+    unlink(path);
+    free(why);
+    return marked;
+}
+
+static void test_libcib(void)
+{
+    printf("# libcib\n");
+    CHECK(through_libcib(CIB_ROLE, "cl-n1", "ha-primary", NULL));
+    CHECK(!through_libcib(CIB_ROLE, "cl-n2", "ha-primary", NULL));
+    CHECK(through_libcib(CIB_ROLE, "cl-n2", "vm-pin", NULL));
+    CHECK(through_libcib(CIB_ROLE, "cl-n1", NULL, "db-clone"));
+    CHECK(!through_libcib(CIB_ROLE, "cl-n2", NULL, "db-clone"));
+    CHECK(through_libcib(CIB_MOVED, "cl-n2", "ha-primary", "db-clone"));
+    CHECK(!through_libcib(CIB_MOVED, "cl-n1", "vm-pin", "db-clone"));
+    /* Nothing about this node in the CIB: an empty answer, not a failure. */
+    CHECK(!through_libcib(CIB_ROLE, "cl-n9", "ha-primary", NULL));
+}
+
+static void test_unreadable(void)
+{
+    struct vmg_role_config cfg = config("ha-primary", NULL);
+    struct vmg_env env = { .local_node = "cl-n1" };
+    char *why = NULL;
+
+    printf("# unreadable CIB\n");
+    CHECK(vmg_role_check_cib(&cfg, "cl-n1", NULL, &why));
+    CHECK(why && strstr(why, "could not be read"));
+    free(why);
+
+    setenv("CIB_file", "/nonexistent/cib.xml", 1);
+    CHECK(vmg_role_is_ha_primary(&cfg, &env, &why));
+    CHECK(why && strstr(why, "could not be read"));
+    free(why);
+    cfg = config(NULL, "db-clone");
+    CHECK(vmg_role_is_ha_primary(&cfg, &env, &why));
+    free(why);
+    /* Not configured: the CIB is not even read. */
+    cfg = config(NULL, NULL);
+    CHECK(!vmg_role_is_ha_primary(&cfg, &env, &why));
+    unsetenv("CIB_file");
+
+    /* An id that cannot be a CIB id is refused without a query. */
+    cfg = config(NULL, "db'] | //*[@id='x");
+    CHECK(vmg_role_is_ha_primary(&cfg, &env, &why));
+    CHECK(why && strstr(why, "not a usable"));
+    free(why);
+}
+
+int main(void)
+{
+    vmg_log_init("unit", "test");
+    test_parameters();
+    test_node_attribute();
+    test_promoted_clone();
+    test_history();
+    test_libcib();
+    test_unreadable();
+    vmg_log_fini();
+    return unit_done();
+}

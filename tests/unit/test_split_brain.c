@@ -1,0 +1,241 @@
+/* Split-brain guard: peer URIs as migration builds them, a domain seen
+ * running on a peer (libvirt's test driver stands in for the peer's
+ * daemon), and peers that cannot answer (a missing socket, a listening
+ * socket that never answers) not holding the check past its budget. */
+#include <build-config.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libvirt/virterror.h>
+
+#include "log.h"
+#include "migrate.h"
+#include "split_brain.h"
+#include "unit.h"
+
+#define NODE_URI "test://" TEST_DATA_DIR "/test-node.xml"
+#define RUNNING_UUID "11111111-1111-4111-8111-111111111111"
+#define MISSING_SOCKET "qemu+unix:///system?socket=/nonexistent/libvirt-sock"
+/* Scheduling slack allowed on top of a budget. */
+#define SLACK_MS 400
+
+static void silence(void *data, virErrorPtr error)
+{
+}
+
+static void check_uri(const char *hypervisor, const char *transport, const char *node,
+                      const char *want)
+{
+    char *got = vmg_peer_libvirt_uri(hypervisor, transport, NULL, node);
+
+    CHECK_STR(got, want);
+    free(got);
+}
+
+static void test_uris(void)
+{
+    printf("# peer URIs\n");
+    check_uri("qemu:///system", "tcp", "cl-n2", "qemu+tcp://cl-n2/system");
+    check_uri("qemu:///system", "tls", "cl-n2", "qemu+tls://cl-n2/system");
+    check_uri("qemu:///system", "ssh", "cl-n2", "qemu+ssh://cl-n2/system");
+    check_uri("qemu:///session", "ssh", "cl-n2", "qemu+ssh://cl-n2/session");
+    check_uri(NULL, "tcp", "cl-n2", "qemu+tcp://cl-n2/system");
+    check_uri("qemu:///system", "", "cl-n2", "qemu://cl-n2/system");
+    check_uri("qemu:///system", NULL, "cl-n2", "qemu://cl-n2/system");
+    check_uri("qemu+ssh://root@cl-n1/system", "", "cl-n2", "qemu+ssh://root@cl-n2/system");
+    check_uri("qemu+unix:///system", "", "cl-n2", "qemu://cl-n2/system");
+    check_uri("qemu+u:///system", "", "cl-n2", "qemu+u://cl-n2/system");
+    check_uri("qemu+tcp;x:///system", "", "cl-n2", "qemu://cl-n2/system");
+    check_uri("Q EMU:///system", "tcp", "cl-n2", NULL);
+    /* user@ and :port kept, the host replaced, the transport the one asked. */
+    check_uri("qemu+ssh://root@cl-n1:2222/system?keyfile=/root/.ssh/k", "ssh", "cl-n2",
+              "qemu+ssh://root@cl-n2:2222/system");
+    check_uri("qemu+tcp://admin@cl-n1:16509/system", "tls", "cl-n2.example.org",
+              "qemu+tls://admin@cl-n2.example.org:16509/system");
+    check_uri("qemu+tcp://cl-n1:16509/system", "tcp", "cl-n2", "qemu+tcp://cl-n2:16509/system");
+    check_uri("qemu+tcp://[fd00::1]:16509/system", "tcp", "fd00::2",
+              "qemu+tcp://[fd00::2]:16509/system");
+    check_uri("qemu+unix:///system?socket=/run/libvirt/libvirt-sock", "tcp", "10.0.0.2",
+              "qemu+tcp://10.0.0.2/system");
+    check_uri("qemu+ssh://root@cl-n1", "ssh", "cl-n2", "qemu+ssh://root@cl-n2/system");
+    /* Unusable: the transport, the node name, the URI. */
+    check_uri("qemu:///system", "unix", "cl-n2", NULL);
+    check_uri("qemu:///system", "tcp;x", "cl-n2", NULL);
+    check_uri("qemu:///system", "tcp", "cl n2", NULL);
+    check_uri("qemu:///system", "tcp", "cl-n2/x", NULL);
+    check_uri("qemu:///system", "tcp", "a@b", NULL);
+    check_uri("qemu:///system", "tcp", "", NULL);
+    check_uri("qemu:///system", "tcp", NULL, NULL);
+    check_uri("qemu", "tcp", "cl-n2", NULL);
+    check_uri("://x/system", "tcp", "cl-n2", NULL);
+    check_uri("qemu+tcp://cl-n1:http/system", "tcp", "cl-n2", NULL);
+}
+
+static long long now_ms(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec * 1000LL + now.tv_nsec / 1000000;
+}
+
+/* Accepts connections in the kernel's backlog and never reads a byte. */
+static int black_hole(char *uri, size_t size)
+{
+    struct sockaddr_in addr = { .sin_family = AF_INET };
+    socklen_t len = sizeof(addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0 ||
+        getsockname(fd, (struct sockaddr *)&addr, &len) < 0) {
+        printf("Bail out! cannot listen on loopback: %s\n", strerror(errno));
+        exit(1);
+    }
+    snprintf(uri, size, "qemu+tcp://127.0.0.1:%u/system", ntohs(addr.sin_port));
+    return fd;
+}
+
+static bool no_child_left(void)
+{
+    return waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD;
+}
+
+/* One probe; checks the answer, where and the time it took. */
+static void probe(const char *what, const char *const *nodes, const char *const *uris, size_t n,
+                  const char *uuid, const char *name, long long budget, int want,
+                  const char *want_where, long long min_ms)
+{
+    char *where = NULL;
+    long long start = now_ms(), took;
+    int rc;
+
+    rc = vmg_split_brain_probe(nodes, uris, n, uuid, name, budget, &where);
+    took = now_ms() - start;
+    printf("# %s: rc %d, where %s, %lld ms (budget %lld)\n", what, rc, where ? where : "-",
+           took, budget);
+    CHECK_INT(rc, want);
+    CHECK_STR(where, want_where);
+    CHECK(took >= min_ms && took <= budget + SLACK_MS);
+    CHECK(no_child_left());
+    free(where);
+}
+
+static void test_seen(void)
+{
+    const char *nodes[] = { "cl-n2", "cl-n3" };
+    const char *uris[] = { NODE_URI, NODE_URI };
+
+    printf("# seen on a peer\n");
+    probe("by uuid", nodes, uris, 1, RUNNING_UUID, "vm-running", 3000, 1, "cl-n2", 0);
+    probe("by name", nodes + 1, uris, 1, NULL, "vm-running", 3000, 1, "cl-n3", 0);
+    probe("paused", nodes, uris, 1, NULL, "vm-paused", 3000, 1, "cl-n2", 0);
+    probe("shut off", nodes, uris, 2, NULL, "vm-shutoff", 3000, 0, NULL, 0);
+    probe("absent", nodes, uris, 2, "22222222-2222-4222-8222-222222222222", "vm-running",
+          3000, 0, NULL, 0);
+    probe("no peer", nodes, uris, 0, RUNNING_UUID, "vm-running", 3000, 0, NULL, 0);
+}
+
+static void test_unreachable(void)
+{
+    char hole[128];
+    int fd = black_hole(hole, sizeof(hole));
+    const char *nodes[] = { "missing", "hole", "peer" };
+    const char *uris[] = { MISSING_SOCKET, hole, NODE_URI };
+
+    printf("# unreachable peers (%s)\n", hole);
+    /* A missing socket fails at once. */
+    probe("missing socket", nodes, uris, 1, RUNNING_UUID, "vm-running", 3000, 0, NULL, 0);
+    /* A black hole holds the check until its budget, not longer. */
+    probe("black hole", nodes + 1, uris + 1, 1, RUNNING_UUID, "vm-running", 800, 0, NULL, 750);
+    probe("both", nodes, uris, 2, RUNNING_UUID, "vm-running", 800, 0, NULL, 750);
+    /* A peer that answers is not held up by one that does not. */
+    probe("hole and running", nodes, uris, 3, RUNNING_UUID, "vm-running", 3000, 1, "peer", 0);
+    close(fd);
+}
+
+/* The whole check, peers from a CIB file: skipped without a CIB, bounded with one. */
+static void test_check(void)
+{
+    struct vmg_context ctx;
+    char path[] = "/tmp/vmg-test-cib-XXXXXX", command[512];
+    char *where = NULL;
+    long long start, took;
+    int fd;
+
+    struct vmg_migrate_config mig = { .transport = (char *)"tcp" };
+
+    printf("# vmg_split_brain_check\n");
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.env.local_node = "cl-n1";
+    ctx.cfg.hypervisor = (char *)"qemu+tcp://127.0.0.1:1/system";
+    ctx.xml.name = (char *)"vm-running";
+    ctx.xml.uuid = (char *)RUNNING_UUID;
+    clock_gettime(CLOCK_MONOTONIC, &ctx.deadline);
+    ctx.deadline.tv_sec += 3;       /* a third of it: 1 s for the check */
+
+    setenv("CIB_file", "/nonexistent/cib.xml", 1);
+    CHECK_INT(vmg_split_brain_check(&ctx, &mig, NULL, &where), 0);
+    CHECK(where == NULL);
+
+    /* A copy: the file backend may write the CIB back when it signs off. */
+    fd = mkstemp(path);
+    snprintf(command, sizeof(command), "cp '%s' '%s'", TEST_DATA_DIR "/cib-role.xml", path);
+    if (fd < 0 || system(command) != 0) {
+        printf("Bail out! cannot copy the CIB\n");
+        exit(1);
+    }
+    close(fd);
+    setenv("CIB_file", path, 1);
+    start = now_ms();
+    CHECK_INT(vmg_split_brain_check(&ctx, &mig, NULL, &where), 0);
+    took = now_ms() - start;
+    printf("# peers from the CIB: %lld ms\n", took);
+    CHECK(where == NULL);
+    CHECK(took <= 1000 + SLACK_MS);
+    /* The only other node is the migration source: nobody to ask. */
+    CHECK_INT(vmg_split_brain_check(&ctx, &mig, "cl-n2", &where), 0);
+    CHECK(no_child_left());
+    unsetenv("CIB_file");
+    unlink(path);
+
+    /* No time left: skipped at once. */
+    clock_gettime(CLOCK_MONOTONIC, &ctx.deadline);
+    CHECK_INT(vmg_split_brain_check(&ctx, &mig, NULL, &where), 0);
+}
+
+static void test_params(void)
+{
+    struct vmg_split_brain_config cfg;
+    char *reason = NULL;
+
+    unsetenv("OCF_RESKEY_split_brain_check");
+    CHECK_INT(vmg_params_load(vmg_split_brain_params, vmg_split_brain_params_count, &cfg,
+                              &reason), 0);
+    CHECK(cfg.check);
+    setenv("OCF_RESKEY_split_brain_check", "false", 1);
+    CHECK_INT(vmg_params_load(vmg_split_brain_params, vmg_split_brain_params_count, &cfg,
+                              &reason), 0);
+    CHECK(!cfg.check);
+    unsetenv("OCF_RESKEY_split_brain_check");
+}
+
+int main(void)
+{
+    vmg_log_init("unit", "test");
+    virSetErrorFunc(NULL, silence);
+    test_params();
+    test_uris();
+    test_seen();
+    test_unreachable();
+    test_check();
+    vmg_log_fini();
+    return unit_done();
+}
