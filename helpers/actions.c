@@ -9,15 +9,14 @@
 #include "actions.h"
 #include "domain.h"
 #include "log.h"
+#include "migrate.h"
 #include "ocf.h"
+#include "peer_timeout.h"
+#include "role_guard.h"
+#include "split_brain.h"
 
 /* Used when Pacemaker gave no timeout (a run by hand). */
 #define DEFAULT_TIMEOUT_MS 60000
-
-enum needs {
-    NEEDS_PARAMS = 1,       /* instance parameters and the domain XML */
-    NEEDS_LIBVIRT = 2,      /* a connection to the hypervisor */
-};
 
 struct action {
     const char *name;
@@ -25,10 +24,82 @@ struct action {
     int (*run)(struct vmg_context *ctx);
 };
 
+/* Loads a table into scratch space only to report its first bad value. */
+static int validate_table(const struct vmg_param *table, size_t count, void *scratch)
+{
+    char *reason = NULL;
+
+    if (vmg_params_load(table, count, scratch, &reason) < 0) {
+        ocf_exit_reason("%s", reason ? reason : "invalid parameter");
+        free(reason);
+        return OCF_ERR_CONFIGURED;
+    }
+    vmg_params_free(table, count, scratch);
+    return OCF_SUCCESS;
+}
+
+/* The lifecycle parameters and the XML were checked by vmg_context_open. */
 static int run_validate(struct vmg_context *ctx)
 {
-    qb_log(LOG_DEBUG, "configuration of %s is valid", ctx->xml.name);
-    return OCF_SUCCESS;
+    struct vmg_migrate_config migrate = { 0 };
+    struct vmg_peer_config peer = { 0 };
+    struct vmg_role_config role = { 0 };
+    struct vmg_split_brain_config split_brain = { 0 };
+    int rc;
+
+    rc = validate_table(vmg_migrate_params, vmg_migrate_params_count, &migrate);
+    if (rc == OCF_SUCCESS)
+        rc = validate_table(vmg_peer_params, vmg_peer_params_count, &peer);
+    if (rc == OCF_SUCCESS)
+        rc = validate_table(vmg_role_params, vmg_role_params_count, &role);
+    if (rc == OCF_SUCCESS)
+        rc = validate_table(vmg_split_brain_params, vmg_split_brain_params_count, &split_brain);
+    if (rc == OCF_SUCCESS)
+        qb_log(LOG_DEBUG, "configuration of %s is valid", ctx->xml.name);
+    return rc;
+}
+
+/* Whatever a killed migrate_to left raised is restored by the next action
+ * that touches the domain. */
+static void recover_peer_timeouts(struct vmg_context *ctx)
+{
+    struct vmg_peer_config peer = { 0 };
+    char *reason = NULL;
+
+    if (vmg_params_load(vmg_peer_params, vmg_peer_params_count, &peer, &reason) == 0) {
+        vmg_peer_guard_recover(&peer, &ctx->env);
+        vmg_params_free(vmg_peer_params, vmg_peer_params_count, &peer);
+    }
+    free(reason);
+}
+
+static int run_start(struct vmg_context *ctx)
+{
+    enum vmg_health health;
+    const char *detail;
+    virDomainPtr dom;
+    int rc = OCF_SUCCESS;
+
+    recover_peer_timeouts(ctx);
+    /* Asking the peers costs up to seconds: only when about to start it. */
+    dom = vmg_domain_lookup(ctx, &health, &detail);
+    if (health == VMG_HEALTH_ABSENT || health == VMG_HEALTH_STOPPED)
+        rc = vmg_split_brain_guard(ctx, NULL);
+    if (dom)
+        virDomainFree(dom);
+    return rc == OCF_SUCCESS ? vmg_domain_start(ctx) : rc;
+}
+
+static int run_stop(struct vmg_context *ctx)
+{
+    recover_peer_timeouts(ctx);
+    return vmg_domain_stop(ctx);
+}
+
+static int run_monitor(struct vmg_context *ctx)
+{
+    recover_peer_timeouts(ctx);
+    return vmg_domain_monitor(ctx);
 }
 
 /* Parameters are read afresh by every action: nothing to reload. */
@@ -46,13 +117,15 @@ static int run_status(struct vmg_context *ctx)
 }
 
 static const struct action actions[] = {
-    { "start", NEEDS_PARAMS | NEEDS_LIBVIRT, vmg_domain_start },
-    { "stop", NEEDS_PARAMS | NEEDS_LIBVIRT, vmg_domain_stop },
-    { "monitor", NEEDS_PARAMS | NEEDS_LIBVIRT, vmg_domain_monitor },
-    { "status", NEEDS_PARAMS | NEEDS_LIBVIRT, run_status },
-    { "validate-all", NEEDS_PARAMS, run_validate },
-    { "reload-agent", NEEDS_PARAMS, run_reload_agent },
-    { "reload", NEEDS_PARAMS, run_reload_agent },
+    { "start", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, run_start },
+    { "stop", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, run_stop },
+    { "monitor", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, run_monitor },
+    { "migrate_to", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, vmg_migrate_to },
+    { "migrate_from", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, vmg_migrate_from },
+    { "status", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, run_status },
+    { "validate-all", VMG_NEEDS_PARAMS, run_validate },
+    { "reload-agent", VMG_NEEDS_PARAMS, run_reload_agent },
+    { "reload", VMG_NEEDS_PARAMS, run_reload_agent },
 };
 
 static const struct action *find_action(const char *name)
@@ -113,18 +186,20 @@ static int load_domain_xml(struct vmg_context *ctx)
     return rc;
 }
 
-static int prepare(struct vmg_context *ctx, unsigned needs)
+int vmg_context_open(struct vmg_context *ctx, const char *action, unsigned needs)
 {
     char *reason = NULL;
     int rc;
 
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->action = action;
     if (vmg_env_load(&ctx->env, &reason) < 0) {
         ocf_exit_reason("%s", reason ? reason : "malformed OCF environment");
         free(reason);
         return OCF_ERR_ARGS;
     }
     set_deadline(ctx);
-    if (!(needs & NEEDS_PARAMS))
+    if (!(needs & VMG_NEEDS_PARAMS))
         return OCF_SUCCESS;
 
     if (vmg_params_load(vmg_domain_params, vmg_domain_params_count, &ctx->cfg, &reason) < 0) {
@@ -133,14 +208,14 @@ static int prepare(struct vmg_context *ctx, unsigned needs)
         return OCF_ERR_CONFIGURED;
     }
     rc = load_domain_xml(ctx);
-    if (rc != OCF_SUCCESS || !(needs & NEEDS_LIBVIRT))
+    if (rc != OCF_SUCCESS || !(needs & VMG_NEEDS_LIBVIRT))
         return rc;
 
     virSetErrorFunc(NULL, silence_libvirt);
     return vmg_connect(ctx) == 0 ? OCF_SUCCESS : OCF_ERR_GENERIC;
 }
 
-static void release(struct vmg_context *ctx)
+void vmg_context_close(struct vmg_context *ctx)
 {
     if (ctx->conn)
         virConnectClose(ctx->conn);
@@ -151,7 +226,7 @@ static void release(struct vmg_context *ctx)
 int vmg_run_action(const char *name)
 {
     const struct action *action = find_action(name);
-    struct vmg_context ctx = { .action = name };
+    struct vmg_context ctx;
     int rc;
 
     if (action == NULL) {
@@ -159,11 +234,11 @@ int vmg_run_action(const char *name)
                         name);
         return OCF_ERR_UNIMPLEMENTED;
     }
-    rc = prepare(&ctx, action->needs);
+    rc = vmg_context_open(&ctx, name, action->needs);
     if (rc == OCF_SUCCESS)
         rc = action->run(&ctx);
     qb_log(rc == OCF_SUCCESS || rc == OCF_NOT_RUNNING ? LOG_DEBUG : LOG_INFO,
            "%s finished: %s", name, ocf_rc_name(rc));
-    release(&ctx);
+    vmg_context_close(&ctx);
     return rc;
 }

@@ -302,6 +302,119 @@ enum vmg_domain_xml_error vmg_domain_xml_load(const char *path, struct vmg_domai
     return rc;
 }
 
+/* libvirt's own output: trusted, still parsed without network or entities. */
+static xmlDocPtr parse_libvirt_xml(const char *xml)
+{
+    xmlSetGenericErrorFunc(NULL, ignore_xml_error);
+    return xmlReadMemory(xml, (int)strlen(xml), "libvirt.xml", NULL,
+                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+}
+
+static xmlNodePtr first_child(xmlNodePtr parent, const char *name)
+{
+    xmlNodePtr child;
+
+    for (child = parent ? parent->children : NULL; child; child = child->next)
+        if (child->type == XML_ELEMENT_NODE && xmlStrcmp(child->name, BAD_CAST name) == 0)
+            return child;
+    return NULL;
+}
+
+static char *prop(xmlNodePtr node, const char *name)
+{
+    xmlChar *value = node ? xmlGetProp(node, BAD_CAST name) : NULL;
+    char *copy = value ? strdup((const char *)value) : NULL;
+
+    xmlFree(value);
+    return copy;
+}
+
+char *vmg_domain_xml_cpu(const char *xml, char **mode)
+{
+    xmlDocPtr doc = parse_libvirt_xml(xml);
+    xmlBufferPtr buffer = NULL;
+    xmlNodePtr cpu;
+    char *text = NULL;
+
+    *mode = NULL;
+    cpu = doc ? first_child(xmlDocGetRootElement(doc), "cpu") : NULL;
+    if (cpu == NULL)
+        goto cleanup;
+    *mode = prop(cpu, "mode");
+    buffer = xmlBufferCreate();
+    if (buffer && xmlNodeDump(buffer, doc, cpu, 0, 0) > 0)
+        text = strdup((const char *)xmlBufferContent(buffer));
+
+cleanup:
+    if (buffer)
+        xmlBufferFree(buffer);
+    xmlFreeDoc(doc);
+    return text;
+}
+
+/* The path a disk's <source> names, whatever its type calls the attribute. */
+static char *disk_source(xmlNodePtr disk)
+{
+    static const char *const attributes[] = { "file", "dev", "dir", "name", "volume" };
+    xmlNodePtr source = first_child(disk, "source");
+    size_t i;
+    char *value;
+
+    for (i = 0; source && i < sizeof(attributes) / sizeof(attributes[0]); i++)
+        if ((value = prop(source, attributes[i])) != NULL)
+            return value;
+    return NULL;
+}
+
+int vmg_domain_xml_disks(const char *xml, struct vmg_disk **disks, size_t *count)
+{
+    xmlDocPtr doc = parse_libvirt_xml(xml);
+    xmlNodePtr devices, node;
+    struct vmg_disk *list = NULL, *grown;
+    size_t n = 0;
+    int rc = -1;
+
+    *disks = NULL;
+    *count = 0;
+    if (doc == NULL)
+        return -1;
+    devices = first_child(xmlDocGetRootElement(doc), "devices");
+    for (node = devices ? devices->children : NULL; node; node = node->next) {
+        if (node->type != XML_ELEMENT_NODE || xmlStrcmp(node->name, BAD_CAST "disk"))
+            continue;
+        grown = realloc(list, (n + 1) * sizeof(*list));
+        if (grown == NULL)
+            goto cleanup;
+        list = grown;
+        list[n].type = prop(node, "type");
+        list[n].target = prop(first_child(node, "target"), "dev");
+        list[n].source = disk_source(node);
+        list[n].readonly = first_child(node, "readonly") != NULL;
+        n++;
+    }
+    *disks = list;
+    *count = n;
+    list = NULL;
+    rc = 0;
+
+cleanup:
+    vmg_disks_free(list, n);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+void vmg_disks_free(struct vmg_disk *disks, size_t count)
+{
+    size_t i;
+
+    for (i = 0; disks && i < count; i++) {
+        free(disks[i].target);
+        free(disks[i].type);
+        free(disks[i].source);
+    }
+    free(disks);
+}
+
 void vmg_domain_xml_clear(struct vmg_domain_xml *xml)
 {
     free(xml->name);

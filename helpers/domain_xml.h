@@ -33,6 +33,21 @@ static inline bool vmg_domain_xml_has_guest_agent(const struct vmg_domain_xml *x
 }
 void vmg_domain_xml_clear(struct vmg_domain_xml *xml);
 
+/* A disk of a (live) domain definition, for the shared-storage check. */
+struct vmg_disk {
+    char *target;       /* vda, sdb ... */
+    char *type;         /* file, block, network, volume, dir */
+    char *source;       /* path, or NULL for network and empty drives */
+    bool readonly;
+};
+
+/* The <cpu> element of xml serialized, with its mode attribute (NULL when
+ * absent, the default "custom"); NULL when the domain has no <cpu>. */
+char *vmg_domain_xml_cpu(const char *xml, char **mode);
+/* The <disk> devices of xml; -1 when xml does not parse. */
+int vmg_domain_xml_disks(const char *xml, struct vmg_disk **disks, size_t *count);
+void vmg_disks_free(struct vmg_disk *disks, size_t count);
+
 /* Canonical form of a UUID written with or without dashes; -1 if malformed. */
 int vmg_uuid_canonical(const char *text, char out[37]);
 

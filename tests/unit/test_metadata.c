@@ -9,6 +9,10 @@
 #include <libxml/tree.h>
 
 #include "domain.h"
+#include "migrate.h"
+#include "peer_timeout.h"
+#include "role_guard.h"
+#include "split_brain.h"
 #include "unit.h"
 
 struct table {
@@ -41,6 +45,10 @@ int main(void)
 {
     const struct table tables[] = {
         { vmg_domain_params, vmg_domain_params_count },
+        { vmg_migrate_params, vmg_migrate_params_count },
+        { vmg_role_params, vmg_role_params_count },
+        { vmg_split_brain_params, vmg_split_brain_params_count },
+        { vmg_peer_params, vmg_peer_params_count },
     };
     size_t ntables = sizeof(tables) / sizeof(tables[0]);
     size_t documented = 0, declared = 0, t, i;

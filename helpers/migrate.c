@@ -1,0 +1,585 @@
+/* Live migration driven by Pacemaker: migrate_to on the source (p2p through
+ * virDomainMigrateToURI3, watched by migrate_watch.c) and migrate_from on the
+ * target, plus the guardian that aborts a migration whose helper was killed. */
+#include <build-config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libvirt/virterror.h>
+
+#include "actions.h"
+#include "log.h"
+#include "migrate.h"
+#include "ocf.h"
+#include "peer_timeout.h"
+#include "role_guard.h"
+#include "split_brain.h"
+
+/* Pause assumed for a post-copy switch-over when raising peer timeouts: the
+ * guest runs on the target while pages are pulled, stalls are short. */
+#define POSTCOPY_SWITCH_PAUSE_MS 1000
+
+static const char *const transports[] = { "", "tcp", "tls", "ssh", NULL };
+static const char *const postcopy_modes[] = { "off", "auto", "always", NULL };
+static const char *const persistence[] = { "auto", "true", "false", NULL };
+
+#define MIG(field) offsetof(struct vmg_migrate_config, field)
+const struct vmg_param vmg_migrate_params[] = {
+    { "migration_transport", VMG_PARAM_ENUM, "", MIG(transport), 0, 0, transports },
+    { "migration_user", VMG_PARAM_STRING, NULL, MIG(migration_user), 0, 0, NULL },
+    { "remoteuri", VMG_PARAM_STRING, NULL, MIG(remoteuri), 0, 0, NULL },
+    { "migrateuri", VMG_PARAM_STRING, NULL, MIG(migrateuri), 0, 0, NULL },
+    { "migration_network", VMG_PARAM_STRING, NULL, MIG(network), 0, 0, NULL },
+    { "migration_network_suffix", VMG_PARAM_STRING, NULL, MIG(network_suffix), 0, 0, NULL },
+    { "migration_port", VMG_PARAM_STRING, NULL, MIG(port), 0, 0, NULL },
+    { "migration_bandwidth", VMG_PARAM_UINT, "0", MIG(bandwidth), 0, 1ULL << 40, NULL },
+    { "migration_speed", VMG_PARAM_UINT, "0", MIG(speed), 0, 1ULL << 40, NULL },
+    { "migration_max_downtime", VMG_PARAM_UINT, "0", MIG(max_downtime), 0, 3600000, NULL },
+    { "migration_downtime", VMG_PARAM_UINT, "0", MIG(downtime), 0, 3600000, NULL },
+    { "migration_downtime_limit", VMG_PARAM_UINT, "2000", MIG(downtime_limit), 0, 3600000,
+      NULL },
+    { "migration_auto_converge", VMG_PARAM_BOOL, "false", MIG(auto_converge), 0, 0, NULL },
+    { "migration_postcopy", VMG_PARAM_ENUM, "off", MIG(postcopy), 0, 0, postcopy_modes },
+    { "migration_compression", VMG_PARAM_STRING, NULL, MIG(compression), 0, 0, NULL },
+    { "migration_parallel", VMG_PARAM_UINT, "0", MIG(parallel), 0, 255, NULL },
+    { "migration_persistent", VMG_PARAM_ENUM, "auto", MIG(persistent), 0, 0, persistence },
+    { "migration_block", VMG_PARAM_BOOL, "false", MIG(block), 0, 0, NULL },
+    { "migration_checks", VMG_PARAM_BOOL, "true", MIG(checks), 0, 0, NULL },
+};
+#undef MIG
+const size_t vmg_migrate_params_count = sizeof(vmg_migrate_params) / sizeof(vmg_migrate_params[0]);
+
+char *vmg_expand_node(const char *pattern, const char *node)
+{
+    size_t len = 1, node_len = strlen(node);
+    const char *p;
+    char *out, *o;
+
+    for (p = pattern; *p; p++)
+        len += p[0] == '%' && p[1] == 'n' ? (p++, node_len) : 1;
+    out = malloc(len);
+    if (out == NULL)
+        return NULL;
+    for (o = out, p = pattern; *p; p++) {
+        if (p[0] == '%' && p[1] == 'n') {
+            o = stpcpy(o, node);
+            p++;
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+char *vmg_migration_daemon_uri(const struct vmg_migrate_config *cfg, const char *hypervisor,
+                               const char *target)
+{
+    if (cfg->remoteuri)
+        return vmg_expand_node(cfg->remoteuri, target);
+    return vmg_peer_libvirt_uri(hypervisor, cfg->transport, cfg->migration_user, target);
+}
+
+/* "node1=10.0.0.1 node2=10.0.0.2": the address for target, or NULL. */
+static char *lookup_network_map(const char *map, const char *target)
+{
+    size_t target_len = strlen(target);
+    const char *p = map;
+
+    while (*p) {
+        size_t len;
+
+        p += strspn(p, " \t,");
+        len = strcspn(p, " \t,");
+        if (len > target_len + 1 && strncmp(p, target, target_len) == 0 && p[target_len] == '=')
+            return strndup(p + target_len + 1, len - target_len - 1);
+        p += len;
+    }
+    return NULL;
+}
+
+/* node1.example.com + "-mig" -> node1-mig.example.com, as VirtualDomain. */
+static char *apply_suffix(const char *target, const char *suffix)
+{
+    size_t label = strcspn(target, ".");
+    char *host;
+
+    if (asprintf(&host, "%.*s%s%s", (int)label, target, suffix, target + label) < 0)
+        return NULL;
+    return host;
+}
+
+/* A range spreads the VMs of a node over its ports, so two migrations
+ * from one node do not ask the target for the same port. */
+static int choose_port(const char *spec, const char *resource, unsigned *port, char **reason)
+{
+    unsigned long low, high;
+    unsigned hash = 5381;
+    char *end;
+
+    errno = 0;
+    low = strtoul(spec, &end, 10);
+    high = low;
+    if (*end == '-')
+        high = strtoul(end + 1, &end, 10);
+    if (errno || *end || end == spec || low < 1024 || high > 65535 || low > high) {
+        if (asprintf(reason, "migration_port must be a port or a range from 1024 to 65535, "
+                     "not '%.40s'", spec) < 0)
+            *reason = NULL;
+        return -1;
+    }
+    for (; *resource; resource++)
+        hash = hash * 33 + (unsigned char)*resource;
+    *port = (unsigned)(low + hash % (high - low + 1));
+    return 0;
+}
+
+char *vmg_migration_data_uri(const struct vmg_migrate_config *cfg, const char *target,
+                             const char *resource, char **reason)
+{
+    const char *suffix = cfg->network ? cfg->network : cfg->network_suffix;
+    char *host = NULL, *uri = NULL;
+    unsigned port = 0;
+
+    *reason = NULL;
+    if (cfg->migrateuri)
+        return vmg_expand_node(cfg->migrateuri, target);
+    if (cfg->port && choose_port(cfg->port, resource, &port, reason) < 0)
+        return NULL;
+    if (suffix && strchr(suffix, '=')) {
+        host = lookup_network_map(suffix, target);
+        if (host == NULL) {
+            if (asprintf(reason, "migration_network has no address for node %s", target) < 0)
+                *reason = NULL;
+            return NULL;
+        }
+    } else if (suffix) {
+        host = apply_suffix(target, suffix);
+    } else if (port) {
+        host = strdup(target);
+    } else {
+        return NULL;
+    }
+    if (host == NULL)
+        return NULL;
+    if (asprintf(&uri, strchr(host, ':') ? "tcp://[%s]" : "tcp://%s", host) >= 0 && port) {
+        char *with_port;
+
+        if (asprintf(&with_port, "%s:%u", uri, port) < 0)
+            with_port = NULL;
+        free(uri);
+        uri = with_port;
+    }
+    free(host);
+    return uri;
+}
+
+static unsigned long long effective_downtime(const struct vmg_migrate_config *cfg)
+{
+    return cfg->max_downtime ? cfg->max_downtime : cfg->downtime;
+}
+
+/* The longest pause this migration may impose, for the peer-timeout guard. */
+static unsigned long long expected_pause_ms(const struct vmg_migrate_config *cfg)
+{
+    unsigned long long pause = effective_downtime(cfg);
+
+    if (pause == 0)
+        pause = 300;            /* QEMU's default max downtime */
+    if (cfg->downtime_limit > pause)
+        pause = cfg->downtime_limit;
+    if (strcmp(cfg->postcopy, "off") != 0 && pause < POSTCOPY_SWITCH_PAUSE_MS)
+        pause = POSTCOPY_SWITCH_PAUSE_MS;
+    return pause;
+}
+
+static int add_compression(const struct vmg_migrate_config *cfg, virTypedParameterPtr *params,
+                           int *n, int *max)
+{
+    char *copy, *method, *save = NULL;
+    int rc = 0;
+
+    copy = strdup(cfg->compression);
+    if (copy == NULL)
+        return -1;
+    for (method = strtok_r(copy, ", ", &save); method && rc == 0;
+         method = strtok_r(NULL, ", ", &save))
+        rc = virTypedParamsAddString(params, n, max, VIR_MIGRATE_PARAM_COMPRESSION, method);
+    free(copy);
+    return rc;
+}
+
+/* Flags and typed parameters of virDomainMigrateToURI3. */
+static int build_request(const struct vmg_migrate_config *cfg, virDomainPtr dom,
+                         const char *data_uri, virTypedParameterPtr *params, int *n,
+                         unsigned int *flags)
+{
+    int max = 0;
+    bool persistent = strcmp(cfg->persistent, "true") == 0 ||
+                      (strcmp(cfg->persistent, "auto") == 0 && virDomainIsPersistent(dom) == 1);
+    unsigned long long bandwidth = cfg->bandwidth ? cfg->bandwidth : cfg->speed;
+
+    *params = NULL;
+    *n = 0;
+    *flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_ABORT_ON_ERROR;
+    if (persistent)
+        *flags |= VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE;
+    if (strcmp(cfg->transport, "tls") == 0)
+        *flags |= VIR_MIGRATE_TLS;
+    if (cfg->auto_converge)
+        *flags |= VIR_MIGRATE_AUTO_CONVERGE;
+    if (strcmp(cfg->postcopy, "off") != 0)
+        *flags |= VIR_MIGRATE_POSTCOPY;
+    if (cfg->block)
+        *flags |= VIR_MIGRATE_NON_SHARED_DISK;
+
+    if (data_uri && virTypedParamsAddString(params, n, &max, VIR_MIGRATE_PARAM_URI, data_uri) < 0)
+        return -1;
+    if (bandwidth && virTypedParamsAddULLong(params, n, &max, VIR_MIGRATE_PARAM_BANDWIDTH,
+                                             bandwidth) < 0)
+        return -1;
+    if (cfg->compression && *cfg->compression) {
+        *flags |= VIR_MIGRATE_COMPRESSED;
+        if (add_compression(cfg, params, n, &max) < 0)
+            return -1;
+    }
+    if (cfg->parallel > 1) {
+        *flags |= VIR_MIGRATE_PARALLEL;
+        if (virTypedParamsAddInt(params, n, &max, VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS,
+                                 (int)cfg->parallel) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* --- the guardian ------------------------------------------------------- */
+
+/* Starts the guardian; returns the write end of its pipe, or -1 (logged:
+ * the migration is still watched by this process). */
+static int start_guardian(void)
+{
+    int fds[2], devnull;
+    char fd_text[16];
+    pid_t pid;
+
+    if (pipe2(fds, O_CLOEXEC) < 0) {
+        qb_log(LOG_WARNING, "cannot create the guardian pipe: %s", strerror(errno));
+        return -1;
+    }
+    snprintf(fd_text, sizeof(fd_text), "%d", fds[0]);
+    devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    pid = fork();
+    if (pid == 0) {
+        /* Its own session: Pacemaker kills migrate_to's process group on
+         * timeout.  No stdio: execd waits for its pipes to close. */
+        setsid();
+        if (devnull >= 0) {
+            dup2(devnull, STDIN_FILENO);
+            dup2(devnull, STDOUT_FILENO);
+            dup2(devnull, STDERR_FILENO);
+        }
+        fcntl(fds[0], F_SETFD, 0);
+        execl("/proc/self/exe", "vmguard", "migration-guardian", fd_text, (char *)NULL);
+        _exit(127);
+    }
+    if (devnull >= 0)
+        close(devnull);
+    close(fds[0]);
+    if (pid < 0) {
+        qb_log(LOG_WARNING, "cannot start the migration guardian: %s", strerror(errno));
+        close(fds[1]);
+        return -1;
+    }
+    return fds[1];
+}
+
+static void stop_guardian(int fd)
+{
+    if (fd < 0)
+        return;
+    if (write(fd, "D", 1) != 1)
+        qb_log(LOG_WARNING, "cannot release the migration guardian: %s", strerror(errno));
+    close(fd);
+}
+
+/* The migrate_to process died: abort what it left behind. */
+static void abort_orphaned_migration(struct vmg_context *ctx)
+{
+    virDomainJobInfo job;
+    enum vmg_health health;
+    const char *detail;
+    virDomainPtr dom = vmg_domain_lookup(ctx, &health, &detail);
+
+    if (dom == NULL)
+        return;
+    if (virDomainGetJobInfo(dom, &job) == 0 && job.type != VIR_DOMAIN_JOB_NONE) {
+        qb_log(LOG_WARNING, "migrate_to of %s was killed while migrating: aborting the "
+               "migration so the VM keeps running here", ctx->xml.name);
+        if (virDomainAbortJob(dom) < 0)
+            qb_log(LOG_ERR, "cannot abort the migration of %s: %s", ctx->xml.name,
+                   vmg_virt_error());
+    }
+    virDomainFree(dom);
+}
+
+int vmg_migration_guardian(int fd)
+{
+    struct vmg_context ctx;
+    struct vmg_peer_config peer = { 0 };
+    char *reason = NULL;
+    ssize_t got;
+    char byte;
+    int rc;
+
+    signal(SIGPIPE, SIG_IGN);
+    do
+        got = read(fd, &byte, 1);
+    while (got < 0 && errno == EINTR);
+    close(fd);
+    if (got == 1)
+        return OCF_SUCCESS;
+
+    rc = vmg_context_open(&ctx, "migration-guardian", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT);
+    if (rc == OCF_SUCCESS)
+        abort_orphaned_migration(&ctx);
+    if (vmg_params_load(vmg_peer_params, vmg_peer_params_count, &peer, &reason) == 0) {
+        vmg_peer_guard_recover(&peer, &ctx.env);
+        vmg_params_free(vmg_peer_params, vmg_peer_params_count, &peer);
+    }
+    free(reason);
+    vmg_context_close(&ctx);
+    return rc;
+}
+
+/* --- migrate_to --------------------------------------------------------- */
+
+/* An invalid role parameter counts as a mark: a cold migration is safe. */
+static bool is_ha_primary(struct vmg_context *ctx, char **why)
+{
+    struct vmg_role_config role = { 0 };
+    bool primary;
+
+    *why = NULL;
+    if (vmg_params_load(vmg_role_params, vmg_role_params_count, &role, why) < 0)
+        return true;
+    primary = vmg_role_is_ha_primary(&role, &ctx->env, why);
+    vmg_params_free(vmg_role_params, vmg_role_params_count, &role);
+    return primary;
+}
+
+static void log_result(struct vmg_context *ctx, const char *target,
+                       const struct vmg_migration_result *result)
+{
+    if (!result->stats_known) {
+        qb_log(LOG_NOTICE, "%s migrated to %s; libvirt reported no completed-job statistics%s",
+               ctx->xml.name, target,
+               result->switched_to_postcopy ? " (post-copy)" : "");
+        return;
+    }
+    qb_log(LOG_NOTICE, "%s migrated to %s in %llu ms, downtime %llu ms, %llu MiB transferred%s",
+           ctx->xml.name, target, result->elapsed_ms, result->downtime_ms, result->data_mib,
+           result->switched_to_postcopy ? " (switched to post-copy)" : "");
+}
+
+/* After a failure the VM must still run here, or nowhere lost. */
+static int report_failure(struct vmg_context *ctx, virDomainPtr dom, const char *target,
+                          const struct vmg_migration_result *result)
+{
+    const char *detail;
+    enum vmg_health health = vmg_domain_health(dom, &detail);
+
+    if (health == VMG_HEALTH_RUNNING && virDomainIsActive(dom) == 1)
+        ocf_exit_reason("live migration of %s to %s %s: %s; the VM keeps running on this node",
+                        ctx->xml.name, target,
+                        result->aborted_by_watchdog ? "was aborted" : "failed",
+                        result->error ? result->error : "unknown error");
+    else
+        ocf_exit_reason("live migration of %s to %s failed: %s; the VM is now %s here",
+                        ctx->xml.name, target, result->error ? result->error : "unknown error",
+                        detail);
+    return OCF_ERR_GENERIC;
+}
+
+/* The VM is not here: it may already be on the target (a retried migrate_to
+ * after libvirt finished). */
+static int check_already_migrated(struct vmg_context *ctx, virConnectPtr dconn, const char *target)
+{
+    virDomainPtr remote = dconn ? virDomainLookupByName(dconn, ctx->xml.name) : NULL;
+    int rc = OCF_ERR_GENERIC;
+
+    if (remote && virDomainIsActive(remote) == 1) {
+        qb_log(LOG_NOTICE, "%s already runs on %s: nothing to migrate", ctx->xml.name, target);
+        rc = OCF_SUCCESS;
+    } else {
+        ocf_exit_reason("%s is not running on this node: nothing to migrate to %s",
+                        ctx->xml.name, target);
+    }
+    if (remote)
+        virDomainFree(remote);
+    return rc;
+}
+
+static int migrate_with_guards(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
+                               virDomainPtr dom, virConnectPtr dconn, const char *daemon_uri,
+                               const char *target,
+                               virTypedParameterPtr params, int nparams, unsigned int flags)
+{
+    struct vmg_peer_config peer = { 0 };
+    struct vmg_peer_guard *guard = NULL;
+    struct vmg_migration_result result = { 0 };
+    char *reason = NULL;
+    int guardian = -1, rc = OCF_ERR_GENERIC;
+
+    if (vmg_params_load(vmg_peer_params, vmg_peer_params_count, &peer, &reason) < 0) {
+        ocf_exit_reason("%s", reason ? reason : "invalid peer-timeout parameter");
+        rc = OCF_ERR_CONFIGURED;
+        goto cleanup;
+    }
+    guardian = start_guardian();
+    if (vmg_peer_guard_raise(&peer, &ctx->env, expected_pause_ms(cfg), &guard, &reason) < 0) {
+        ocf_exit_reason("cannot raise the peer-failure timeouts before migrating %s: %s",
+                        ctx->xml.name, reason ? reason : "unknown error");
+        goto cleanup;
+    }
+
+    vmg_migration_run(ctx, cfg, dom, dconn, daemon_uri, params, nparams, flags, &result);
+    if (vmg_peer_guard_restore(guard) < 0)
+        qb_log(LOG_ERR, "the peer-failure timeouts raised for %s were not all restored; the "
+               "next action on this node retries", ctx->xml.name);
+    guard = NULL;
+
+    if (result.succeeded) {
+        log_result(ctx, target, &result);
+        rc = OCF_SUCCESS;
+    } else {
+        rc = report_failure(ctx, dom, target, &result);
+    }
+
+cleanup:
+    if (guard)
+        vmg_peer_guard_restore(guard);
+    stop_guardian(guardian);
+    vmg_migration_result_clear(&result);
+    vmg_params_free(vmg_peer_params, vmg_peer_params_count, &peer);
+    free(reason);
+    return rc;
+}
+
+int vmg_migrate_to(struct vmg_context *ctx)
+{
+    struct vmg_migrate_config cfg = { 0 };
+    const char *target = ctx->env.migrate_target, *detail;
+    char *daemon_uri = NULL, *data_uri = NULL, *shown = NULL, *reason = NULL;
+    virTypedParameterPtr params = NULL;
+    virConnectPtr dconn = NULL;
+    virDomainPtr dom = NULL;
+    enum vmg_health health;
+    unsigned int flags;
+    int nparams = 0, rc = OCF_ERR_CONFIGURED;
+
+    if (vmg_params_load(vmg_migrate_params, vmg_migrate_params_count, &cfg, &reason) < 0) {
+        ocf_exit_reason("%s", reason ? reason : "invalid migration parameter");
+        goto cleanup;
+    }
+    rc = OCF_ERR_GENERIC;
+    if (target == NULL) {
+        ocf_exit_reason("migrate_to needs OCF_RESKEY_CRM_meta_migrate_target");
+        goto cleanup;
+    }
+    daemon_uri = vmg_migration_daemon_uri(&cfg, ctx->cfg.hypervisor, target);
+    data_uri = vmg_migration_data_uri(&cfg, target, ctx->env.resource, &reason);
+    if (daemon_uri == NULL || (data_uri == NULL && reason)) {
+        ocf_exit_reason("cannot build the migration URIs for %s: %s", target,
+                        reason ? reason : "malformed hypervisor URI");
+        rc = OCF_ERR_CONFIGURED;
+        goto cleanup;
+    }
+    shown = vmg_log_redact_uri(daemon_uri);
+    dconn = virConnectOpen(daemon_uri);
+
+    dom = vmg_domain_lookup(ctx, &health, &detail);
+    if (dom == NULL || health != VMG_HEALTH_RUNNING || virDomainIsActive(dom) != 1) {
+        rc = check_already_migrated(ctx, dconn, target);
+        goto cleanup;
+    }
+    if (is_ha_primary(ctx, &reason)) {
+        ocf_exit_reason("%s is HA-primary (%s): it is not live-migrated; Pacemaker stops it "
+                        "here and starts it on %s", ctx->xml.name, reason, target);
+        goto cleanup;
+    }
+    if (dconn == NULL) {
+        ocf_exit_reason("cannot reach libvirt on %s at %s: %s", target, shown ? shown : "?",
+                        vmg_virt_error());
+        goto cleanup;
+    }
+    if (cfg.checks && vmg_migration_prechecks(ctx, &cfg, dom, dconn, target) < 0)
+        goto cleanup;
+    if (build_request(&cfg, dom, data_uri, &params, &nparams, &flags) < 0) {
+        ocf_exit_reason("cannot prepare the migration of %s: %s", ctx->xml.name,
+                        vmg_virt_error());
+        goto cleanup;
+    }
+    qb_log(LOG_NOTICE, "live-migrating %s to %s via %s, data over %s", ctx->xml.name, target,
+           shown ? shown : "?", data_uri ? data_uri : "libvirt's default address");
+    rc = migrate_with_guards(ctx, &cfg, dom, dconn, daemon_uri, target, params, nparams, flags);
+
+cleanup:
+    virTypedParamsFree(params, nparams);
+    if (dom)
+        virDomainFree(dom);
+    if (dconn)
+        virConnectClose(dconn);
+    vmg_params_free(vmg_migrate_params, vmg_migrate_params_count, &cfg);
+    free(daemon_uri);
+    free(data_uri);
+    free(shown);
+    free(reason);
+    return rc;
+}
+
+/* --- migrate_from ------------------------------------------------------- */
+
+int vmg_migrate_from(struct vmg_context *ctx)
+{
+    const char *source = ctx->env.migrate_source ? ctx->env.migrate_source : "the source";
+    enum vmg_health health = VMG_HEALTH_ABSENT;
+    const char *detail = "not defined";
+    virDomainPtr dom = NULL;
+    int rc = OCF_ERR_GENERIC;
+
+    /* libvirt has finished by the time migrate_to returned, but a post-copy
+     * or a slow resume may still be settling. */
+    for (;;) {
+        if (dom)
+            virDomainFree(dom);
+        dom = vmg_domain_lookup(ctx, &health, &detail);
+        if (dom && health == VMG_HEALTH_RUNNING) {
+            int state, reason;
+
+            if (virDomainGetState(dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_RUNNING)
+                break;
+        }
+        if (health == VMG_HEALTH_FAILED || vmg_ms_left(ctx) <= 0) {
+            ocf_exit_reason("%s did not arrive from %s: it is %s on this node", ctx->xml.name,
+                            source, detail);
+            goto cleanup;
+        }
+        vmg_sleep_ms(200);
+    }
+    rc = vmg_split_brain_guard(ctx, ctx->env.migrate_source);
+    if (rc == OCF_SUCCESS)
+        qb_log(LOG_NOTICE, "%s arrived from %s and runs here", ctx->xml.name, source);
+
+cleanup:
+    if (dom)
+        virDomainFree(dom);
+    return rc;
+}

@@ -1,0 +1,170 @@
+/* Pre-checks of a live migration, on the source, before anything starts:
+ * each refusal is cheaper than a migration that fails half-way. */
+#include <build-config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/vfs.h>
+
+#include <libvirt/virterror.h>
+
+#include "domain_xml.h"
+#include "log.h"
+#include "migrate.h"
+#include "ocf.h"
+
+/* statfs f_type of file systems every node can see the same way. */
+static const struct { unsigned long magic; const char *name; } shared_filesystems[] = {
+    { 0x6969, "nfs" },
+    { 0xff534d42, "cifs" },
+    { 0xfe534d42, "smb2" },
+    { 0x00c36400, "ceph" },
+    { 0x01161970, "gfs2" },
+    { 0x7461636f, "ocfs2" },
+    { 0x65735546, "fuse (glusterfs, cephfs ...)" },
+    { 0x0bd00bd0, "lustre" },
+    { 0x47504653, "gpfs" },
+};
+
+static const char *shared_fs_name(unsigned long magic)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(shared_filesystems) / sizeof(shared_filesystems[0]); i++)
+        if (shared_filesystems[i].magic == magic)
+            return shared_filesystems[i].name;
+    return NULL;
+}
+
+static int check_cpu(struct vmg_context *ctx, virDomainPtr dom, virConnectPtr dconn,
+                     const char *target, const char *live_xml)
+{
+    char *mode = NULL, *cpu = vmg_domain_xml_cpu(live_xml, &mode);
+    int result, rc = 0;
+
+    if (cpu == NULL) {
+        qb_log(LOG_DEBUG, "%s has no <cpu> definition: CPU check skipped", ctx->xml.name);
+        goto cleanup;
+    }
+    if (mode && strcmp(mode, "host-passthrough") == 0) {
+        /* The guest sees this host's CPU: the target needs the same one. */
+        qb_log(LOG_INFO, "%s passes the host CPU through: the target must have the same CPU",
+               ctx->xml.name);
+        goto cleanup;
+    }
+    result = virConnectCompareHypervisorCPU(dconn, NULL, NULL, NULL, NULL, cpu, 0);
+    if (result == VIR_CPU_COMPARE_INCOMPATIBLE) {
+        ocf_exit_reason("the CPU of %s is not compatible with %s", ctx->xml.name, target);
+        rc = -1;
+    } else if (result == VIR_CPU_COMPARE_ERROR) {
+        qb_log(LOG_WARNING, "cannot compare the CPU of %s with %s (%s): libvirt checks it "
+               "again during the migration", ctx->xml.name, target, vmg_virt_error());
+    }
+
+cleanup:
+    free(cpu);
+    free(mode);
+    return rc;
+}
+
+static int check_storage(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
+                         const char *live_xml)
+{
+    struct vmg_disk *disks = NULL;
+    size_t n = 0, i;
+    int rc = 0;
+
+    if (vmg_domain_xml_disks(live_xml, &disks, &n) < 0) {
+        qb_log(LOG_WARNING, "cannot list the disks of %s: storage check skipped", ctx->xml.name);
+        return 0;
+    }
+    for (i = 0; i < n && rc == 0; i++) {
+        struct statfs fs;
+        const char *name;
+
+        if (disks[i].source == NULL || disks[i].type == NULL ||
+            strcmp(disks[i].type, "file") != 0)
+            continue;       /* network and block storage: shared by design */
+        if (statfs(disks[i].source, &fs) < 0) {
+            ocf_exit_reason("disk %s of %s (%s) is not accessible here: %s",
+                            disks[i].target ? disks[i].target : "?", ctx->xml.name,
+                            disks[i].source, strerror(errno));
+            rc = -1;
+            continue;
+        }
+        name = shared_fs_name((unsigned long)fs.f_type);
+        if (name)
+            continue;
+        if (cfg->block) {
+            qb_log(LOG_INFO, "disk %s of %s is on local storage: copied by block migration",
+                   disks[i].target ? disks[i].target : "?", ctx->xml.name);
+            continue;
+        }
+        ocf_exit_reason("disk %s of %s (%s) is on local storage (file system 0x%lx): set "
+                        "migration_block=true to copy it, or move it to shared storage",
+                        disks[i].target ? disks[i].target : "?", ctx->xml.name,
+                        disks[i].source, (unsigned long)fs.f_type);
+        rc = -1;
+    }
+    vmg_disks_free(disks, n);
+    return rc;
+}
+
+/* Free plus reclaimable page cache, in KiB; 0 when libvirt cannot tell. */
+static unsigned long long available_kib(virConnectPtr conn)
+{
+    virNodeMemoryStatsPtr stats = NULL;
+    unsigned long long available = 0;
+    int n = 0, i;
+
+    if (virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, NULL, &n, 0) < 0 || n <= 0)
+        return 0;
+    stats = calloc((size_t)n, sizeof(*stats));
+    if (stats && virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, stats, &n, 0) == 0)
+        for (i = 0; i < n; i++)
+            if (strcmp(stats[i].field, VIR_NODE_MEMORY_STATS_FREE) == 0 ||
+                strcmp(stats[i].field, VIR_NODE_MEMORY_STATS_BUFFERS) == 0 ||
+                strcmp(stats[i].field, VIR_NODE_MEMORY_STATS_CACHED) == 0)
+                available += stats[i].value;
+    free(stats);
+    return available;
+}
+
+static int check_memory(struct vmg_context *ctx, virDomainPtr dom, virConnectPtr dconn,
+                        const char *target)
+{
+    unsigned long long available = available_kib(dconn);
+    virDomainInfo info;
+
+    if (virDomainGetInfo(dom, &info) < 0 || available == 0) {
+        qb_log(LOG_WARNING, "cannot compare the memory of %s with what %s has free: check "
+               "skipped", ctx->xml.name, target);
+        return 0;
+    }
+    if (available < info.memory) {
+        ocf_exit_reason("%s needs %lu MiB but %s has only %llu MiB available", ctx->xml.name,
+                        info.memory / 1024, target, available / 1024);
+        return -1;
+    }
+    return 0;
+}
+
+int vmg_migration_prechecks(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
+                            virDomainPtr dom, virConnectPtr dconn, const char *target)
+{
+    char *live_xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_MIGRATABLE);
+    int rc = -1;
+
+    if (live_xml == NULL) {
+        ocf_exit_reason("cannot read the live definition of %s: %s", ctx->xml.name,
+                        vmg_virt_error());
+        return -1;
+    }
+    if (check_cpu(ctx, dom, dconn, target, live_xml) == 0 &&
+        check_storage(ctx, cfg, live_xml) == 0 &&
+        check_memory(ctx, dom, dconn, target) == 0)
+        rc = 0;
+    free(live_xml);
+    return rc;
+}

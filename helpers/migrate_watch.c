@@ -1,0 +1,307 @@
+/* The job watchdog of a live migration.
+ *
+ * virDomainMigrateToURI3 blocks until libvirt is done, so it runs in a
+ * thread while this one reads the job statistics: it logs progress, raises
+ * the max downtime step by step or switches to post-copy when pre-copy stops
+ * converging, and aborts the job before Pacemaker's timeout, so the VM keeps
+ * running on the source instead of being killed with its migration. */
+#include <build-config.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libvirt/virterror.h>
+
+#include "log.h"
+#include "migrate.h"
+
+#define POLL_MS 500
+#define PROGRESS_LOG_MS 5000
+/* Kept before Pacemaker's timeout for the abort and the report. */
+#define ABORT_MARGIN_MIN_MS 5000
+#define ABORT_MARGIN_MAX_MS 30000
+/* An iteration that leaves more than this share of the previous one's
+ * remaining data did not make progress. */
+#define STALL_RATIO 0.9
+/* Stalled iterations before the watchdog escalates, and, once nothing is
+ * left to escalate, before it gives up. */
+#define STALLS_BEFORE_ESCALATION 2
+#define STALLS_BEFORE_GIVING_UP 4
+#define MIB (1024ULL * 1024ULL)
+
+struct migration_thread {
+    virDomainPtr dom;
+    const char *daemon_uri;
+    virTypedParameterPtr params;
+    int nparams;
+    unsigned int flags;
+    atomic_bool done;
+    int rc;
+    char *error;
+};
+
+struct watch_state {
+    unsigned long long iteration;
+    unsigned long long remaining_at_iteration;
+    unsigned long long downtime_ms;     /* current max downtime, 0 = QEMU's */
+    unsigned stalls;
+    long long next_progress_ms;         /* monotonic */
+    bool downtime_set;
+    bool postcopy;
+};
+
+static volatile sig_atomic_t termination_requested;
+
+static void on_termination(int signo)
+{
+    termination_requested = 1;
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000LL;
+}
+
+static void *migration_thread_main(void *opaque)
+{
+    struct migration_thread *t = opaque;
+
+    t->rc = virDomainMigrateToURI3(t->dom, t->daemon_uri, t->params, t->nparams, t->flags);
+    if (t->rc < 0)
+        t->error = strdup(vmg_virt_error());    /* libvirt errors are per thread */
+    atomic_store(&t->done, true);
+    return NULL;
+}
+
+static long long abort_margin_ms(const struct vmg_context *ctx)
+{
+    long long margin = (long long)ctx->env.timeout_ms / 10;
+
+    if (margin < ABORT_MARGIN_MIN_MS)
+        margin = ABORT_MARGIN_MIN_MS;
+    if (margin > ABORT_MARGIN_MAX_MS)
+        margin = ABORT_MARGIN_MAX_MS;
+    return margin;
+}
+
+static unsigned long long stat_ull(virTypedParameterPtr params, int n, const char *name)
+{
+    unsigned long long value = 0;
+
+    virTypedParamsGetULLong(params, n, name, &value);
+    return value;
+}
+
+static void log_progress(struct vmg_context *ctx, virTypedParameterPtr stats, int n)
+{
+    int throttle = 0;
+
+    virTypedParamsGetInt(stats, n, VIR_DOMAIN_JOB_AUTO_CONVERGE_THROTTLE, &throttle);
+    qb_log(LOG_INFO, "migrating %s: %llu s, iteration %llu, %llu of %llu MiB left, "
+           "dirty %llu pages/s, %llu MiB/s, expected downtime %llu ms, CPU throttle %d%%",
+           ctx->xml.name, stat_ull(stats, n, VIR_DOMAIN_JOB_TIME_ELAPSED) / 1000,
+           stat_ull(stats, n, VIR_DOMAIN_JOB_MEMORY_ITERATION),
+           stat_ull(stats, n, VIR_DOMAIN_JOB_DATA_REMAINING) / MIB,
+           stat_ull(stats, n, VIR_DOMAIN_JOB_DATA_TOTAL) / MIB,
+           stat_ull(stats, n, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE),
+           stat_ull(stats, n, VIR_DOMAIN_JOB_MEMORY_BPS) / MIB,
+           stat_ull(stats, n, VIR_DOMAIN_JOB_DOWNTIME), throttle);
+}
+
+static void set_downtime(struct vmg_context *ctx, virDomainPtr dom, struct watch_state *w,
+                         unsigned long long ms)
+{
+    if (virDomainMigrateSetMaxDowntime(dom, ms, 0) < 0) {
+        qb_log(LOG_WARNING, "cannot set the max downtime of %s to %llu ms: %s",
+               ctx->xml.name, ms, vmg_virt_error());
+        return;
+    }
+    w->downtime_ms = ms;
+    qb_log(LOG_INFO, "max downtime of %s set to %llu ms", ctx->xml.name, ms);
+}
+
+static bool start_postcopy(struct vmg_context *ctx, virDomainPtr dom, struct watch_state *w,
+                           const char *why)
+{
+    if (virDomainMigrateStartPostCopy(dom, 0) < 0) {
+        qb_log(LOG_WARNING, "cannot switch %s to post-copy: %s", ctx->xml.name,
+               vmg_virt_error());
+        return false;
+    }
+    w->postcopy = true;
+    qb_log(LOG_NOTICE, "%s %s: switched to post-copy", ctx->xml.name, why);
+    return true;
+}
+
+/* One step of escalation; false when nothing is left to try. */
+static bool escalate(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
+                     virDomainPtr dom, struct watch_state *w)
+{
+    unsigned long long current = w->downtime_ms ? w->downtime_ms : 300, next;
+
+    if (!w->postcopy && strcmp(cfg->postcopy, "auto") == 0 &&
+        start_postcopy(ctx, dom, w, "does not converge"))
+        return true;
+    if (current >= cfg->downtime_limit)
+        return false;
+    next = current * 2 < cfg->downtime_limit ? current * 2 : cfg->downtime_limit;
+    qb_log(LOG_NOTICE, "%s does not converge: raising max downtime from %llu to %llu ms",
+           ctx->xml.name, current, next);
+    set_downtime(ctx, dom, w, next);
+    return w->downtime_ms == next;
+}
+
+/* Counts iterations that leave nearly as much to send as the one before. */
+static void track_convergence(virTypedParameterPtr stats, int n, struct watch_state *w)
+{
+    unsigned long long iteration = stat_ull(stats, n, VIR_DOMAIN_JOB_MEMORY_ITERATION);
+    unsigned long long remaining = stat_ull(stats, n, VIR_DOMAIN_JOB_DATA_REMAINING);
+
+    if (iteration <= w->iteration)
+        return;
+    if (w->iteration >= 1 && remaining > w->remaining_at_iteration * STALL_RATIO)
+        w->stalls++;
+    else if (remaining < w->remaining_at_iteration * STALL_RATIO)
+        w->stalls = 0;
+    w->iteration = iteration;
+    w->remaining_at_iteration = remaining;
+}
+
+/* Returns a reason to abort now, or NULL to keep going. */
+static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
+                              virDomainPtr dom, struct watch_state *w, long long margin)
+{
+    virTypedParameterPtr stats = NULL;
+    int type = VIR_DOMAIN_JOB_NONE, n = 0;
+    const char *verdict = NULL;
+    unsigned long long wanted = cfg->max_downtime ? cfg->max_downtime : cfg->downtime;
+
+    if (termination_requested)
+        return "the helper was asked to terminate";
+    if (vmg_ms_left(ctx) <= margin)
+        return "it would not finish before Pacemaker's timeout";
+    if (virDomainGetJobStats(dom, &type, &stats, &n, 0) < 0 || type == VIR_DOMAIN_JOB_NONE)
+        goto cleanup;       /* not started yet, or just finished */
+
+    if (!w->downtime_set) {
+        w->downtime_set = true;
+        if (wanted)
+            set_downtime(ctx, dom, w, wanted);
+    }
+    if (now_ms() >= w->next_progress_ms) {
+        log_progress(ctx, stats, n);
+        w->next_progress_ms = now_ms() + PROGRESS_LOG_MS;
+    }
+    if (w->postcopy)
+        goto cleanup;       /* post-copy always completes: never abort it */
+    track_convergence(stats, n, w);
+    if (strcmp(cfg->postcopy, "always") == 0 && w->iteration >= 2 &&
+        start_postcopy(ctx, dom, w, "finished its first pre-copy pass"))
+        goto cleanup;
+    if (w->stalls >= STALLS_BEFORE_ESCALATION && escalate(ctx, cfg, dom, w))
+        w->stalls = 0;
+    else if (w->stalls >= STALLS_BEFORE_GIVING_UP)
+        verdict = "it does not converge and the downtime limit is reached";
+
+cleanup:
+    virTypedParamsFree(stats, n);
+    return verdict;
+}
+
+static void collect_stats(virDomainPtr dom, virConnectPtr dconn,
+                          struct vmg_migration_result *result)
+{
+    virTypedParameterPtr stats = NULL;
+    virDomainPtr remote = NULL;
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    int type, n = 0;
+
+    /* The source keeps them while the domain object lives; a transient
+     * domain is gone after success, but the target has them too. */
+    if (virDomainGetJobStats(dom, &type, &stats, &n, VIR_DOMAIN_JOB_STATS_COMPLETED) < 0 ||
+        n == 0) {
+        virTypedParamsFree(stats, n);
+        stats = NULL;
+        n = 0;
+        if (dconn && virDomainGetUUID(dom, uuid) == 0 &&
+            (remote = virDomainLookupByUUID(dconn, uuid)) != NULL &&
+            virDomainGetJobStats(remote, &type, &stats, &n, VIR_DOMAIN_JOB_STATS_COMPLETED) < 0)
+            n = 0;
+    }
+    if (n > 0) {
+        result->stats_known = true;
+        result->elapsed_ms = stat_ull(stats, n, VIR_DOMAIN_JOB_TIME_ELAPSED);
+        result->downtime_ms = stat_ull(stats, n, VIR_DOMAIN_JOB_DOWNTIME);
+        result->data_mib = stat_ull(stats, n, VIR_DOMAIN_JOB_DATA_PROCESSED) / MIB;
+    }
+    virTypedParamsFree(stats, n);
+    if (remote)
+        virDomainFree(remote);
+}
+
+void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
+                       virDomainPtr dom, virConnectPtr dconn, const char *daemon_uri,
+                       virTypedParameterPtr params,
+                       int nparams, unsigned int flags, struct vmg_migration_result *result)
+{
+    struct migration_thread t = {
+        .dom = dom, .daemon_uri = daemon_uri, .params = params, .nparams = nparams,
+        .flags = flags,
+    };
+    struct watch_state w = { 0 };
+    struct sigaction action = { .sa_handler = on_termination }, old_term;
+    long long margin = abort_margin_ms(ctx);
+    const char *abort_reason = NULL;
+    pthread_t thread;
+
+    memset(result, 0, sizeof(*result));
+    sigaction(SIGTERM, &action, &old_term);
+    if (pthread_create(&thread, NULL, migration_thread_main, &t) != 0) {
+        result->error = strdup("cannot start the migration thread");
+        goto cleanup;
+    }
+    while (!atomic_load(&t.done)) {
+        vmg_sleep_ms(POLL_MS);
+        if (atomic_load(&t.done) || abort_reason)
+            continue;
+        abort_reason = watch_once(ctx, cfg, dom, &w, margin);
+        if (abort_reason) {
+            qb_log(LOG_WARNING, "aborting the migration of %s: %s", ctx->xml.name,
+                   abort_reason);
+            if (virDomainAbortJob(dom) < 0)
+                qb_log(LOG_ERR, "cannot abort the migration of %s: %s", ctx->xml.name,
+                       vmg_virt_error());
+        }
+    }
+    pthread_join(thread, NULL);
+
+    result->switched_to_postcopy = w.postcopy;
+    result->succeeded = t.rc == 0;
+    if (result->succeeded) {
+        collect_stats(dom, dconn, result);
+    } else if (abort_reason) {
+        result->aborted_by_watchdog = true;
+        if (asprintf(&result->error, "%s", abort_reason) < 0)
+            result->error = NULL;
+    } else {
+        result->error = t.error;
+        t.error = NULL;
+    }
+
+cleanup:
+    free(t.error);
+    sigaction(SIGTERM, &old_term, NULL);
+}
+
+void vmg_migration_result_clear(struct vmg_migration_result *result)
+{
+    free(result->error);
+    memset(result, 0, sizeof(*result));
+}

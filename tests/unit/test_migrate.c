@@ -1,0 +1,147 @@
+/* Migration URIs and the XML the pre-checks read. */
+#include <build-config.h>
+
+#include <stdlib.h>
+
+#include "domain_xml.h"
+#include "migrate.h"
+#include "unit.h"
+
+static struct vmg_migrate_config config(const char *transport)
+{
+    struct vmg_migrate_config cfg;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.transport = (char *)transport;
+    cfg.postcopy = (char *)"off";
+    cfg.persistent = (char *)"auto";
+    return cfg;
+}
+
+static void expect_daemon_uri(const struct vmg_migrate_config *cfg, const char *hypervisor,
+                              const char *want)
+{
+    char *got = vmg_migration_daemon_uri(cfg, hypervisor, "node2");
+
+    CHECK_STR(got, want);
+    free(got);
+}
+
+static void test_daemon_uri(void)
+{
+    struct vmg_migrate_config cfg = config("");
+
+    expect_daemon_uri(&cfg, "qemu:///system", "qemu://node2/system");
+    expect_daemon_uri(&cfg, "qemu+unix:///system?socket=/run/x", "qemu://node2/system");
+    cfg.transport = (char *)"tcp";
+    expect_daemon_uri(&cfg, "qemu:///system", "qemu+tcp://node2/system");
+    cfg.transport = (char *)"tls";
+    expect_daemon_uri(&cfg, "qemu:///session", "qemu+tls://node2/session");
+    cfg.transport = (char *)"ssh";
+    cfg.migration_user = (char *)"migrator";
+    expect_daemon_uri(&cfg, "qemu:///system", "qemu+ssh://migrator@node2/system");
+    cfg.remoteuri = (char *)"qemu+tls://%n.example.com/system";
+    expect_daemon_uri(&cfg, "qemu:///system", "qemu+tls://node2.example.com/system");
+    cfg.remoteuri = NULL;
+    CHECK(vmg_migration_daemon_uri(&cfg, "not a uri", "node2") == NULL);
+}
+
+static void expect_data_uri(const struct vmg_migrate_config *cfg, const char *target,
+                            const char *want)
+{
+    char *reason = NULL, *got = vmg_migration_data_uri(cfg, target, "vm1", &reason);
+
+    CHECK_STR(got, want);
+    CHECK(reason == NULL);
+    free(got);
+    free(reason);
+}
+
+static void test_data_uri(void)
+{
+    struct vmg_migrate_config cfg = config("tcp");
+    char *reason = NULL, *uri;
+    unsigned port;
+
+    expect_data_uri(&cfg, "node2", NULL);
+    cfg.network = (char *)"-fast";
+    expect_data_uri(&cfg, "node2", "tcp://node2-fast");
+    expect_data_uri(&cfg, "node2.example.com", "tcp://node2-fast.example.com");
+    cfg.network = (char *)"node1=10.0.0.1 node2=10.0.0.2";
+    expect_data_uri(&cfg, "node2", "tcp://10.0.0.2");
+    cfg.network = (char *)"node1=fd00::1,node2=fd00::2";
+    expect_data_uri(&cfg, "node2", "tcp://[fd00::2]");
+    cfg.network = (char *)"node1=10.0.0.1";
+    uri = vmg_migration_data_uri(&cfg, "node2", "vm1", &reason);
+    CHECK(uri == NULL && reason && strstr(reason, "node2"));
+    free(reason);
+    reason = NULL;
+    cfg.network = NULL;
+    cfg.network_suffix = (char *)"-mig";
+    cfg.port = (char *)"49200";
+    expect_data_uri(&cfg, "node2", "tcp://node2-mig:49200");
+
+    /* A range gives each resource its own port, the same every time. */
+    cfg.port = (char *)"49152-49215";
+    uri = vmg_migration_data_uri(&cfg, "node2", "vm1", &reason);
+    CHECK(uri && sscanf(uri, "tcp://node2-mig:%u", &port) == 1 && port >= 49152 && port <= 49215);
+    free(uri);
+    static const char *const bad_ports[] = { "80", "5-4", "49152-x", "70000" };
+    for (size_t i = 0; i < sizeof(bad_ports) / sizeof(bad_ports[0]); i++) {
+        cfg.port = (char *)bad_ports[i];
+        uri = vmg_migration_data_uri(&cfg, "node2", "vm1", &reason);
+        CHECK(uri == NULL && reason != NULL);
+        free(reason);
+        reason = NULL;
+    }
+    cfg.port = NULL;
+    cfg.migrateuri = (char *)"tcp://%n-mig:49300";
+    expect_data_uri(&cfg, "node2", "tcp://node2-mig:49300");
+}
+
+static void test_expand(void)
+{
+    char *got = vmg_expand_node("%n/%n%", "a");
+
+    CHECK_STR(got, "a/a%");
+    free(got);
+}
+
+static void test_live_xml(void)
+{
+    const char *xml =
+        "<domain type='kvm'><name>x</name>"
+        "<cpu mode='host-model' check='partial'><model fallback='allow'>Skylake</model></cpu>"
+        "<devices>"
+        "<disk type='file' device='disk'><source file='/var/lib/x.qcow2'/><target dev='vda'/></disk>"
+        "<disk type='network' device='disk'><source protocol='rbd' name='pool/img'/>"
+        "<target dev='vdb'/></disk>"
+        "<disk type='file' device='cdrom'><target dev='sda'/><readonly/></disk>"
+        "</devices></domain>";
+    struct vmg_disk *disks;
+    size_t n;
+    char *mode, *cpu = vmg_domain_xml_cpu(xml, &mode);
+
+    CHECK(cpu && strstr(cpu, "<cpu") && strstr(cpu, "Skylake"));
+    CHECK_STR(mode, "host-model");
+    free(cpu);
+    free(mode);
+    CHECK_INT(vmg_domain_xml_disks(xml, &disks, &n), 0);
+    CHECK_INT(n, 3);
+    CHECK_STR(disks[0].source, "/var/lib/x.qcow2");
+    CHECK_STR(disks[0].type, "file");
+    CHECK_STR(disks[1].source, "pool/img");
+    CHECK(disks[2].source == NULL && disks[2].readonly);
+    vmg_disks_free(disks, n);
+    CHECK(vmg_domain_xml_cpu("<domain/>", &mode) == NULL && mode == NULL);
+    CHECK_INT(vmg_domain_xml_disks("<<", &disks, &n), -1);
+}
+
+int main(void)
+{
+    test_daemon_uri();
+    test_data_uri();
+    test_expand();
+    test_live_xml();
+    return unit_done();
+}
