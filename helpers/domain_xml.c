@@ -153,7 +153,7 @@ enum vmg_domain_xml_error vmg_domain_xml_parse(const char *text, size_t len,
     memset(xml, 0, sizeof(*xml));
     *reason = NULL;
     if (len > VMG_DOMAIN_XML_MAX_SIZE)
-        return fail(rc, reason, "is larger than %d bytes", VMG_DOMAIN_XML_MAX_SIZE);
+        return fail(rc, reason, "is larger than %zu bytes", VMG_DOMAIN_XML_MAX_SIZE);
     if (memchr(text, '\0', len) != NULL)
         return fail(rc, reason, "contains a NUL byte");
 
@@ -249,8 +249,8 @@ static enum vmg_domain_xml_error read_bounded(const char *path, char **text, siz
         rc = VMG_DOMAIN_XML_INVALID;
         goto cleanup;
     }
-    if (st.st_size > VMG_DOMAIN_XML_MAX_SIZE) {
-        rc = fail(VMG_DOMAIN_XML_INVALID, reason, "is larger than %d bytes",
+    if ((size_t)st.st_size > VMG_DOMAIN_XML_MAX_SIZE) {
+        rc = fail(VMG_DOMAIN_XML_INVALID, reason, "is larger than %zu bytes",
                   VMG_DOMAIN_XML_MAX_SIZE);
         goto cleanup;
     }
@@ -267,7 +267,7 @@ static enum vmg_domain_xml_error read_bounded(const char *path, char **text, siz
         goto cleanup;
     }
     if (total > VMG_DOMAIN_XML_MAX_SIZE) {
-        rc = fail(VMG_DOMAIN_XML_INVALID, reason, "is larger than %d bytes",
+        rc = fail(VMG_DOMAIN_XML_INVALID, reason, "is larger than %zu bytes",
                   VMG_DOMAIN_XML_MAX_SIZE);
         goto cleanup;
     }

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 /* Larger files are not domain definitions; refusing them bounds memory. */
-#define VMG_DOMAIN_XML_MAX_SIZE (1024 * 1024)
+#define VMG_DOMAIN_XML_MAX_SIZE ((size_t)1024 * 1024)
 
 struct vmg_domain_xml {
     char *name;     /* <name>, required */
