@@ -1,0 +1,178 @@
+#!/bin/bash
+# tests/packaging.sh -- prove the packaging really builds.
+#
+#   1. dpkg-buildpackage -us -uc -b in a clean copy of the tree, then check the
+#      .deb: the agent (mode 755, pointing at the installed helper and
+#      meta-data), the helper and the meta-data are where Pacemaker and the
+#      agent expect them; lintian (if installed) reports no error.
+#   2. make distcheck in another clean copy (tarball ships all that the build
+#      and "make check" need, VPATH build, read-only srcdir).
+#   3. rpmbuild -ta on the distcheck tarball (if rpmbuild is installed; --nodeps
+#      because the BuildRequires are Fedora names), then check the .rpm.
+#
+# A clean copy is the git tree (tracked files plus untracked, not ignored
+# ones), or the whole directory when this is not a git checkout.  Prints one
+# PASS/FAIL/SKIP line per check, exits 1 if any check failed.  Temporary
+# directories are removed unless VMG_PKG_KEEP=1.
+#
+# Environment: VMG_PKG_SKIP="deb distcheck rpm" (any subset) skips steps.
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+SKIP=" ${VMG_PKG_SKIP:-} "
+JOBS=$(nproc 2>/dev/null || echo 2)
+AGENT_PATH=usr/lib/ocf/resource.d/vmguard/VirtualMachine
+HELPER_PATH=usr/libexec/vmguard/vmguard
+META_PATH=usr/share/vmguard/VirtualMachine.xml
+
+fails=0
+pass() { printf 'PASS: %s\n' "$*"; }
+fail() { printf 'FAIL: %s\n' "$*"; fails=$((fails + 1)); }
+skip() { printf 'SKIP: %s\n' "$*"; }
+check() {	# DESCRIPTION CMD...
+	local what=$1; shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+show_log() {	# LOG: the end of a failed step's log, on stderr
+	echo "---- last lines of $1" >&2
+	tail -n 40 "$1" >&2
+	echo "----" >&2
+}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/vmguard-pkg.XXXXXX") || exit 1
+# The agent tests run the agent as "nobody" when started as root: it must be
+# able to reach the build trees.
+chmod 755 "$TMP"
+cleanup() {
+	if [ "${VMG_PKG_KEEP:-0}" = 1 ]; then
+		echo "kept $TMP" >&2
+	else
+		rm -rf "$TMP"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+copy_tree() {	# DEST: a clean copy of the source tree
+	mkdir -p "$1"
+	if git -C "$TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		(cd "$TOP" && git ls-files -z --cached --others --exclude-standard |
+			while IFS= read -r -d '' f; do
+				[ -e "$f" ] || [ -L "$f" ] && printf '%s\0' "$f"
+			done | tar --null -cf - -T -) | tar -xf - -C "$1"
+	else
+		cp -a "$TOP/." "$1/"
+	fi
+}
+
+# ----------------------------------------------------------------- .deb
+deb_step() {
+	local src=$TMP/deb/vmguard log=$TMP/deb/build.log deb x=$TMP/deb/x start
+	if ! command -v dpkg-buildpackage >/dev/null; then
+		skip "deb: dpkg-buildpackage not installed"; return
+	fi
+	copy_tree "$src"
+	start=$(date +%s)
+	if ! (cd "$src" && DEB_BUILD_OPTIONS="parallel=$JOBS ${DEB_BUILD_OPTIONS:-}" \
+		dpkg-buildpackage -us -uc -b) > "$log" 2>&1
+	then
+		fail "deb: dpkg-buildpackage -us -uc -b ($(( $(date +%s) - start ))s)"
+		show_log "$log"
+		[ -f "$src/test-suite.log" ] && cat "$src/test-suite.log" >&2
+		return
+	fi
+	pass "deb: dpkg-buildpackage -us -uc -b ($(( $(date +%s) - start ))s)"
+
+	deb=$(ls "$TMP"/deb/vmguard_*.deb 2>/dev/null | grep -v dbgsym | head -n 1)
+	if [ -z "$deb" ]; then fail "deb: no vmguard_*.deb produced"; return; fi
+	local listing; listing=$(dpkg-deb -c "$deb")
+	has_entry() {	# MODE PATH
+		printf '%s\n' "$listing" | awk -v m="$1" -v p="./$2" '$1 == m && $NF == p { f = 1 } END { exit !f }'
+	}
+	check "deb: /$AGENT_PATH is in the package, mode 755" has_entry -rwxr-xr-x "$AGENT_PATH"
+	check "deb: /$HELPER_PATH is in the package, mode 755" has_entry -rwxr-xr-x "$HELPER_PATH"
+	check "deb: /$META_PATH is in the package, mode 644" has_entry -rw-r--r-- "$META_PATH"
+	check "deb: Depends has resource-agents" \
+		sh -c "dpkg-deb -f '$deb' Depends | grep -qw resource-agents"
+
+	dpkg-deb -x "$deb" "$x"
+	check "deb: agent defaults to the installed helper /$HELPER_PATH" \
+		grep -q "VMGUARD_HELPER:=/$HELPER_PATH}" "$x/$AGENT_PATH"
+	check "deb: agent defaults to the installed meta-data /$META_PATH" \
+		grep -q "VMGUARD_METADATA:=/$META_PATH}" "$x/$AGENT_PATH"
+	check "deb: agent has no unsubstituted @...@" sh -c "! grep -q '@[a-z_]*@' '$x/$AGENT_PATH'"
+	check "deb: helper is a dynamically linked ELF that finds its libraries" \
+		sh -c "ldd '$x/$HELPER_PATH' >/dev/null && ! ldd '$x/$HELPER_PATH' | grep -q 'not found'"
+	if command -v xmllint >/dev/null && [ -f /usr/share/resource-agents/ra-api-1.dtd ]; then
+		check "deb: packaged agent's meta-data is valid against ra-api-1.dtd" \
+			sh -c "VMGUARD_METADATA='$x/$META_PATH' '$x/$AGENT_PATH' meta-data |
+				(cd /usr/share/resource-agents && xmllint --noout --valid -)"
+	else
+		skip "deb: meta-data validation (xmllint or ra-api-1.dtd missing)"
+	fi
+
+	if command -v lintian >/dev/null; then
+		local changes; changes=$(ls "$TMP"/deb/vmguard_*.changes | head -n 1)
+		if lintian --fail-on error --no-tag-display-limit "$changes" > "$TMP/deb/lintian.log" 2>&1; then
+			pass "deb: lintian reports no error ($(grep -c '^W:' "$TMP/deb/lintian.log") warnings)"
+			grep '^[WI]:' "$TMP/deb/lintian.log" | sed 's/^/      /'
+		else
+			fail "deb: lintian reports errors"; cat "$TMP/deb/lintian.log" >&2
+		fi
+	else
+		skip "deb: lintian not installed"
+	fi
+}
+
+# ----------------------------------------------------------- distcheck
+TARBALL=
+distcheck_step() {
+	local src=$TMP/dist/vmguard log=$TMP/dist/distcheck.log start
+	copy_tree "$src"
+	start=$(date +%s)
+	if ! (cd "$src" && autoreconf -fi && ./configure && make -j"$JOBS" distcheck) > "$log" 2>&1; then
+		fail "make distcheck ($(( $(date +%s) - start ))s)"
+		show_log "$log"
+		find "$src" -name test-suite.log -exec cat {} + >&2 2>/dev/null
+		return
+	fi
+	pass "make distcheck ($(( $(date +%s) - start ))s)"
+	TARBALL=$(ls "$src"/vmguard-*.tar.gz | head -n 1)
+}
+
+# ----------------------------------------------------------------- .rpm
+rpm_step() {
+	local top=$TMP/rpm log=$TMP/rpm/rpmbuild.log rpm listing start
+	if ! command -v rpmbuild >/dev/null; then skip "rpm: rpmbuild not installed"; return; fi
+	if [ -z "$TARBALL" ]; then skip "rpm: no tarball (distcheck failed or skipped)"; return; fi
+	mkdir -p "$top"
+	start=$(date +%s)
+	if ! rpmbuild -ta "$TARBALL" --nodeps --define "_topdir $top" > "$log" 2>&1; then
+		fail "rpm: rpmbuild -ta --nodeps ($(( $(date +%s) - start ))s)"; show_log "$log"; return
+	fi
+	pass "rpm: rpmbuild -ta --nodeps ($(( $(date +%s) - start ))s)"
+	rpm=$(ls "$top"/RPMS/*/vmguard-[0-9]*.rpm 2>/dev/null | head -n 1)
+	if [ -z "$rpm" ]; then fail "rpm: no binary vmguard rpm produced"; return; fi
+	listing=$(rpm -qlvp "$rpm" 2>/dev/null)
+	has_rpm_entry() {	# MODE PATH
+		printf '%s\n' "$listing" | awk -v m="$1" -v p="/$2" '$1 == m && $NF == p { f = 1 } END { exit !f }'
+	}
+	check "rpm: /$AGENT_PATH is in the package, mode 755" has_rpm_entry -rwxr-xr-x "$AGENT_PATH"
+	check "rpm: /$HELPER_PATH is in the package, mode 755" has_rpm_entry -rwxr-xr-x "$HELPER_PATH"
+	check "rpm: /$META_PATH is in the package, mode 644" has_rpm_entry -rw-r--r-- "$META_PATH"
+	check "rpm: Requires resource-agents" sh -c "rpm -qRp '$rpm' 2>/dev/null | grep -qw resource-agents"
+	if ls "$top"/SRPMS/vmguard-*.src.rpm >/dev/null 2>&1; then
+		pass "rpm: source rpm built"
+	else
+		fail "rpm: no source rpm"
+	fi
+}
+
+case $SKIP in *" deb "*) skip "deb (VMG_PKG_SKIP)";; *) deb_step;; esac
+case $SKIP in *" distcheck "*) skip "distcheck (VMG_PKG_SKIP)";; *) distcheck_step;; esac
+case $SKIP in *" rpm "*) skip "rpm (VMG_PKG_SKIP)";; *) rpm_step;; esac
+
+if [ "$fails" -ne 0 ]; then
+	echo "FAIL: packaging: $fails check(s) failed"
+	exit 1
+fi
+echo "PASS: packaging"
