@@ -1,0 +1,277 @@
+/* totem.token through libcmap: get, set or delete, wait until in force. */
+#include <build-config.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <corosync/cmap.h>
+
+#include "corosync_token.h"
+#include "log.h"
+#include "spawn.h"
+
+#define TOKEN_KEY "totem.token"
+#define RUNTIME_TOKEN_KEY "runtime.config.totem.token"
+#define TOKEN_RX_KEY "stats.srp.orf_token_rx"
+#define POLL_MS 20
+
+static int cs_fail(char **reason, const char *what, cs_error_t err)
+{
+    if (asprintf(reason, "%s: corosync error %d%s", what, (int)err,
+                 err == CS_ERR_LIBRARY ? " (corosync is not running in this node's namespace)" :
+                 err == CS_ERR_ACCESS ? " (permission denied)" : "") < 0)
+        *reason = NULL;
+    return err == CS_ERR_LIBRARY ? VMG_COROSYNC_NOT_RUNNING : -1;
+}
+
+static int open_map(cmap_handle_t *handle, cmap_map_t map, char **reason)
+{
+    cs_error_t err = cmap_initialize_map(handle, map);
+
+    if (err != CS_OK)
+        return cs_fail(reason, "cannot connect to corosync's cmap", err);
+    return 0;
+}
+
+int vmg_corosync_token_get(struct vmg_token_value *configured, uint32_t *runtime_ms,
+                           char **reason)
+{
+    cmap_handle_t handle;
+    cs_error_t err;
+    int rc;
+
+    *reason = NULL;
+    if ((rc = open_map(&handle, CMAP_MAP_DEFAULT, reason)) < 0)
+        return rc;
+    err = cmap_get_uint32(handle, TOKEN_KEY, &configured->ms);
+    configured->present = err == CS_OK;
+    if (err != CS_OK && err != CS_ERR_NOT_EXIST) {
+        rc = cs_fail(reason, "cannot read " TOKEN_KEY, err);
+        goto cleanup;
+    }
+    if (!configured->present)
+        configured->ms = 0;
+    if (runtime_ms && (err = cmap_get_uint32(handle, RUNTIME_TOKEN_KEY, runtime_ms)) != CS_OK) {
+        rc = cs_fail(reason, "cannot read " RUNTIME_TOKEN_KEY, err);
+        goto cleanup;
+    }
+    rc = 0;
+cleanup:
+    cmap_finalize(handle);
+    return rc;
+}
+
+static int read_token_rx(cmap_handle_t stats, uint64_t *count, char **reason)
+{
+    cs_error_t err = cmap_get_uint64(stats, TOKEN_RX_KEY, count);
+
+    if (err != CS_OK)
+        return cs_fail(reason, "cannot read " TOKEN_RX_KEY, err);
+    return 0;
+}
+
+/* A token received after the change re-arms the token timer with the new
+ * value; before that the old timer runs (a freeze 0.1 s after the set was
+ * still caught by the old 3000 ms timer in the lab). */
+static int wait_token_round(cmap_handle_t stats, uint64_t before, unsigned wait_ms,
+                            char **reason)
+{
+    unsigned long long deadline = vmg_spawn_now_ms() + wait_ms;
+    uint64_t now_count = before;
+    int rc;
+
+    while (vmg_spawn_now_ms() < deadline) {
+        usleep(POLL_MS * 1000);
+        if ((rc = read_token_rx(stats, &now_count, reason)) < 0)
+            return rc;
+        if (now_count > before)
+            return 0;
+    }
+    if (asprintf(reason, "no corosync token was received within %u ms after changing "
+                 TOKEN_KEY " (" TOKEN_RX_KEY " stayed at %" PRIu64 "): the ring may be re-forming",
+                 wait_ms, before) < 0)
+        *reason = NULL;
+    return -1;
+}
+
+int vmg_corosync_wait_token_round(unsigned wait_ms, char **reason)
+{
+    cmap_handle_t stats;
+    uint64_t before = 0;
+    int rc;
+
+    *reason = NULL;
+    if ((rc = open_map(&stats, CMAP_MAP_STATS, reason)) < 0)
+        return rc;
+    if ((rc = read_token_rx(stats, &before, reason)) == 0)
+        rc = wait_token_round(stats, before, wait_ms, reason);
+    cmap_finalize(stats);
+    return rc;
+}
+
+int vmg_corosync_token_apply(const struct vmg_token_value *value, unsigned wait_ms,
+                             char **reason)
+{
+    cmap_handle_t handle = 0, stats = 0;
+    bool have_stats = false;
+    uint64_t before = 0;
+    cs_error_t err;
+    int rc;
+
+    *reason = NULL;
+    if ((rc = open_map(&handle, CMAP_MAP_DEFAULT, reason)) < 0)
+        return rc;
+    if (wait_ms > 0) {
+        if ((rc = open_map(&stats, CMAP_MAP_STATS, reason)) < 0)
+            goto cleanup;
+        have_stats = true;
+    }
+    if (value->present)
+        err = cmap_set_uint32(handle, TOKEN_KEY, value->ms);
+    else {
+        err = cmap_delete(handle, TOKEN_KEY);
+        if (err == CS_ERR_NOT_EXIST)
+            err = CS_OK;
+    }
+    if (err != CS_OK) {
+        rc = cs_fail(reason, value->present ? "cannot set " TOKEN_KEY : "cannot delete " TOKEN_KEY,
+                     err);
+        goto cleanup;
+    }
+    /* Read the counter after the change: any later receipt arms the new value. */
+    if (have_stats) {
+        if ((rc = read_token_rx(stats, &before, reason)) < 0)
+            goto cleanup;
+        if ((rc = wait_token_round(stats, before, wait_ms, reason)) < 0)
+            goto cleanup;
+    }
+    rc = 0;
+cleanup:
+    if (have_stats)
+        cmap_finalize(stats);
+    cmap_finalize(handle);
+    return rc;
+}
+
+void vmg_strv_free(char **strv)
+{
+    size_t i;
+
+    if (strv == NULL)
+        return;
+    for (i = 0; strv[i]; i++)
+        free(strv[i]);
+    free(strv);
+}
+
+static int strv_push(char ***strv, size_t *n, char *item)
+{
+    char **grown = realloc(*strv, (*n + 2) * sizeof(**strv));
+
+    if (grown == NULL) {
+        free(item);
+        return -1;
+    }
+    grown[(*n)++] = item;
+    grown[*n] = NULL;
+    *strv = grown;
+    return 0;
+}
+
+/* The address the administrator would ssh to: the node name when the
+ * nodelist has one, else its first ring address. */
+static char *node_address(cmap_handle_t handle, unsigned pos)
+{
+    char key[128];
+    char *value = NULL;
+
+    snprintf(key, sizeof(key), "nodelist.node.%u.name", pos);
+    if (cmap_get_string(handle, key, &value) == CS_OK)
+        return value;
+    snprintf(key, sizeof(key), "nodelist.node.%u.ring0_addr", pos);
+    if (cmap_get_string(handle, key, &value) == CS_OK)
+        return value;
+    return NULL;
+}
+
+static bool is_member(cmap_handle_t handle, uint32_t nodeid)
+{
+    char key[128], *status = NULL;
+    bool joined;
+
+    snprintf(key, sizeof(key), "runtime.members.%" PRIu32 ".status", nodeid);
+    if (cmap_get_string(handle, key, &status) != CS_OK)
+        return false;
+    joined = strcmp(status, "joined") == 0;
+    if (!joined)
+        qb_log(LOG_INFO, "node %" PRIu32 " is not a member now (%s): not raising its timeout",
+               nodeid, status);
+    free(status);
+    return joined;
+}
+
+int vmg_corosync_other_nodes(char ***names, char **reason)
+{
+    cmap_handle_t handle;
+    uint32_t local_pos, nodeid;
+    char **list = NULL;
+    size_t n = 0;
+    unsigned pos;
+    char key[128];
+    int rc;
+
+    *reason = NULL;
+    *names = NULL;
+    if ((rc = open_map(&handle, CMAP_MAP_DEFAULT, reason)) < 0)
+        return rc;
+    if (cmap_get_uint32(handle, "nodelist.local_node_pos", &local_pos) != CS_OK)
+        local_pos = UINT32_MAX;
+    if ((list = calloc(1, sizeof(*list))) == NULL) {
+        rc = -1;
+        *reason = strdup("out of memory listing corosync nodes");
+        goto cleanup;
+    }
+    /* Positions are dense from 0 in corosync's nodelist. */
+    for (pos = 0; pos < 1024; pos++) {
+        char *address;
+
+        snprintf(key, sizeof(key), "nodelist.node.%u.nodeid", pos);
+        if (cmap_get_uint32(handle, key, &nodeid) != CS_OK) {
+            char *probe = NULL;
+
+            snprintf(key, sizeof(key), "nodelist.node.%u.ring0_addr", pos);
+            if (cmap_get_string(handle, key, &probe) != CS_OK)
+                break;
+            free(probe);
+            nodeid = 0;
+        }
+        if (pos == local_pos)
+            continue;
+        /* A node outside the current membership declares nobody dead, and
+         * must not stop a drain while it is down. */
+        if (nodeid && !is_member(handle, nodeid))
+            continue;
+        if ((address = node_address(handle, pos)) == NULL)
+            continue;
+        if (strv_push(&list, &n, address) < 0) {
+            rc = -1;
+            *reason = strdup("out of memory listing corosync nodes");
+            goto cleanup;
+        }
+    }
+    if (local_pos == UINT32_MAX) {
+        rc = -1;
+        *reason = strdup("corosync has no nodelist.local_node_pos: cannot tell this node from its peers");
+        goto cleanup;
+    }
+    *names = list;
+    list = NULL;
+    rc = 0;
+cleanup:
+    vmg_strv_free(list);
+    cmap_finalize(handle);
+    return rc;
+}

@@ -1,0 +1,470 @@
+/* ssh and QEMU guest agent transports for `vmguard peer-timeout`. */
+#include <build-config.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/libvirt-qemu.h>
+#include <libvirt/virterror.h>
+
+#include "corosync_token.h"
+#include "log.h"
+#include "peer_timeout_remote.h"
+
+#define LLTHOSTS "/etc/llthosts"
+#define DEFAULT_GUEST_URI "qemu:///system"
+#define SSH_CONNECT_TIMEOUT_S "5"
+#define GUEST_POLL_MS 100
+
+/* Characters that mean themselves to any shell. */
+static bool shell_literal(const char *text)
+{
+    const char *p;
+
+    if (text == NULL || *text == '\0' || strlen(text) >= VMG_PT_MEMBER_MAX)
+        return false;
+    for (p = text; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("._,:=/@+-", *p))
+            return false;
+    return true;
+}
+
+bool vmg_pt_safe_word(const char *text)
+{
+    return shell_literal(text) && *text != '-';
+}
+
+static int strv_add_unique(char ***strv, size_t *n, const char *item)
+{
+    char **grown;
+    size_t i;
+
+    for (i = 0; i < *n; i++)
+        if (strcmp((*strv)[i], item) == 0)
+            return 0;
+    grown = realloc(*strv, (*n + 2) * sizeof(**strv));
+    if (grown == NULL)
+        return -1;
+    *strv = grown;
+    if ((grown[*n] = strdup(item)) == NULL)
+        return -1;
+    grown[++*n] = NULL;
+    return 0;
+}
+
+/* /etc/llthosts: "ID NAME" per line; the line naming this host is skipped. */
+static int llthosts_peers(char ***list, size_t *n, char **reason)
+{
+    char host[HOST_NAME_MAX + 1] = "";
+    char line[512], name[256];
+    unsigned id;
+    FILE *f = fopen(LLTHOSTS, "re");
+    int rc = 0;
+
+    if (f == NULL)
+        return vmg_pt_fail(reason, "no corosync nodelist and cannot read " LLTHOSTS ": %s",
+                    strerror(errno));
+    gethostname(host, sizeof(host) - 1);
+    while (fgets(line, sizeof(line), f)) {
+        char member[VMG_PT_MEMBER_MAX];
+
+        if (sscanf(line, "%u %255s", &id, name) != 2 || strcmp(name, host) == 0)
+            continue;
+        snprintf(member, sizeof(member), "ssh:%s", name);
+        if (strv_add_unique(list, n, member) < 0) {
+            rc = vmg_pt_fail(reason, "out of memory listing %s", LLTHOSTS);
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+static int cluster_peers(char ***list, size_t *n, char **reason)
+{
+    char **nodes = NULL, *why = NULL;
+    size_t i;
+    int rc;
+
+    rc = vmg_corosync_other_nodes(&nodes, &why);
+    if (rc == VMG_COROSYNC_NOT_RUNNING) {
+        qb_log(LOG_INFO, "no corosync here (%s): taking the cluster's nodes from " LLTHOSTS, why);
+        free(why);
+        return llthosts_peers(list, n, reason);
+    }
+    if (rc < 0) {
+        *reason = why;
+        return -1;
+    }
+    for (i = 0; nodes[i] && rc == 0; i++) {
+        char member[VMG_PT_MEMBER_MAX];
+
+        snprintf(member, sizeof(member), "ssh:%s", nodes[i]);
+        if (strv_add_unique(list, n, member) < 0)
+            rc = vmg_pt_fail(reason, "out of memory listing cluster nodes");
+    }
+    vmg_strv_free(nodes);
+    return rc;
+}
+
+static int check_member(const char *word, char **reason)
+{
+    const char *rest;
+
+    if (strcmp(word, "local") == 0 || strcmp(word, "cluster") == 0)
+        return 0;
+    if (strncmp(word, "ssh:", 4) == 0)
+        rest = word + 4;
+    else if (strncmp(word, "guest:", 6) == 0)
+        rest = word + 6;
+    else
+        return vmg_pt_fail(reason, "peer_timeout_members: unknown member '%s' "
+                    "(use local, cluster, ssh:HOST or guest:DOMAIN[@URI])", word);
+    if (*rest == '\0' || *rest == '@' || !vmg_pt_safe_word(rest))
+        return vmg_pt_fail(reason, "peer_timeout_members: '%s' is empty or has characters outside "
+                    "A-Z a-z 0-9 . _ , : = / @ + -", word);
+    return 0;
+}
+
+int vmg_pt_members_expand(const char *text, char ***members, char **reason)
+{
+    char *copy = NULL, *save = NULL, *word;
+    char **list = NULL;
+    size_t n = 0;
+    int rc = -1;
+
+    *reason = NULL;
+    *members = NULL;
+    if ((copy = strdup(text ? text : "")) == NULL || (list = calloc(1, sizeof(*list))) == NULL) {
+        vmg_pt_fail(reason, "out of memory reading peer_timeout_members");
+        goto cleanup;
+    }
+    for (word = strtok_r(copy, ", \t", &save); word; word = strtok_r(NULL, ", \t", &save)) {
+        if (check_member(word, reason) < 0)
+            goto cleanup;
+        if (strcmp(word, "cluster") == 0) {
+            if (strv_add_unique(&list, &n, "local") < 0 || cluster_peers(&list, &n, reason) < 0)
+                goto cleanup;
+        } else if (strv_add_unique(&list, &n, word) < 0) {
+            vmg_pt_fail(reason, "out of memory reading peer_timeout_members");
+            goto cleanup;
+        }
+    }
+    if (n == 0) {
+        vmg_pt_fail(reason, "peer_timeout_members is empty: name at least 'local'");
+        goto cleanup;
+    }
+    *members = list;
+    list = NULL;
+    rc = 0;
+cleanup:
+    if (rc < 0 && *reason == NULL)
+        vmg_pt_fail(reason, "out of memory reading peer_timeout_members");
+    vmg_strv_free(list);
+    free(copy);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- ssh */
+
+/* Peers run the same installed helper: the path of our own binary. */
+static int own_path(char *buf, size_t size, char **reason)
+{
+    ssize_t len = readlink("/proc/self/exe", buf, size - 1);
+
+    if (len <= 0)
+        return vmg_pt_fail(reason, "cannot find the helper's own path: %s", strerror(errno));
+    buf[len] = '\0';
+    if (!vmg_pt_safe_word(buf))
+        return vmg_pt_fail(reason, "the helper's path '%s' has characters a remote shell would "
+                    "interpret", buf);
+    return 0;
+}
+
+static const char *ssh_path(void)
+{
+    const char *value = getenv("VMGUARD_SSH");    /* the test suite's stand-in */
+
+    return value && value[0] == '/' ? value : VMG_SSH;
+}
+
+static int ssh_start(struct vmg_pt_call *call, const char *const args[])
+{
+    const char *argv[64];
+    char helper[PATH_MAX];
+    size_t i = 0, a;
+
+    if (own_path(helper, sizeof(helper), &call->reason) < 0)
+        return -1;
+    argv[i++] = ssh_path();
+    argv[i++] = "-o";
+    argv[i++] = "BatchMode=yes";            /* never wait for a password prompt */
+    argv[i++] = "-o";
+    argv[i++] = "ConnectTimeout=" SSH_CONNECT_TIMEOUT_S;
+    argv[i++] = "-T";
+    argv[i++] = "--";
+    argv[i++] = call->member + 4;
+    argv[i++] = helper;
+    argv[i++] = "peer-timeout";
+    for (a = 0; args[a] && i < sizeof(argv) / sizeof(argv[0]) - 1; a++) {
+        /* Our option names start with '-'; values were checked by the caller. */
+        if (!shell_literal(args[a]))
+            return vmg_pt_fail(&call->reason, "refusing to pass '%s' through ssh", args[a]);
+        argv[i++] = args[a];
+    }
+    argv[i] = NULL;
+    return vmg_spawn_start(&call->child, argv, &call->reason);
+}
+
+static void ssh_finish(struct vmg_pt_call *call, unsigned long long deadline)
+{
+    char last[256], code[16];
+    char *why = NULL;
+
+    if (vmg_spawn_wait(&call->child, deadline, &why) < 0) {
+        vmg_pt_fail(&call->reason, "%s", why ? why : "ssh did not finish");
+        free(why);
+        return;
+    }
+    call->output = call->child.output;
+    call->child.output = NULL;
+    if (call->child.status != 0) {
+        snprintf(code, sizeof(code), "%d", call->child.status);
+        if (asprintf(&call->reason, "exit code %s%s: %s", code,
+                     call->child.status == 255 ? " (ssh could not connect or authenticate)" : "",
+                     vmg_spawn_last_line(call->output, last, sizeof(last))) < 0)
+            call->reason = NULL;
+        return;
+    }
+    call->rc = 0;
+}
+
+/* ---------------------------------------------------------- guest agent */
+
+static void ignore_libvirt_error(void *data, virErrorPtr error)
+{
+}
+
+/* Appends text as a JSON string (quotes included). */
+static void json_string(char *out, size_t size, const char *text)
+{
+    size_t len = strlen(out);
+
+    if (len + 2 >= size)
+        return;
+    out[len++] = '"';
+    for (; *text && len + 8 < size; text++) {
+        unsigned char c = (unsigned char)*text;
+
+        if (c == '"' || c == '\\')
+            len += (size_t)snprintf(out + len, size - len, "\\%c", c);
+        else if (c < 0x20)
+            len += (size_t)snprintf(out + len, size - len, "\\u%04x", c);
+        else
+            out[len++] = (char)c;
+    }
+    out[len++] = '"';
+    out[len] = '\0';
+}
+
+/* Value of "key" in a flat agent reply: pointer to its first character. */
+static const char *json_value(const char *json, const char *key)
+{
+    char quoted[64];
+    const char *p;
+
+    snprintf(quoted, sizeof(quoted), "\"%s\"", key);
+    p = json ? strstr(json, quoted) : NULL;
+    if (p == NULL)
+        return NULL;
+    p += strlen(quoted);
+    p += strspn(p, " \t\r\n");
+    if (*p != ':')
+        return NULL;
+    p++;
+    return p + strspn(p, " \t\r\n");
+}
+
+static int base64_value(int c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Decodes the base64 JSON string at p (just after its opening quote). */
+static char *base64_decode(const char *p)
+{
+    size_t len = strcspn(p, "\""), o = 0, i;
+    char *out = malloc(len + 1);
+    unsigned acc = 0;
+    int bits = 0;
+
+    if (out == NULL)
+        return NULL;
+    for (i = 0; i < len; i++) {
+        int v = base64_value((unsigned char)p[i]);
+
+        if (v < 0)
+            continue;                        /* padding, escaped slashes */
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (char)((acc >> bits) & 0xff);
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static int guest_start(virDomainPtr dom, const char *helper, const char *const args[],
+                       long long *pid, char **reason)
+{
+    char cmd[4096] = "{\"execute\":\"guest-exec\",\"arguments\":{\"path\":";
+    char *reply;
+    const char *value;
+    size_t a;
+
+    json_string(cmd, sizeof(cmd), helper);
+    strncat(cmd, ",\"arg\":[", sizeof(cmd) - strlen(cmd) - 1);
+    json_string(cmd, sizeof(cmd), "peer-timeout");
+    for (a = 0; args[a]; a++) {
+        strncat(cmd, ",", sizeof(cmd) - strlen(cmd) - 1);
+        json_string(cmd, sizeof(cmd), args[a]);
+    }
+    strncat(cmd, "],\"capture-output\":true}}", sizeof(cmd) - strlen(cmd) - 1);
+
+    reply = virDomainQemuAgentCommand(dom, cmd, 10, 0);
+    if (reply == NULL)
+        return vmg_pt_fail(reason, "guest-exec failed: %s", virGetLastErrorMessage());
+    value = json_value(reply, "pid");
+    if (value == NULL || !isdigit((unsigned char)*value)) {
+        free(reply);
+        return vmg_pt_fail(reason, "guest-exec gave no pid");
+    }
+    *pid = strtoll(value, NULL, 10);
+    free(reply);
+    return 0;
+}
+
+/* Polls guest-exec-status until the command exited or the deadline. */
+static int guest_wait(virDomainPtr dom, long long pid, unsigned long long deadline,
+                      struct vmg_pt_call *call)
+{
+    char cmd[128], last[256], code[16];
+
+    snprintf(cmd, sizeof(cmd),
+             "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":%lld}}", pid);
+    while (vmg_spawn_now_ms() < deadline) {
+        char *reply = virDomainQemuAgentCommand(dom, cmd, 5, 0);
+        const char *exited, *value;
+
+        if (reply == NULL)
+            return vmg_pt_fail(&call->reason, "guest-exec-status failed: %s",
+                        virGetLastErrorMessage());
+        exited = json_value(reply, "exited");
+        if (exited && strncmp(exited, "true", 4) == 0) {
+            int status = (value = json_value(reply, "exitcode")) ? atoi(value) : -1;
+
+            value = json_value(reply, "out-data");
+            call->output = value && *value == '"' ? base64_decode(value + 1) : strdup("");
+            free(reply);
+            if (status == 0) {
+                call->rc = 0;
+                return 0;
+            }
+            snprintf(code, sizeof(code), "%d", status);
+            return vmg_pt_fail(&call->reason, "exit code %s in the guest: %s", code,
+                        vmg_spawn_last_line(call->output, last, sizeof(last)));
+        }
+        free(reply);
+        usleep(GUEST_POLL_MS * 1000);
+    }
+    return vmg_pt_fail(&call->reason, "the command in the guest did not finish in time");
+}
+
+static void guest_call(struct vmg_pt_call *call, const char *helper, const char *const args[],
+                       unsigned long long deadline)
+{
+    char spec[VMG_PT_MEMBER_MAX], *at;
+    const char *uri = DEFAULT_GUEST_URI;
+    virConnectPtr conn = NULL;
+    virDomainPtr dom = NULL;
+    long long pid = 0;
+
+    snprintf(spec, sizeof(spec), "%s", call->member + 6);
+    if ((at = strchr(spec, '@')) != NULL) {
+        *at = '\0';
+        uri = at + 1;
+    }
+    virSetErrorFunc(NULL, ignore_libvirt_error);
+    if ((conn = virConnectOpen(uri)) == NULL) {
+        vmg_pt_fail(&call->reason, "cannot connect to libvirt: %s", virGetLastErrorMessage());
+        goto cleanup;
+    }
+    if ((dom = virDomainLookupByName(conn, spec)) == NULL) {
+        vmg_pt_fail(&call->reason, "no domain %s here: %s", spec, virGetLastErrorMessage());
+        goto cleanup;
+    }
+    if (guest_start(dom, helper, args, &pid, &call->reason) < 0)
+        goto cleanup;
+    guest_wait(dom, pid, deadline, call);
+cleanup:
+    if (dom)
+        virDomainFree(dom);
+    if (conn)
+        virConnectClose(conn);
+}
+
+/* ------------------------------------------------------------- all */
+
+void vmg_pt_call_all(struct vmg_pt_call *calls, size_t n, const char *const args[],
+                     const char *guest_helper, unsigned timeout_ms)
+{
+    unsigned long long deadline = vmg_spawn_now_ms() + timeout_ms;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        calls[i].rc = -1;
+        calls[i].output = calls[i].reason = NULL;
+        memset(&calls[i].child, 0, sizeof(calls[i].child));
+        calls[i].child.pid = -1;
+        calls[i].child.fd = -1;
+    }
+    /* ssh peers work in parallel: each waits for its own token round. */
+    for (i = 0; i < n; i++)
+        if (strncmp(calls[i].member, "ssh:", 4) == 0 && ssh_start(&calls[i], args) < 0)
+            calls[i].child.pid = -1;
+    for (i = 0; i < n; i++)
+        if (strncmp(calls[i].member, "guest:", 6) == 0)
+            guest_call(&calls[i], guest_helper, args, deadline);
+    for (i = 0; i < n; i++)
+        if (strncmp(calls[i].member, "ssh:", 4) == 0 && calls[i].child.pid > 0)
+            ssh_finish(&calls[i], deadline);
+    for (i = 0; i < n; i++)
+        if (calls[i].rc != 0 && calls[i].reason == NULL)
+            vmg_pt_fail(&calls[i].reason, "cannot reach %s", calls[i].member);
+}
+
+void vmg_pt_calls_clear(struct vmg_pt_call *calls, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        vmg_spawn_clear(&calls[i].child);
+        free(calls[i].output);
+        free(calls[i].reason);
+        calls[i].output = calls[i].reason = NULL;
+    }
+}

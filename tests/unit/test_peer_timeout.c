@@ -1,0 +1,456 @@
+/* Peer-timeout guard: state file logic and the LLT backend, against the
+ * lltconfig stand-in (tests/lab/lltconfig).  Corosync is covered by
+ * tests/e2e/peer-timeout.sh on real nodes; here it is simply absent. */
+#include <build-config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "corosync_token.h"
+#include "llt_peerinact.h"
+#include "log.h"
+#include "peer_timeout.h"
+#include "peer_timeout_remote.h"
+#include "spawn.h"
+#include "unit.h"
+
+#ifndef TEST_LLTCONFIG
+#define TEST_LLTCONFIG "tests/lab/lltconfig"
+#endif
+
+static char tmpdir[] = "/tmp/vmg-pt-test.XXXXXX";
+static char state_dir[256], llt_state[256], llt_down[300], llttab[256], wrapper[256];
+
+/* The helper runs lltconfig with a minimal environment: the wrapper gives
+ * the stand-in its state file. */
+static int write_wrapper(void)
+{
+    char text[1024], *why = NULL;
+    int rc;
+
+    snprintf(text, sizeof(text), "#!/bin/sh\nLLTCONFIG_STANDIN_STATE='%s' exec '%s' \"$@\"\n",
+             llt_state, TEST_LLTCONFIG);
+    rc = vmg_write_atomic(wrapper, text, strlen(text), 0755, &why);
+    if (rc < 0)
+        printf("# %s\n", why);
+    free(why);
+    return rc;
+}
+
+static unsigned llt_now(void)
+{
+    unsigned cs = 0;
+    char *why = NULL;
+
+    if (vmg_llt_peerinact_get(&cs, &why) < 0) {
+        printf("# peerinact query failed: %s\n", why);
+        cs = 0;
+    }
+    free(why);
+    return cs;
+}
+
+static char *read_file(const char *path)
+{
+    char *text = NULL, *why = NULL;
+
+    if (vmg_read_small_file(path, 1 << 20, &text, &why) < 0)
+        text = NULL;
+    free(why);
+    return text;
+}
+
+static bool file_has(const char *path, const char *needle)
+{
+    char *text = read_file(path);
+    bool found = text && strstr(text, needle);
+
+    free(text);
+    return found;
+}
+
+static bool exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+/* A pid that is certainly dead: a child we started and reaped. */
+static long dead_pid(void)
+{
+    pid_t pid = fork();
+
+    if (pid == 0)
+        _exit(0);
+    waitpid(pid, NULL, 0);
+    return (long)pid;
+}
+
+static struct vmg_pt_request llt_request(unsigned long long pause_ms)
+{
+    struct vmg_pt_request req = {
+        .clusters = VMG_PT_LLT, .pause_ms = pause_ms, .margin_ms = 5000, .max_ms = 60000,
+    };
+    return req;
+}
+
+static struct vmg_pt_holder lease_holder(const char *id, unsigned long long lease_s)
+{
+    struct vmg_pt_holder h = { .pid = 0 };
+    struct timespec ts;
+
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+    snprintf(h.id, sizeof(h.id), "%s", id);
+    h.expires = (unsigned long long)ts.tv_sec + lease_s;
+    return h;
+}
+
+static void reset_llt(void)
+{
+    unlink(llt_state);
+    unlink(llttab);
+}
+
+static int raise_ok(const struct vmg_pt_request *req, const struct vmg_pt_holder *h)
+{
+    char *summary = NULL, *why = NULL;
+    int rc = vmg_pt_local_raise(state_dir, req, h, &summary, &why);
+
+    if (rc < 0)
+        printf("# raise failed: %s\n", why);
+    free(summary);
+    free(why);
+    return rc;
+}
+
+static int release_ok(const char *id)
+{
+    char *why = NULL;
+    int rc = vmg_pt_local_release(state_dir, id, &why);
+
+    if (rc < 0)
+        printf("# release failed: %s\n", why);
+    free(why);
+    return rc;
+}
+
+static int recover_ok(bool with_llttab)
+{
+    char *why = NULL;
+    int rc = vmg_pt_local_recover(state_dir, with_llttab, &why);
+
+    if (rc < 0)
+        printf("# recover failed: %s\n", why);
+    free(why);
+    return rc;
+}
+
+static void test_parse_query(void)
+{
+    unsigned cs = 0;
+
+    CHECK_INT(vmg_llt_parse_query("Current LLT timer values (.01 sec units):\n"
+                                  "  peertrouble   = 200\n  peerinact     = 1600\n", &cs), 0);
+    CHECK_INT(cs, 1600);
+    CHECK_INT(vmg_llt_parse_query("peerinact:2500\n", &cs), 0);
+    CHECK_INT(cs, 2500);
+    /* rpeerinact must not be taken for peerinact */
+    CHECK_INT(vmg_llt_parse_query("  rpeerinact = 700\n", &cs), -1);
+    CHECK_INT(vmg_llt_parse_query("  peerinact = lots\n", &cs), -1);
+}
+
+static void test_wanted(void)
+{
+    struct vmg_pt_request req = llt_request(10000);
+
+    CHECK_INT(vmg_pt_wanted_ms(&req, VMG_PT_LLT), 15000);
+    /* Corosync: divided by 0.8 for the token hold */
+    CHECK_INT(vmg_pt_wanted_ms(&req, VMG_PT_COROSYNC), 18750);
+    req.max_ms = 12000;
+    CHECK_INT(vmg_pt_wanted_ms(&req, VMG_PT_COROSYNC), 12000);
+}
+
+static void test_raise_restore(void)
+{
+    struct vmg_pt_request req = llt_request(10000);
+    struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
+    char state_file[300];
+    struct stat st;
+
+    reset_llt();
+    snprintf(state_file, sizeof(state_file), "%s/peer-timeout.state", state_dir);
+    CHECK_INT(llt_now(), 1600);
+    CHECK_INT(raise_ok(&req, &a), 0);
+    CHECK_INT(llt_now(), 1600);                         /* 15 s < 16 s: never lowered */
+    CHECK(!file_has(state_file, "target"));             /* nothing raised, nothing to restore */
+    CHECK_INT(release_ok(a.id), 0);
+    CHECK(!exists(state_file));
+
+    req.pause_ms = 20000;                               /* 25 s > 16 s */
+    CHECK_INT(raise_ok(&req, &a), 0);
+    CHECK_INT(llt_now(), 2500);
+    CHECK(exists(state_file));
+    CHECK(stat(state_dir, &st) == 0 && (st.st_mode & 0777) == 0700);
+    CHECK(stat(state_file, &st) == 0 && (st.st_mode & 0777) == 0600);
+    CHECK(file_has(state_file, "target llt 1 1600 2500"));
+    CHECK_INT(release_ok(a.id), 0);
+    CHECK_INT(llt_now(), 1600);
+    CHECK(!exists(state_file));
+}
+
+/* Two migrations overlap: the first to finish must not restore. */
+static void test_overlap(void)
+{
+    struct vmg_pt_request req = llt_request(20000);
+    struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
+    struct vmg_pt_holder b = lease_holder("nodeA.vm2.2.2", 600);
+
+    reset_llt();
+    CHECK_INT(raise_ok(&req, &a), 0);
+    CHECK_INT(llt_now(), 2500);
+    req.pause_ms = 30000;                               /* b needs more */
+    CHECK_INT(raise_ok(&req, &b), 0);
+    CHECK_INT(llt_now(), 3500);
+    CHECK_INT(release_ok(b.id), 0);
+    CHECK_INT(llt_now(), 3500);                         /* a still holds */
+    CHECK_INT(release_ok(a.id), 0);
+    CHECK_INT(llt_now(), 1600);                         /* the original, not a's 2500 */
+}
+
+/* The administrator changed the value while we held it: leave theirs. */
+static void test_stale(void)
+{
+    struct vmg_pt_request req = llt_request(20000);
+    struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
+    char *why = NULL;
+
+    reset_llt();
+    CHECK_INT(raise_ok(&req, &a), 0);
+    CHECK_INT(llt_now(), 2500);
+    CHECK_INT(vmg_llt_peerinact_set(4200, &why), 0);    /* the administrator */
+    free(why);
+    CHECK_INT(release_ok(a.id), 0);
+    CHECK_INT(llt_now(), 4200);
+}
+
+/* A killed helper (dead pid) and an expired lease are dropped by recover,
+ * which restores; a live holder keeps the raise. */
+static void test_dead_holder(void)
+{
+    struct vmg_pt_request req = llt_request(20000);
+    struct vmg_pt_holder dead = { .pid = dead_pid(), .start = 1 };
+    struct vmg_pt_holder live = { .pid = 0 };
+    struct vmg_pt_holder expired = lease_holder("peer.vm3.3.3", 0);
+
+    reset_llt();
+    snprintf(dead.id, sizeof(dead.id), "nodeA.vm1.%ld.1", dead.pid);
+    CHECK_INT(vmg_pt_holder_self(&live, "nodeA", "vm2"), 0);
+    CHECK_INT(raise_ok(&req, &dead), 0);
+    CHECK_INT(raise_ok(&req, &live), 0);
+    CHECK_INT(recover_ok(false), 0);
+    CHECK_INT(llt_now(), 2500);                         /* live still holds */
+    CHECK_INT(release_ok(live.id), 0);                  /* last live one: restores */
+    CHECK_INT(llt_now(), 1600);
+
+    CHECK_INT(raise_ok(&req, &expired), 0);
+    CHECK_INT(llt_now(), 2500);
+    CHECK_INT(recover_ok(false), 0);                    /* lease over: restore */
+    CHECK_INT(llt_now(), 1600);
+
+    CHECK_INT(raise_ok(&req, &dead), 0);
+    CHECK_INT(llt_now(), 2500);
+    CHECK_INT(recover_ok(false), 0);
+    CHECK_INT(llt_now(), 1600);
+}
+
+/* A recover (every monitor runs one) must not wait for a raise in progress. */
+static void test_busy_lock(void)
+{
+    struct vmg_pt_request req = llt_request(20000);
+    struct vmg_pt_holder dead = { .pid = dead_pid(), .start = 1 };
+    unsigned long long t0;
+    char lock[300];
+    int fd;
+
+    reset_llt();
+    snprintf(dead.id, sizeof(dead.id), "nodeA.vm1.%ld.1", dead.pid);
+    snprintf(lock, sizeof(lock), "%s/peer-timeout.lock", state_dir);
+    CHECK_INT(raise_ok(&req, &dead), 0);
+    fd = open(lock, O_RDWR);
+    CHECK(fd >= 0 && flock(fd, LOCK_EX) == 0);
+    t0 = vmg_spawn_now_ms();
+    CHECK_INT(recover_ok(false), 0);
+    CHECK(vmg_spawn_now_ms() - t0 < 10000);
+    CHECK_INT(llt_now(), 2500);                         /* not touched while busy */
+    close(fd);
+    CHECK_INT(recover_ok(false), 0);
+    CHECK_INT(llt_now(), 1600);
+}
+
+static void test_llttab(void)
+{
+    struct vmg_pt_request req = llt_request(20000);
+    struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
+    const char *original = "set-node nodeA\nset-cluster 7\nlink eth1 eth-00:11 - ether - -\n"
+                           "set-timer peerinact:1800\n";
+    char *why = NULL, *text;
+
+    reset_llt();
+    req.llttab = true;
+    CHECK_INT(vmg_write_atomic(llttab, original, strlen(original), 0644, &why), 0);
+    free(why);
+    why = NULL;
+    CHECK_INT(raise_ok(&req, &a), 0);
+    CHECK(file_has(llttab, "\nset-timer peerinact:2500\n"));
+    CHECK(!file_has(llttab, "set-timer peerinact:1800"));
+    CHECK(file_has(llttab, "was: peerinact:1800"));
+    CHECK(file_has(llttab, "set-cluster 7\n"));
+    CHECK_INT(release_ok(a.id), 0);
+    text = read_file(llttab);
+    CHECK_STR(text, original);                          /* byte for byte */
+    free(text);
+
+    /* No line before: the restore removes ours. */
+    CHECK_INT(vmg_write_atomic(llttab, "set-node nodeA\n", 15, 0644, &why), 0);
+    free(why);
+    why = NULL;
+    CHECK_INT(raise_ok(&req, &a), 0);
+    CHECK(file_has(llttab, "set-timer peerinact:2500"));
+    CHECK_INT(release_ok(a.id), 0);
+    text = read_file(llttab);
+    CHECK_STR(text, "set-node nodeA\n");
+    free(text);
+
+    /* State lost (reboot) but the marker is there: recover restores it. */
+    CHECK_INT(vmg_llttab_raise(llttab, 3000, &why), 0);
+    free(why);
+    CHECK(file_has(llttab, "set-timer peerinact:3000"));
+    CHECK_INT(recover_ok(true), 0);
+    text = read_file(llttab);
+    CHECK_STR(text, "set-node nodeA\n");
+    free(text);
+}
+
+static void test_llt_missing(void)
+{
+    struct vmg_pt_request req = llt_request(20000);
+    struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
+    char *why = NULL;
+
+    setenv("VMGUARD_LLTCONFIG", "/nonexistent/lltconfig", 1);
+    CHECK_INT(raise_ok(&req, &a), 0);                   /* skipped with a log line */
+    CHECK_INT(release_ok(a.id), 0);
+    req.llt_required = true;
+    CHECK_INT(vmg_pt_local_raise(state_dir, &req, &a, NULL, &why), -1);
+    CHECK(why && strstr(why, "not installed"));
+    free(why);
+    setenv("VMGUARD_LLTCONFIG", wrapper, 1);
+}
+
+/* LLT not running: the raise fails and nothing stays recorded or raised. */
+static void test_llt_down(void)
+{
+    struct vmg_pt_request req = llt_request(20000);
+    struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
+    char state_file[300], *why = NULL;
+
+    reset_llt();
+    snprintf(state_file, sizeof(state_file), "%s/peer-timeout.state", state_dir);
+    CHECK_INT(llt_now(), 1600);
+    if (close(open(llt_down, O_WRONLY | O_CREAT, 0600)) < 0)
+        CHECK(!"cannot create the down flag");
+    CHECK_INT(vmg_pt_local_raise(state_dir, &req, &a, NULL, &why), -1);
+    CHECK(why && strstr(why, "not configured"));
+    free(why);
+    unlink(llt_down);
+    CHECK(!exists(state_file));
+    CHECK_INT(llt_now(), 1600);
+}
+
+static void test_config_check(void)
+{
+    struct vmg_peer_config cfg = { .clusters = "corosync,llt", .members = "cluster, guest:vm2" };
+    char *why = NULL;
+
+    CHECK_INT(vmg_peer_config_check(&cfg, &why), 0);
+    cfg.clusters = "corosync,heartbeat";
+    CHECK_INT(vmg_peer_config_check(&cfg, &why), -1);
+    CHECK(why && strstr(why, "peer_timeout_clusters"));
+    free(why);
+    why = NULL;
+    cfg.clusters = "llt";
+    cfg.members = "cluster ssh:$(reboot)";
+    CHECK_INT(vmg_peer_config_check(&cfg, &why), -1);
+    CHECK(why && strstr(why, "peer_timeout_members"));
+    free(why);
+}
+
+static void test_members(void)
+{
+    char **members = NULL, *why = NULL;
+
+    CHECK_INT(vmg_pt_members_expand("local, ssh:node2 guest:vm3@qemu+ssh://h/system",
+                                    &members, &why), 0);
+    CHECK_STR(members ? members[0] : NULL, "local");
+    CHECK_STR(members ? members[1] : NULL, "ssh:node2");
+    CHECK_STR(members ? members[2] : NULL, "guest:vm3@qemu+ssh://h/system");
+    vmg_strv_free(members);
+    CHECK_INT(vmg_pt_members_expand("ssh:node2;reboot", &members, &why), -1);
+    free(why);
+    why = NULL;
+    CHECK_INT(vmg_pt_members_expand("ssh:-oProxyCommand=x", &members, &why), -1);
+    free(why);
+    why = NULL;
+    CHECK_INT(vmg_pt_members_expand("telnet:node2", &members, &why), -1);
+    free(why);
+}
+
+int main(void)
+{
+    char path[300];
+
+    if (mkdtemp(tmpdir) == NULL)
+        return 99;
+    snprintf(state_dir, sizeof(state_dir), "%s/run/vmguard", tmpdir);
+    snprintf(llt_state, sizeof(llt_state), "%s/llt.state", tmpdir);
+    snprintf(llt_down, sizeof(llt_down), "%s.down", llt_state);
+    snprintf(llttab, sizeof(llttab), "%s/llttab", tmpdir);
+    snprintf(wrapper, sizeof(wrapper), "%s/lltconfig", tmpdir);
+    if (write_wrapper() < 0)
+        return 99;
+    setenv("VMGUARD_LLTCONFIG", wrapper, 1);
+    setenv("VMGUARD_LLTTAB", llttab, 1);
+    vmg_log_init("test", "peer-timeout");
+
+    test_parse_query();
+    test_wanted();
+    test_raise_restore();
+    test_overlap();
+    test_stale();
+    test_dead_holder();
+    test_busy_lock();
+    test_llttab();
+    test_llt_missing();
+    test_llt_down();
+    test_members();
+    test_config_check();
+
+    vmg_log_fini();
+    reset_llt();
+    unlink(wrapper);
+    /* Every case restored: no state may be left behind. */
+    snprintf(path, sizeof(path), "%s/peer-timeout.state", state_dir);
+    CHECK(!exists(path));
+    snprintf(path, sizeof(path), "%s/peer-timeout.lock", state_dir);
+    unlink(path);
+    rmdir(state_dir);
+    snprintf(path, sizeof(path), "%s/run", tmpdir);
+    rmdir(path);
+    rmdir(tmpdir);
+    return unit_done();
+}
