@@ -342,17 +342,21 @@ static bool shutdown_gracefully(struct vmg_context *ctx, virDomainPtr dom, long 
     bool acpi = strcmp(mode, "agent") != 0;
     bool agent = strcmp(mode, "acpi") != 0;
     long long window = vmg_ms_left(ctx) - reserve;
+    bool requested = false;
 
     if (acpi && request_shutdown(ctx, dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN)) {
         /* Leave the agent half the window when it is the fallback. */
         long long keep = agent ? reserve + window / 2 : reserve;
 
+        requested = true;
         if (wait_for_health(ctx, dom, VMG_HEALTH_STOPPED, keep))
             return true;
     }
     if (agent && request_shutdown(ctx, dom, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT))
-        return wait_for_health(ctx, dom, VMG_HEALTH_STOPPED, reserve);
-    return false;
+        requested = true;
+    /* Whatever was asked gets the rest of the window: a guest still booting
+     * may only now be listening for the power button. */
+    return requested && wait_for_health(ctx, dom, VMG_HEALTH_STOPPED, reserve);
 }
 
 static int destroy(struct vmg_context *ctx, virDomainPtr dom)

@@ -46,6 +46,14 @@ static int syslog_facility(void)
     return LOG_DAEMON;
 }
 
+/* Our lines at the chosen priority; the libraries we link (Pacemaker's log
+ * through libqb too) only when they warn. */
+static void set_filters(int32_t target, uint8_t priority)
+{
+    qb_log_filter_ctl(target, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*", LOG_WARNING);
+    qb_log_filter_ctl(target, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE_REGEX, "helpers/", priority);
+}
+
 static bool debug_enabled(void)
 {
     const char *debug = getenv("HA_debug");
@@ -68,10 +76,10 @@ void vmg_log_init(const char *resource, const char *action)
     qb_log_init("vmguard", syslog_facility(), priority);
     qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED,
                facility == NULL || strcmp(facility, "none") != 0);
-    qb_log_filter_ctl(QB_LOG_SYSLOG, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*", priority);
+    set_filters(QB_LOG_SYSLOG, priority);
 
     qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, QB_TRUE);
-    qb_log_filter_ctl(QB_LOG_STDERR, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*", priority);
+    set_filters(QB_LOG_STDERR, priority);
 
     /* VirtualMachine(vm1)[1234]: info: start: message */
     snprintf(format, sizeof(format), "VirtualMachine(%s: %%b", tag);
@@ -83,8 +91,7 @@ void vmg_log_init(const char *resource, const char *action)
         if (logfile_target >= 0) {
             snprintf(format, sizeof(format), "%%t %%H VirtualMachine(%s: %%b", tag);
             qb_log_format_set(logfile_target, format);
-            qb_log_filter_ctl(logfile_target, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE,
-                              "*", priority);
+            set_filters(logfile_target, priority);
             qb_log_ctl(logfile_target, QB_LOG_CONF_ENABLED, QB_TRUE);
         }
     }
