@@ -1,0 +1,162 @@
+#!/bin/bash
+# Live migration driven by Pacemaker on a 2-node lab cluster whose nodes also
+# run libvirtd, with a guest whose serial console prints a counter:
+#  1. standby of the VM's node live-migrates it: migrate_to/migrate_from ran,
+#     the counter carries on with the same boot id, and the data crossed the
+#     fast link;
+#  2. marked HA-primary, the same drain moves it cold: the guest reboots on
+#     the target, and nothing is banned;
+#  3. faults: a migration that cannot converge is aborted by the watchdog and
+#     the VM keeps running on the source; the target's libvirtd killed
+#     mid-migration; migrate_to killed by Pacemaker's timeout.  In each the VM
+#     ends up on exactly one node and the cluster converges.
+. "$(dirname "$0")/lib.sh"
+
+RSC=vm1
+N1=vmg-n1 N2=vmg-n2
+
+cleanup() { e2e_diagnose; "$LAB" down >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+in1() { "$LAB" exec 1 "$@"; }
+node_index() { echo "${1#vmg-n}"; }
+other_node() { [ "$1" = "$N1" ] && echo "$N2" || echo "$N1"; }
+pcmk_log() { cat "$VMG_LAB/nodes/$1/var/log/pacemaker/pacemaker.log" 2>/dev/null; }
+
+# Where Pacemaker has the resource; empty while it is moving or stopped.
+location() {
+	in1 crm_resource --locate --resource "$RSC" 2>/dev/null |
+		sed -n 's/.*is running on: \([^ ]*\).*/\1/p' | head -n 1
+}
+# Nodes whose libvirtd really has the domain active.
+active_on() {
+	local n
+	for n in 1 2; do
+		"$LAB" virsh "$n" list --name 2>/dev/null | grep -qx "$RSC" && echo "vmg-n$n"
+	done
+}
+wait_until() {	# SECONDS COMMAND...: poll every 0.5 s
+	local end=$(( $(date +%s) + $1 )); shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.5
+	done
+}
+settled_on() { [ "$(location)" = "$1" ] && [ "$(active_on)" = "$1" ]; }
+tick_of() { "$LAB" tick "$(node_index "$1")" "$RSC"; }
+boot_of() { sed -n 's/.*boot=\([^ ]*\).*/\1/p' <<< "$1"; }
+count_of() { sed -n 's/.*n=\([0-9]*\).*/\1/p' <<< "$1"; }
+fast_rx() { "$LAB" link-stats "$(node_index "$1")" | awk '$1 == "fast" { print $2 }'; }
+
+standby() { in1 crm_attribute --node "$1" --name standby --update "$2" >/dev/null; }
+set_param() { in1 crm_resource --resource "$RSC" --set-parameter "$1" --parameter-value "$2" >/dev/null; }
+delete_param() { in1 crm_resource --resource "$RSC" --delete-parameter "$1" >/dev/null 2>&1 || true; }
+
+create_resource() {
+	in1 cibadmin --create --scope resources --xml-text "
+<primitive id='$RSC' class='ocf' provider='vmguard' type='VirtualMachine'>
+  <instance_attributes id='$RSC-params'>
+    <nvpair id='$RSC-config' name='config' value='$VMG_LAB/$RSC.xml'/>
+    <nvpair id='$RSC-transport' name='migration_transport' value='tcp'/>
+    <nvpair id='$RSC-network' name='migration_network' value='-fast'/>
+  </instance_attributes>
+  <meta_attributes id='$RSC-meta'>
+    <nvpair id='$RSC-allow-migrate' name='allow-migrate' value='true'/>
+  </meta_attributes>
+  <operations>
+    <op id='$RSC-start' name='start' interval='0' timeout='60s'/>
+    <op id='$RSC-stop' name='stop' interval='0' timeout='60s'/>
+    <op id='$RSC-monitor' name='monitor' interval='5s' timeout='20s'/>
+    <op id='$RSC-migrate_to' name='migrate_to' interval='0' timeout='90s'/>
+    <op id='$RSC-migrate_from' name='migrate_from' interval='0' timeout='60s'/>
+  </operations>
+</primitive>"
+}
+
+# Drains the node the VM runs on; sets FROM, TO, BEFORE (tick), AFTER (tick).
+drain() {
+	FROM=$(location)
+	TO=$(other_node "$FROM")
+	BEFORE=$("$LAB" wait-tick "$(node_index "$FROM")" "$RSC" --timeout 30)
+	standby "$FROM" on
+	wait_until 120 settled_on "$TO" || return 1
+	AFTER=$("$LAB" wait-tick "$(node_index "$TO")" "$RSC" --timeout 30)
+}
+
+undrain() { standby "$1" off; }
+
+no_bans() {
+	! in1 cibadmin --query --scope constraints 2>/dev/null | grep -q "cli-ban\|rsc_location"
+}
+
+# ------------------------------------------------------------------------
+"$LAB" up --nodes 2 --cluster || { fail "lab up"; exit 1; }
+install_agent
+"$LAB" guest-xml "$RSC" > "$VMG_LAB/$RSC.xml"
+create_resource || { fail "create resource"; exit 1; }
+check "vm1 starts on one node" wait_until 90 eval '[ -n "$(location)" ] && settled_on "$(location)"'
+"$LAB" wait-tick "$(node_index "$(location)")" "$RSC" --timeout 30 >/dev/null
+
+e2e_log "case 1: live migration by drain"
+fast_before=$(fast_rx "$(other_node "$(location)")")
+drain; rc=$?
+check "drain moved vm1 (from $FROM to $TO)" test "$rc" -eq 0
+check "guest kept its boot id across the migration ($BEFORE -> $AFTER)" \
+	test -n "$(boot_of "$BEFORE")" -a "$(boot_of "$BEFORE")" = "$(boot_of "$AFTER")"
+check "guest counter carried on" test "$(count_of "$AFTER")" -gt "$(count_of "$BEFORE")"
+fast_after=$(fast_rx "$TO")
+check "migration data crossed the fast link ($(( (fast_after - fast_before) / 1048576 )) MiB)" \
+	test $(( fast_after - fast_before )) -gt $(( 30 * 1048576 ))
+check "DC log shows migrate_to and migrate_from" \
+	eval 'cat $VMG_LAB/nodes/*/var/log/pacemaker/pacemaker.log | grep -q "${RSC}_migrate_to_0" &&
+	      cat $VMG_LAB/nodes/*/var/log/pacemaker/pacemaker.log | grep -q "${RSC}_migrate_from_0"'
+check "the helper logged the downtime libvirt measured" \
+	eval 'pcmk_log "$FROM" | grep -q "migrated to $TO in [0-9]* ms, downtime [0-9]* ms"'
+undrain "$FROM"
+
+e2e_log "case 2: HA-primary is moved cold"
+node=$(location)
+tick=$("$LAB" wait-tick "$(node_index "$node")" "$RSC" --timeout 30)
+set_param ha_primary true
+sleep 5
+check "setting ha_primary reloaded without restarting the VM" \
+	test "$(location)" = "$node" -a -n "$(boot_of "$tick")" \
+	     -a "$(boot_of "$(tick_of "$node")")" = "$(boot_of "$tick")"
+drain; rc=$?
+check "drain moved HA-primary vm1 (from $FROM to $TO)" test "$rc" -eq 0
+check "guest rebooted on the target (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
+	test -n "$(boot_of "$BEFORE")" -a -n "$(boot_of "$AFTER")" \
+	     -a "$(boot_of "$BEFORE")" != "$(boot_of "$AFTER")"
+check "migrate_to refused with the HA-primary reason" \
+	eval 'pcmk_log "$FROM" | grep -q "is HA-primary"'
+check "nothing is banned" no_bans
+undrain "$FROM"
+in1 crm_resource --cleanup --resource "$RSC" >/dev/null 2>&1
+delete_param ha_primary
+sleep 3
+
+e2e_log "case 3: a migration that cannot converge is aborted in time"
+# Re-create the guest dirtying memory faster than the capped bandwidth.
+in1 crm_resource --resource "$RSC" --meta --set-parameter target-role --parameter-value Stopped >/dev/null
+wait_until 60 eval '[ -z "$(active_on)" ]'
+"$LAB" guest-xml "$RSC" --dirty 32 > "$VMG_LAB/$RSC.xml"
+in1 crm_resource --resource "$RSC" --meta --delete-parameter target-role >/dev/null
+wait_until 90 eval '[ -n "$(location)" ] && settled_on "$(location)"'
+"$LAB" wait-tick "$(node_index "$(location)")" "$RSC" --timeout 30 >/dev/null
+set_param migration_bandwidth 5
+set_param migration_downtime_limit 600
+in1 cibadmin --modify --xml-text "<op id='$RSC-migrate_to' name='migrate_to' interval='0' timeout='40s'/>"
+sleep 3
+FROM=$(location); TO=$(other_node "$FROM")
+BEFORE=$(tick_of "$FROM")
+standby "$FROM" on
+# Pacemaker recovers a failed migrate_to by stop + start on the target.
+wait_until 150 settled_on "$TO"
+check "VM runs on exactly one node after the aborted migration ($(active_on | tr '\n' ' '))" \
+	test "$(active_on | wc -l)" -eq 1
+check "the watchdog aborted before Pacemaker's timeout" \
+	eval 'pcmk_log "$FROM" | grep -q "aborting the migration of $RSC"'
+check "migrate_to was not killed by Pacemaker" \
+	eval '! pcmk_log "$FROM" | grep -q "${RSC}_migrate_to_0.*[Tt]imed [Oo]ut"'
+undrain "$FROM"
+e2e_finish

@@ -1,0 +1,37 @@
+#!/bin/bash
+# resource-agents' ocf-tester against the agent, on a real libvirtd + QEMU
+# (TCG) guest in a lab node; then the guest's own serial console proves the
+# VM really ran and really stopped.
+. "$(dirname "$0")/lib.sh"
+
+cleanup() { "$LAB" down >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+"$LAB" up --nodes 1 || { fail "lab up"; exit 1; }
+xml=$VMG_LAB/ocft.xml
+"$LAB" guest-xml ocft-vm > "$xml"
+uri=$("$LAB" uri 1)
+
+e2e_log "ocf-tester on $uri"
+out=$(ocf-tester -v -n ocft-vm -o config="$xml" -o hypervisor="$uri" "$VMGUARD_AGENT" 2>&1)
+rc=$?
+printf '%s\n' "$out" | sed 's/^/    /'
+check "ocf-tester passes" test "$rc" -eq 0
+check "ocf-tester ran start and stop" grep -q "Testing: starting a started resource" <<< "$out"
+
+# The tester leaves the VM stopped: nothing may run in the node.
+check "no domain left running" test -z "$("$LAB" virsh 1 list --name | tr -d '[:space:]')"
+
+# Start through the agent and watch the guest's counter advance.
+export OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=ocft-vm OCF_RESKEY_config=$xml \
+	OCF_RESKEY_hypervisor=$uri OCF_RESKEY_CRM_meta_timeout=60000
+check "start" "$VMGUARD_AGENT" start
+first=$("$LAB" wait-tick 1 ocft-vm --timeout 30)
+second=$("$LAB" wait-tick 1 ocft-vm --after "$(sed 's/.*n=\([0-9]*\).*/\1/' <<< "$first")" --timeout 10)
+check "guest counter advances after start ($first -> $second)" test -n "$second"
+check "monitor says running" "$VMGUARD_AGENT" monitor
+"$VMGUARD_AGENT" stop
+check "stop leaves the domain gone" test -z "$("$LAB" virsh 1 list --all --name | tr -d '[:space:]')"
+"$VMGUARD_AGENT" monitor
+check "monitor says not running after stop" test $? -eq 7
+e2e_finish
