@@ -17,6 +17,10 @@
 #define POLL_MS 100
 /* A monitor that QEMU has not answered for this long is hung, not busy. */
 #define MONITOR_HUNG_MS 30000
+/* A restarting libvirtd gets up to a third of the action's time, at most
+ * this long, before the helper reports it unreachable. */
+#define CONNECT_RETRY_MAX_MS 15000
+#define CONNECT_RETRY_MS 250
 /* Part of stop's timeout kept for destroy, in ms: a tenth, within bounds. */
 #define DESTROY_RESERVE_MIN_MS 2000
 #define DESTROY_RESERVE_MAX_MS 10000
@@ -62,11 +66,31 @@ void vmg_sleep_ms(long long ms)
         ;
 }
 
+/* Refused or missing socket: libvirtd is (re)starting, worth waiting for. */
+static bool is_transient_connect_error(void)
+{
+    int code = virGetLastErrorCode();
+
+    return code == VIR_ERR_SYSTEM_ERROR || code == VIR_ERR_NO_CONNECT;
+}
+
 int vmg_connect(struct vmg_context *ctx)
 {
     char *shown = vmg_log_redact_uri(ctx->cfg.hypervisor);
+    long long budget = vmg_ms_left(ctx) / 3;
+    bool told = false;
 
-    ctx->conn = virConnectOpen(ctx->cfg.hypervisor);
+    if (budget > CONNECT_RETRY_MAX_MS)
+        budget = CONNECT_RETRY_MAX_MS;
+    budget = vmg_ms_left(ctx) - budget;     /* retry until this much is left */
+    while ((ctx->conn = virConnectOpen(ctx->cfg.hypervisor)) == NULL &&
+           is_transient_connect_error() && vmg_ms_left(ctx) > budget) {
+        if (!told)
+            qb_log(LOG_WARNING, "libvirt at %s refuses connections (%s): retrying",
+                   shown ? shown : "?", vmg_virt_error());
+        told = true;
+        vmg_sleep_ms(CONNECT_RETRY_MS);
+    }
     if (ctx->conn == NULL)
         ocf_exit_reason("cannot connect to libvirt at %s: %s", shown ? shown : "?",
                         vmg_virt_error());
@@ -109,6 +133,12 @@ enum vmg_health vmg_domain_health(virDomainPtr dom, const char **detail)
     int state, reason;
 
     if (virDomainGetState(dom, &state, &reason, 0) < 0) {
+        /* An incoming migration that was aborted, a transient domain that
+         * shut down: it went away between the lookup and now. */
+        if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
+            *detail = "gone";
+            return VMG_HEALTH_ABSENT;
+        }
         *detail = vmg_virt_error();
         return VMG_HEALTH_UNKNOWN;
     }
@@ -187,11 +217,7 @@ static bool wait_for_health(struct vmg_context *ctx, virDomainPtr dom, enum vmg_
 
     for (;;) {
         health = vmg_domain_health(dom, &detail);
-        if (health == want)
-            return true;
-        /* A transient domain vanishes when it stops. */
-        if (want == VMG_HEALTH_STOPPED && health == VMG_HEALTH_UNKNOWN &&
-            virGetLastErrorCode() == VIR_ERR_NO_DOMAIN)
+        if (health == want || (want == VMG_HEALTH_STOPPED && health == VMG_HEALTH_ABSENT))
             return true;
         if (vmg_ms_left(ctx) <= reserve_ms)
             return false;
@@ -286,6 +312,10 @@ int vmg_domain_start(struct vmg_context *ctx)
     case VMG_HEALTH_STOPPED:
         break;
     }
+    if (health == VMG_HEALTH_ABSENT && existing) {
+        virDomainFree(existing);        /* vanished since the lookup */
+        existing = NULL;
+    }
 
     qb_log(LOG_INFO, "starting %s (%s) from %s", ctx->xml.name,
            ctx->cfg.persistent ? "persistent" : "transient", ctx->cfg.config);
@@ -363,8 +393,11 @@ static int destroy(struct vmg_context *ctx, virDomainPtr dom)
 {
     qb_log(LOG_NOTICE, "destroying %s", ctx->xml.name);
     /* GRACEFUL gives QEMU a SIGTERM first, so it can flush its disks. */
+    /* Gone meanwhile (an incoming migration that was aborted) or already
+     * off: what stop wants. */
     if (virDomainDestroyFlags(dom, VIR_DOMAIN_DESTROY_GRACEFUL) < 0 &&
-        virDomainDestroy(dom) < 0 && virGetLastErrorCode() != VIR_ERR_OPERATION_INVALID) {
+        virDomainDestroy(dom) < 0 && virGetLastErrorCode() != VIR_ERR_OPERATION_INVALID &&
+        virGetLastErrorCode() != VIR_ERR_NO_DOMAIN) {
         ocf_exit_reason("cannot destroy %s: %s", ctx->xml.name, vmg_virt_error());
         return OCF_ERR_GENERIC;
     }

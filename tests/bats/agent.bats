@@ -104,11 +104,17 @@ reason_of() {	# the exit reason Pacemaker would show
 	grep -q 'VirtualMachine(vm-bats).*frobnicate' "$TMP/ha.log"
 }
 
-@test "unreachable libvirtd is OCF_ERR_GENERIC, never not-running" {
+@test "unreachable libvirtd is OCF_ERR_GENERIC, never not-running, after a bounded retry" {
 	for action in monitor stop start; do
-		OCF_RESKEY_hypervisor='qemu+unix:///system?socket=/nonexistent/sock' run "$AGENT" "$action"
+		start=$(date +%s%N)
+		OCF_RESKEY_CRM_meta_timeout=3000 OCF_RESKEY_hypervisor='qemu+unix:///system?socket=/nonexistent/sock' \
+			run "$AGENT" "$action"
+		took_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 		[ "$status" -eq 1 ]
 		[[ "$(reason_of "$output")" == *"cannot connect to libvirt"* ]]
+		[[ "$output" == *"refuses connections"*"retrying"* ]]
+		# a third of the 3 s timeout, plus start-up
+		[ "$took_ms" -ge 900 ] && [ "$took_ms" -lt 2500 ]
 	done
 }
 

@@ -42,6 +42,13 @@ wait_until() {	# SECONDS COMMAND...: poll every 0.5 s
 		sleep 0.5
 	done
 }
+# A first tick (the guest may be booting), then a later one.
+counter_advances() {
+	local i first
+	i=$(node_index "$1")
+	first=$("$LAB" wait-tick "$i" "$RSC" --timeout 30) &&
+		"$LAB" wait-tick "$i" "$RSC" --after "$(count_of "$first")" --timeout 10 >/dev/null
+}
 settled_on() { [ "$(location)" = "$1" ] && [ "$(active_on)" = "$1" ]; }
 tick_of() { "$LAB" tick "$(node_index "$1")" "$RSC"; }
 boot_of() { sed -n 's/.*boot=\([^ ]*\).*/\1/p' <<< "$1"; }
@@ -151,7 +158,7 @@ FROM=$(location); TO=$(other_node "$FROM")
 BEFORE=$(tick_of "$FROM")
 standby "$FROM" on
 # Pacemaker recovers a failed migrate_to by stop + start on the target.
-wait_until 150 settled_on "$TO"
+wait_until 150 settled
 check "VM runs on exactly one node after the aborted migration ($(active_on | tr '\n' ' '))" \
 	test "$(active_on | wc -l)" -eq 1
 check "the watchdog aborted before Pacemaker's timeout" \
@@ -159,4 +166,53 @@ check "the watchdog aborted before Pacemaker's timeout" \
 check "migrate_to was not killed by Pacemaker" \
 	eval '! pcmk_log "$FROM" | grep -q "${RSC}_migrate_to_0.*[Tt]imed [Oo]ut"'
 undrain "$FROM"
+
+# The faults below hit a migration in flight: the dirtying guest and the
+# 5 MiB/s cap of case 3 keep it running for the watchdog's 35 s.
+in_flight() { [ "$(active_on | wc -l)" -eq 2 ]; }	# the target's incoming domain exists
+# The cluster has nothing left to do, and the VM is active where it says.
+settled() {
+	local at
+	in1 crm_resource --wait --timeout=150s >/dev/null 2>&1 || return 1
+	at=$(location)
+	[ -n "$at" ] && settled_on "$at"
+}
+fault_case() {	# NAME INJECT-COMMAND...: drain, inject once migrating, check convergence
+	local name=$1; shift
+	in1 crm_resource --cleanup --resource "$RSC" >/dev/null 2>&1
+	wait_until 60 settled
+	FROM=$(location); TO=$(other_node "$FROM")
+	standby "$FROM" on
+	if wait_until 30 in_flight; then
+		"$@"
+	else
+		fail "$name: the migration never got under way"
+	fi
+	wait_until 150 settled
+	check "$name: the VM runs on exactly one node, where Pacemaker says ($(active_on | tr '\n' ' '))" \
+		settled
+	check "$name: its counter advances there" counter_advances "$(location)"
+	undrain "$FROM"
+}
+
+e2e_log "case 4: the target's libvirtd crashes and restarts mid-migration"
+restart_target_libvirtd() { "$LAB" libvirtd-kill "$(node_index "$TO")"; "$LAB" libvirtd-start "$(node_index "$TO")"; }
+fault_case "libvirtd restart" restart_target_libvirtd
+
+e2e_log "case 5: the migration link is cut"
+cut_link() {
+	"$LAB" link-down "$(node_index "$TO")" fast
+	sleep 45
+	"$LAB" link-up "$(node_index "$TO")" fast
+}
+fault_case "link cut" cut_link
+check "link cut: the watchdog aborted it" eval 'pcmk_log "$FROM" | grep -q "aborting the migration of $RSC"'
+
+e2e_log "case 6: migrate_to killed the way Pacemaker's timeout kills it"
+kill_migrate_to() {
+	"$LAB" exec "$(node_index "$FROM")" pkill -KILL -f "vmguard migrate_to"
+}
+fault_case "migrate_to killed" kill_migrate_to
+check "migrate_to killed: the guardian aborted the orphaned migration" \
+	eval 'pcmk_log "$FROM" | grep -q "was killed while migrating: aborting"'
 e2e_finish
