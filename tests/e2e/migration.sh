@@ -104,7 +104,13 @@ create_resource || { fail "create resource"; exit 1; }
 check "vm1 starts on one node" wait_until 90 eval '[ -n "$(location)" ] && settled_on "$(location)"'
 "$LAB" wait-tick "$(node_index "$(location)")" "$RSC" --timeout 30 >/dev/null
 
-e2e_log "case 1: live migration by drain"
+e2e_log "case 1: live migration by drain, with the peer-timeout guard on"
+# The lab has no sshd, so the guard raises this node's token only ("local").
+set_param peer_timeout_clusters corosync
+set_param peer_timeout_members local
+sleep 3
+token() { "$LAB" exec "$(node_index "$1")" corosync-cmapctl -g runtime.config.totem.token | awk '{print $NF}'; }
+token_before=$(token "$(location)")
 fast_before=$(fast_rx "$(other_node "$(location)")")
 drain; rc=$?
 check "drain moved vm1 (from $FROM to $TO)" test "$rc" -eq 0
@@ -119,6 +125,12 @@ check "DC log shows migrate_to and migrate_from" \
 	      cat $VMG_LAB/nodes/*/var/log/pacemaker/pacemaker.log | grep -q "${RSC}_migrate_from_0"'
 check "the helper logged the downtime libvirt measured" \
 	eval 'pcmk_log "$FROM" | grep -q "migrated to $TO in [0-9]* ms, downtime [0-9]* ms"'
+check "migrate_to raised the corosync token for the migration" \
+	eval 'pcmk_log "$FROM" | grep -q "peer timeouts on this node for a pause of up to"'
+check "the token reads back as before the migration ($token_before -> $(token "$FROM"))" \
+	test -n "$token_before" -a "$(token "$FROM")" = "$token_before"
+delete_param peer_timeout_clusters
+delete_param peer_timeout_members
 undrain "$FROM"
 
 e2e_log "case 2: HA-primary is moved cold"

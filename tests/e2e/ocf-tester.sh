@@ -12,6 +12,20 @@ xml=$VMG_LAB/ocft.xml
 "$LAB" guest-xml ocft-vm > "$xml"
 uri=$("$LAB" uri 1)
 
+# Pacemaker's own view of the agent, as a crm or pcs user would query it.
+install_agent
+check "crm_resource --show-metadata gives DTD-valid metadata" eval \
+	'crm_resource --show-metadata ocf:vmguard:VirtualMachine |
+	 (cd /usr/share/resource-agents && xmllint --noout --valid -)'
+check "crm_resource --validate accepts a good configuration" \
+	crm_resource --validate --class ocf --provider vmguard --agent VirtualMachine \
+		--option config="$xml" --option hypervisor="$uri"
+out=$(crm_resource --validate --class ocf --provider vmguard --agent VirtualMachine \
+	--option config="$xml" --option migration_bandwidth=lots 2>&1)
+rc=$?
+check "crm_resource --validate rejects a bad parameter (rc $rc)" test "$rc" -ne 0
+check "... and names it" grep -q migration_bandwidth <<< "$out"
+
 e2e_log "ocf-tester on $uri"
 out=$(ocf-tester -v -n ocft-vm -o config="$xml" -o hypervisor="$uri" "$VMGUARD_AGENT" 2>&1)
 rc=$?
