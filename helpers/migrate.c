@@ -494,6 +494,11 @@ int vmg_migrate_to(struct vmg_context *ctx)
         ocf_exit_reason("migrate_to needs OCF_RESKEY_CRM_meta_migrate_target");
         goto cleanup;
     }
+    /* It is put into URIs (%n): it must not be able to point them elsewhere. */
+    if (!vmg_host_name_ok(target)) {
+        ocf_exit_reason("the migration target '%.64s' is not a usable host name", target);
+        goto cleanup;
+    }
     daemon_uri = vmg_migration_daemon_uri(&cfg, ctx->cfg.hypervisor, target);
     data_uri = vmg_migration_data_uri(&cfg, target, ctx->env.resource, &reason);
     if (daemon_uri == NULL || (data_uri == NULL && reason)) {

@@ -50,7 +50,7 @@ static bool transport_ok(const char *transport)
 }
 
 /* A host name, or an IPv6 address (which then needs brackets). */
-static bool host_ok(const char *node)
+bool vmg_host_name_ok(const char *node)
 {
     size_t len = strlen(node);
 
@@ -95,7 +95,7 @@ char *vmg_peer_libvirt_uri(const char *hypervisor_uri, const char *transport, co
     size_t driver_len, authority_len, user_len = 0, port_len = 0, path_len, transport_len;
     char *out = NULL;
 
-    if (sep == NULL || node == NULL || !host_ok(node) || !transport_ok(transport) ||
+    if (sep == NULL || node == NULL || !vmg_host_name_ok(node) || !transport_ok(transport) ||
         (user && (!*user || strpbrk(user, "@/?#:[]") != NULL)))
         return NULL;
     driver_len = strcspn(uri, "+:");

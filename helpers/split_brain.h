@@ -41,6 +41,10 @@ int vmg_split_brain_check(struct vmg_context *ctx, const struct vmg_migrate_conf
  * split_brain_check and the migration parameters itself. */
 int vmg_split_brain_guard(struct vmg_context *ctx, const char *skip_node);
 
+/* A host name, IPv4 or IPv6 address, and nothing that could change where
+ * a URI built around it points (no '@', '/', '?', '#' or spaces). */
+bool vmg_host_name_ok(const char *node);
+
 /* The libvirt URI of node's daemon, as migration reaches it: the driver and
  * path (and user@, :port) of hypervisor_uri, with host node and the given
  * transport: qemu:///system + tcp + n2 -> qemu+tcp://n2/system; user, when

@@ -204,3 +204,12 @@ reason_of() {	# the exit reason Pacemaker would show
 	OCF_EXIT_REASON_PREFIX=MYPREFIX: run "$AGENT" frobnicate
 	[ "$(printf '%s\n' "$output" | grep -c '^MYPREFIX:')" -eq 1 ]
 }
+
+@test "a migration target that would redirect a URI is refused" {
+	for target in 'evil@attacker' 'node2/system?socket=/tmp/x' 'a b' '-oProxyCommand=x'; do
+		OCF_RESKEY_CRM_meta_migrate_target=$target OCF_RESKEY_remoteuri='qemu+ssh://%n/system' \
+			run "$AGENT" migrate_to
+		[ "$status" -eq 1 ]
+		[[ "$(reason_of "$output")" == *"not a usable host name"* ]]
+	done
+}
