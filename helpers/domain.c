@@ -173,14 +173,20 @@ enum vmg_health vmg_domain_health(virDomainPtr dom, const char **detail)
     }
 }
 
-/* A domain of the same name but another UUID is someone else's VM. */
-static bool is_our_domain(struct vmg_context *ctx, virDomainPtr dom)
+/* A domain of the same name but another UUID is someone else's VM: never
+ * touched, and ours is not here.  *detail describes it. */
+static bool is_foreign_domain(struct vmg_context *ctx, virDomainPtr dom, const char **detail)
 {
+    static char text[160];
     char uuid[VIR_UUID_STRING_BUFLEN];
 
-    if (ctx->xml.uuid == NULL || virDomainGetUUIDString(dom, uuid) < 0)
-        return true;
-    return strcmp(uuid, ctx->xml.uuid) == 0;
+    if (ctx->xml.uuid == NULL || virDomainGetUUIDString(dom, uuid) < 0 ||
+        strcmp(uuid, ctx->xml.uuid) == 0)
+        return false;
+    snprintf(text, sizeof(text), "%s by another domain of that name (uuid %s, ours is %s)",
+             virDomainIsActive(dom) == 1 ? "taken and running" : "taken", uuid, ctx->xml.uuid);
+    *detail = text;
+    return true;
 }
 
 virDomainPtr vmg_domain_lookup(struct vmg_context *ctx, enum vmg_health *health,
@@ -198,9 +204,8 @@ virDomainPtr vmg_domain_lookup(struct vmg_context *ctx, enum vmg_health *health,
         }
         return NULL;
     }
-    if (!is_our_domain(ctx, dom)) {
-        *health = VMG_HEALTH_UNKNOWN;
-        *detail = "a domain of that name with another UUID exists";
+    if (is_foreign_domain(ctx, dom, detail)) {
+        *health = VMG_HEALTH_FOREIGN;
         virDomainFree(dom);
         return NULL;
     }
@@ -307,6 +312,12 @@ int vmg_domain_start(struct vmg_context *ctx)
         goto cleanup;
     case VMG_HEALTH_UNKNOWN:
         ocf_exit_reason("cannot tell the state of %s: %s", ctx->xml.name, detail);
+        goto cleanup;
+    case VMG_HEALTH_FOREIGN:
+        /* This node only: Pacemaker may start it elsewhere. */
+        ocf_exit_reason("the name %s is %s on this node: remove or rename that domain, "
+                        "then clean up the resource", ctx->xml.name, detail);
+        rc = OCF_ERR_INSTALLED;
         goto cleanup;
     case VMG_HEALTH_ABSENT:
     case VMG_HEALTH_STOPPED:
@@ -422,6 +433,11 @@ int vmg_domain_stop(struct vmg_context *ctx)
         qb_log(LOG_INFO, "%s is already stopped (%s)", ctx->xml.name, detail);
         rc = OCF_SUCCESS;
         goto cleanup;
+    case VMG_HEALTH_FOREIGN:
+        qb_log(LOG_WARNING, "%s is not here: the name is %s; leaving that one alone",
+               ctx->xml.name, detail);
+        rc = OCF_SUCCESS;
+        goto cleanup;
     case VMG_HEALTH_UNKNOWN:
         /* Claiming "stopped" here could let it run on two nodes. */
         ocf_exit_reason("cannot tell the state of %s: %s", ctx->xml.name, detail);
@@ -503,6 +519,10 @@ int vmg_domain_monitor(struct vmg_context *ctx)
     case VMG_HEALTH_ABSENT:
     case VMG_HEALTH_STOPPED:
         qb_log(LOG_DEBUG, "%s is %s", ctx->xml.name, detail);
+        rc = OCF_NOT_RUNNING;
+        goto cleanup;
+    case VMG_HEALTH_FOREIGN:
+        qb_log(LOG_WARNING, "%s is not running here: the name is %s", ctx->xml.name, detail);
         rc = OCF_NOT_RUNNING;
         goto cleanup;
     case VMG_HEALTH_UNKNOWN:

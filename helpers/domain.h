@@ -39,13 +39,15 @@ enum vmg_health {
     VMG_HEALTH_RUNNING,     /* running, or paused for a reason that is not a fault */
     VMG_HEALTH_FAILED,      /* active but broken: crashed, I/O error, post-copy failure */
     VMG_HEALTH_UNKNOWN,     /* libvirt could not tell */
+    VMG_HEALTH_FOREIGN,     /* ours is not here, another UUID holds the name */
 };
 
 /* Opens ctx->conn to ctx->cfg.hypervisor.  -1 after ocf_exit_reason. */
 int vmg_connect(struct vmg_context *ctx);
 
 /* Looks up the configured domain; NULL with *health ABSENT when it is not
- * there, NULL with UNKNOWN after an error (reported), else the domain with
+ * there, NULL with FOREIGN when a domain with another UUID has its name,
+ * NULL with UNKNOWN after an error (reported), else the domain with
  * its health and a sentence describing its state in *detail (static). */
 virDomainPtr vmg_domain_lookup(struct vmg_context *ctx, enum vmg_health *health,
                                const char **detail);

@@ -223,15 +223,19 @@ static int build_request(const struct vmg_migrate_config *cfg, virDomainPtr dom,
                          unsigned int *flags)
 {
     int max = 0;
+    bool source_persistent = virDomainIsPersistent(dom) == 1;
     bool persistent = strcmp(cfg->persistent, "true") == 0 ||
-                      (strcmp(cfg->persistent, "auto") == 0 && virDomainIsPersistent(dom) == 1);
+                      (strcmp(cfg->persistent, "auto") == 0 && source_persistent);
     unsigned long long bandwidth = cfg->bandwidth ? cfg->bandwidth : cfg->speed;
 
     *params = NULL;
     *n = 0;
     *flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_ABORT_ON_ERROR;
+    /* libvirt refuses to undefine a transient source. */
     if (persistent)
-        *flags |= VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE;
+        *flags |= VIR_MIGRATE_PERSIST_DEST;
+    if (persistent && source_persistent)
+        *flags |= VIR_MIGRATE_UNDEFINE_SOURCE;
     if (strcmp(cfg->transport, "tls") == 0)
         *flags |= VIR_MIGRATE_TLS;
     if (cfg->auto_converge)

@@ -150,6 +150,32 @@ static int check_memory(struct vmg_context *ctx, virDomainPtr dom, virConnectPtr
     return 0;
 }
 
+/* libvirt refuses to migrate onto a definition of the same name with
+ * another UUID, and the same domain active there means it runs twice. */
+static int check_target_definition(struct vmg_context *ctx, virDomainPtr dom,
+                                   virConnectPtr dconn, const char *target)
+{
+    char here[VIR_UUID_STRING_BUFLEN], there[VIR_UUID_STRING_BUFLEN];
+    virDomainPtr remote = virDomainLookupByName(dconn, ctx->xml.name);
+    int rc = 0;
+
+    if (remote == NULL)
+        return 0;
+    if (virDomainGetUUIDString(dom, here) == 0 && virDomainGetUUIDString(remote, there) == 0 &&
+        strcmp(here, there) != 0) {
+        ocf_exit_reason("%s has another domain named %s (uuid %s, ours is %s): %s cannot "
+                        "run there until that domain is removed or renamed", target,
+                        ctx->xml.name, there, here, ctx->xml.name);
+        rc = -1;
+    } else if (virDomainIsActive(remote) == 1) {
+        ocf_exit_reason("%s is already active on %s: refusing to migrate it there",
+                        ctx->xml.name, target);
+        rc = -1;
+    }
+    virDomainFree(remote);
+    return rc;
+}
+
 int vmg_migration_prechecks(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
                             virDomainPtr dom, virConnectPtr dconn, const char *target)
 {
@@ -161,7 +187,8 @@ int vmg_migration_prechecks(struct vmg_context *ctx, const struct vmg_migrate_co
                         vmg_virt_error());
         return -1;
     }
-    if (check_cpu(ctx, dom, dconn, target, live_xml) == 0 &&
+    if (check_target_definition(ctx, dom, dconn, target) == 0 &&
+        check_cpu(ctx, dom, dconn, target, live_xml) == 0 &&
         check_storage(ctx, cfg, live_xml) == 0 &&
         check_memory(ctx, dom, dconn, target) == 0)
         rc = 0;

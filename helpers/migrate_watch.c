@@ -50,7 +50,6 @@ struct watch_state {
     unsigned long long downtime_ms;     /* current max downtime, 0 = QEMU's */
     unsigned stalls;
     long long next_progress_ms;         /* monotonic */
-    bool downtime_set;
     bool postcopy;
 };
 
@@ -181,7 +180,6 @@ static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_
     virTypedParameterPtr stats = NULL;
     int type = VIR_DOMAIN_JOB_NONE, n = 0;
     const char *verdict = NULL;
-    unsigned long long wanted = cfg->max_downtime ? cfg->max_downtime : cfg->downtime;
 
     if (termination_requested)
         return "the helper was asked to terminate";
@@ -190,11 +188,6 @@ static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_
     if (virDomainGetJobStats(dom, &type, &stats, &n, 0) < 0 || type == VIR_DOMAIN_JOB_NONE)
         goto cleanup;       /* not started yet, or just finished */
 
-    if (!w->downtime_set) {
-        w->downtime_set = true;
-        if (wanted)
-            set_downtime(ctx, dom, w, wanted);
-    }
     if (now_ms() >= w->next_progress_ms) {
         log_progress(ctx, stats, n);
         w->next_progress_ms = now_ms() + PROGRESS_LOG_MS;
@@ -262,6 +255,9 @@ void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config 
     pthread_t thread;
 
     memset(result, 0, sizeof(*result));
+    /* Before the start: a short migration may end before the first poll. */
+    if (cfg->max_downtime || cfg->downtime)
+        set_downtime(ctx, dom, &w, cfg->max_downtime ? cfg->max_downtime : cfg->downtime);
     sigaction(SIGTERM, &action, &old_term);
     if (pthread_create(&thread, NULL, migration_thread_main, &t) != 0) {
         result->error = strdup("cannot start the migration thread");

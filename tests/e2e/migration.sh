@@ -50,6 +50,13 @@ counter_advances() {
 		"$LAB" wait-tick "$i" "$RSC" --after "$(count_of "$first")" --timeout 10 >/dev/null
 }
 settled_on() { [ "$(location)" = "$1" ] && [ "$(active_on)" = "$1" ]; }
+# The cluster has nothing left to do, and the VM is active where it says.
+settled() {
+	local at
+	in1 crm_resource --wait --timeout=150s >/dev/null 2>&1 || return 1
+	at=$(location)
+	[ -n "$at" ] && settled_on "$at"
+}
 tick_of() { "$LAB" tick "$(node_index "$1")" "$RSC"; }
 boot_of() { sed -n 's/.*boot=\([^ ]*\).*/\1/p' <<< "$1"; }
 count_of() { sed -n 's/.*n=\([0-9]*\).*/\1/p' <<< "$1"; }
@@ -99,7 +106,8 @@ no_bans() {
 # ------------------------------------------------------------------------
 "$LAB" up --nodes 2 --cluster || { fail "lab up"; exit 1; }
 install_agent
-"$LAB" guest-xml "$RSC" > "$VMG_LAB/$RSC.xml"
+UUID=6d0c1f52-7a11-4b7e-9c35-0a7e5d2b9f01
+"$LAB" guest-xml "$RSC" --uuid "$UUID" > "$VMG_LAB/$RSC.xml"
 create_resource || { fail "create resource"; exit 1; }
 check "vm1 starts on one node" wait_until 90 eval '[ -n "$(location)" ] && settled_on "$(location)"'
 "$LAB" wait-tick "$(node_index "$(location)")" "$RSC" --timeout 30 >/dev/null
@@ -133,6 +141,37 @@ delete_param peer_timeout_clusters
 delete_param peer_timeout_members
 undrain "$FROM"
 
+e2e_log "case 1b: tuned: persistent definition moved, xbzrle, max downtime, auto-converge"
+set_param migration_persistent true
+set_param migration_compression xbzrle
+set_param migration_max_downtime 500
+set_param migration_auto_converge true
+sleep 3
+drain; rc=$?
+check "tuned drain moved vm1 live (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
+	test "$rc" -eq 0 -a -n "$(boot_of "$BEFORE")" -a "$(boot_of "$BEFORE")" = "$(boot_of "$AFTER")"
+check "the target holds a persistent definition" \
+	eval '"$LAB" virsh "$(node_index "$TO")" dominfo "$RSC" | grep -q "^Persistent: *yes"'
+check "the max downtime was applied" eval 'pcmk_log "$FROM" | grep -q "max downtime of $RSC set to 500 ms"'
+undrain "$FROM"
+
+e2e_log "case 1c: parallel connections on a port range, persistent source undefined"
+delete_param migration_compression
+set_param migration_parallel 2
+set_param migration_port 49160-49170
+sleep 3
+drain; rc=$?
+check "parallel drain moved vm1 live" \
+	test "$rc" -eq 0 -a -n "$(boot_of "$BEFORE")" -a "$(boot_of "$BEFORE")" = "$(boot_of "$AFTER")"
+check "the source's definition went with it" \
+	eval '! "$LAB" virsh "$(node_index "$FROM")" dominfo "$RSC" >/dev/null 2>&1'
+check "the data used a port of the range" \
+	eval 'pcmk_log "$FROM" | grep -q "data over tcp://vmg-n[0-9]-fast:491[67][0-9]"'
+for p in migration_persistent migration_max_downtime migration_auto_converge migration_parallel migration_port; do
+	delete_param "$p"
+done
+undrain "$FROM"
+
 e2e_log "case 2: HA-primary is moved cold"
 node=$(location)
 tick=$("$LAB" wait-tick "$(node_index "$node")" "$RSC" --timeout 30)
@@ -154,11 +193,32 @@ in1 crm_resource --cleanup --resource "$RSC" >/dev/null 2>&1
 delete_param ha_primary
 sleep 3
 
+e2e_log "case 2b: another domain of the same name (another UUID) on the target"
+FROM=$(location); TO=$(other_node "$FROM")
+"$LAB" guest-xml "$RSC" --uuid 0badc0de-0000-4000-8000-000000000001 > "$VMG_LAB/stale.xml"
+"$LAB" virsh "$(node_index "$TO")" undefine "$RSC" >/dev/null 2>&1
+"$LAB" virsh "$(node_index "$TO")" define "$VMG_LAB/stale.xml" >/dev/null
+standby "$FROM" on
+# The live migration is refused, the cold start on the target too: stopped.
+wait_until 120 eval '[ -z "$(active_on)" ] && in1 crm_resource --wait --timeout=5s >/dev/null 2>&1'
+check "pre-check refused the live migration, naming the other UUID" \
+	eval 'pcmk_log "$FROM" | grep -q "has another domain named $RSC (uuid 0badc0de"'
+check "start on $TO refused while the name is taken" \
+	eval 'pcmk_log "$TO" | grep -q "the name $RSC is taken by another domain"'
+check "the VM is cleanly stopped, on no node ($(active_on | tr '\n' ' '))" test -z "$(active_on)"
+check "the other domain's definition is untouched" \
+	eval '"$LAB" virsh "$(node_index "$TO")" domuuid "$RSC" | grep -qx 0badc0de-0000-4000-8000-000000000001'
+"$LAB" virsh "$(node_index "$TO")" undefine "$RSC" >/dev/null
+in1 crm_resource --cleanup --resource "$RSC" >/dev/null 2>&1
+check "once it is removed and cleaned up, the VM starts on $TO" wait_until 90 settled_on "$TO"
+undrain "$FROM"
+sleep 3
+
 e2e_log "case 3: a migration that cannot converge is aborted in time"
 # Re-create the guest dirtying memory faster than the capped bandwidth.
 in1 crm_resource --resource "$RSC" --meta --set-parameter target-role --parameter-value Stopped >/dev/null
 wait_until 60 eval '[ -z "$(active_on)" ]'
-"$LAB" guest-xml "$RSC" --dirty 32 > "$VMG_LAB/$RSC.xml"
+"$LAB" guest-xml "$RSC" --dirty 32 --uuid "$UUID" > "$VMG_LAB/$RSC.xml"
 in1 crm_resource --resource "$RSC" --meta --delete-parameter target-role >/dev/null
 wait_until 90 eval '[ -n "$(location)" ] && settled_on "$(location)"'
 "$LAB" wait-tick "$(node_index "$(location)")" "$RSC" --timeout 30 >/dev/null
@@ -182,13 +242,6 @@ undrain "$FROM"
 # The faults below hit a migration in flight: the dirtying guest and the
 # 5 MiB/s cap of case 3 keep it running for the watchdog's 35 s.
 in_flight() { [ "$(active_on | wc -l)" -eq 2 ]; }	# the target's incoming domain exists
-# The cluster has nothing left to do, and the VM is active where it says.
-settled() {
-	local at
-	in1 crm_resource --wait --timeout=150s >/dev/null 2>&1 || return 1
-	at=$(location)
-	[ -n "$at" ] && settled_on "$at"
-}
 fault_case() {	# NAME INJECT-COMMAND...: drain, inject once migrating, check convergence
 	local name=$1; shift
 	in1 crm_resource --cleanup --resource "$RSC" >/dev/null 2>&1
@@ -221,8 +274,13 @@ fault_case "link cut" cut_link
 check "link cut: the watchdog aborted it" eval 'pcmk_log "$FROM" | grep -q "aborting the migration of $RSC"'
 
 e2e_log "case 6: migrate_to killed the way Pacemaker's timeout kills it"
+# By pid, among the processes of the source node's namespace only.
 kill_migrate_to() {
-	"$LAB" exec "$(node_index "$FROM")" pkill -KILL -f "vmguard migrate_to"
+	local p
+	for p in $(ip netns pids "$FROM"); do
+		tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q "vmguard migrate_to" &&
+			kill -KILL "$p"
+	done
 }
 fault_case "migrate_to killed" kill_migrate_to
 check "migrate_to killed: the guardian aborted the orphaned migration" \

@@ -126,15 +126,16 @@ static void test_stale_definition(virConnectPtr conn)
     close_context(&ctx);
 }
 
-/* Same name, another UUID: someone else's VM, never ours to start or stop. */
+/* Same name, another UUID: someone else's VM, never touched.  Ours is not
+ * here (stopped), and cannot start on this node while the name is taken. */
 static void test_foreign_uuid(virConnectPtr conn)
 {
     struct vmg_context ctx;
 
     open_context(&ctx, conn, TEST_DATA_DIR "/vm-running-other-uuid.xml");
-    CHECK_INT(vmg_domain_monitor(&ctx), OCF_ERR_GENERIC);
-    CHECK_INT(vmg_domain_start(&ctx), OCF_ERR_GENERIC);
-    CHECK_INT(vmg_domain_stop(&ctx), OCF_ERR_GENERIC);
+    CHECK_INT(vmg_domain_monitor(&ctx), OCF_NOT_RUNNING);
+    CHECK_INT(vmg_domain_start(&ctx), OCF_ERR_INSTALLED);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
     CHECK_INT(domain_state(conn, "vm-running"), VIR_DOMAIN_RUNNING);
     close_context(&ctx);
 }
