@@ -152,6 +152,8 @@ enum vmg_domain_xml_error vmg_domain_xml_parse(const char *text, size_t len,
 
     memset(xml, 0, sizeof(*xml));
     *reason = NULL;
+    if (len == 0)
+        return fail(rc, reason, "is empty");
     if (len > VMG_DOMAIN_XML_MAX_SIZE)
         return fail(rc, reason, "is larger than %zu bytes", VMG_DOMAIN_XML_MAX_SIZE);
     if (memchr(text, '\0', len) != NULL)

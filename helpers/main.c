@@ -6,6 +6,8 @@
  *   vmguard migration-guardian FD  started by migrate_to only (see migrate.c) */
 #include <build-config.h>
 
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,20 @@
 #include "migrate.h"
 #include "ocf.h"
 #include "peer_timeout.h"
+
+static int run_guardian(const char *fd_text)
+{
+    char *end = NULL;
+    long fd;
+
+    errno = 0;
+    fd = strtol(fd_text, &end, 10);
+    if (errno != 0 || end == fd_text || *end != '\0' || fd < 0 || fd > INT_MAX) {
+        ocf_exit_reason("migration-guardian: '%s' is not a file descriptor", fd_text);
+        return OCF_ERR_ARGS;
+    }
+    return vmg_migration_guardian((int)fd);
+}
 
 int main(int argc, char **argv)
 {
@@ -26,7 +42,7 @@ int main(int argc, char **argv)
     else if (argc > 2 && strcmp(action, "peer-timeout") == 0)
         rc = vmg_peer_timeout_cli(argc - 2, argv + 2);
     else if (argc == 3 && strcmp(action, "migration-guardian") == 0)
-        rc = vmg_migration_guardian(atoi(argv[2]));
+        rc = run_guardian(argv[2]);
     else {
         ocf_exit_reason("usage: vmguard ACTION (got %d arguments)", argc - 1);
         rc = OCF_ERR_ARGS;

@@ -37,7 +37,7 @@
 #define STATE_FILE "peer-timeout.state"
 #define LOCK_FILE "peer-timeout.lock"
 #define STATE_HEADER "vmguard-peer-timeout 1"
-#define STATE_MAX (256 * 1024)
+#define STATE_MAX ((size_t)256 * 1024)
 #define MAX_HOLDERS 64
 #define MAX_REMOTES 256
 #define LOCK_WAIT_MS 90000
@@ -79,9 +79,8 @@ int vmg_pt_parse_clusters(const char *text, unsigned *clusters)
     *clusters = 0;
     if (text == NULL)
         return 0;
-    if (strlen(text) >= sizeof(copy))
+    if (snprintf(copy, sizeof(copy), "%s", text) >= (int)sizeof(copy))
         return -1;
-    strcpy(copy, text);
     for (word = strtok_r(copy, ", \t", &save); word; word = strtok_r(NULL, ", \t", &save)) {
         if (strcmp(word, "corosync") == 0)
             *clusters |= VMG_PT_COROSYNC;
@@ -231,15 +230,52 @@ static bool state_empty(const struct state *st)
     return st->nh == 0 && st->nr == 0;
 }
 
+/* The state as its file holds it; NULL when out of memory. */
+static char *state_text(const struct state *st, size_t *len)
+{
+    size_t size = 64 + T_COUNT * 96 + st->nh * (VMG_PT_ID_MAX + 96) +
+                  st->nr * (VMG_PT_ID_MAX + VMG_PT_MEMBER_MAX + 48);
+    char *text = malloc(size);
+    size_t i;
+    int k;
+
+    if (text == NULL)
+        return NULL;
+    *len = (size_t)snprintf(text, size, STATE_HEADER "\n");
+    for (k = 0; k < T_COUNT; k++)
+        if (st->t[k].active)
+            *len += (size_t)snprintf(text + *len, size - *len, "target %s %d %llu %llu\n",
+                                     target_names[k], st->t[k].saved_present,
+                                     st->t[k].saved, st->t[k].raised);
+    for (i = 0; i < st->nh; i++)
+        *len += (size_t)snprintf(text + *len, size - *len, "holder %s %ld %llu %llu\n",
+                                 st->h[i].id, st->h[i].pid, st->h[i].start, st->h[i].expires);
+    for (i = 0; i < st->nr; i++)
+        *len += (size_t)snprintf(text + *len, size - *len, "remote %s %llu %s\n",
+                                 st->r[i].holder, st->r[i].expires, st->r[i].member);
+    return text;
+}
+
+/* Compared as written: the structs hold padding and unused slots. */
+static bool state_changed(const struct state *before, const struct state *after)
+{
+    size_t len_before = 0, len_after = 0;
+    char *a = state_text(before, &len_before), *b = state_text(after, &len_after);
+    bool changed = a == NULL || b == NULL || len_before != len_after ||
+                   memcmp(a, b, len_before) != 0;
+
+    free(a);
+    free(b);
+    return changed;
+}
+
 static int state_save(const char *dir, const struct state *st, char **reason)
 {
     char *path = path_in(dir, STATE_FILE), *text = NULL;
-    size_t size = 64 + T_COUNT * 96 + st->nh * (VMG_PT_ID_MAX + 96) +
-                  st->nr * (VMG_PT_ID_MAX + VMG_PT_MEMBER_MAX + 48);
-    size_t len, i;
-    int rc = -1, k;
+    size_t len = 0;
+    int rc = -1;
 
-    if (path == NULL || (text = malloc(size)) == NULL) {
+    if (path == NULL) {
         vmg_pt_fail(reason, "out of memory saving the peer-timeout state");
         goto cleanup;
     }
@@ -248,18 +284,10 @@ static int state_save(const char *dir, const struct state *st, char **reason)
              : vmg_pt_fail(reason, "cannot remove %s: %s", path, strerror(errno));
         goto cleanup;
     }
-    len = (size_t)snprintf(text, size, STATE_HEADER "\n");
-    for (k = 0; k < T_COUNT; k++)
-        if (st->t[k].active)
-            len += (size_t)snprintf(text + len, size - len, "target %s %d %llu %llu\n",
-                                    target_names[k], st->t[k].saved_present,
-                                    st->t[k].saved, st->t[k].raised);
-    for (i = 0; i < st->nh; i++)
-        len += (size_t)snprintf(text + len, size - len, "holder %s %ld %llu %llu\n",
-                                st->h[i].id, st->h[i].pid, st->h[i].start, st->h[i].expires);
-    for (i = 0; i < st->nr; i++)
-        len += (size_t)snprintf(text + len, size - len, "remote %s %llu %s\n",
-                                st->r[i].holder, st->r[i].expires, st->r[i].member);
+    if ((text = state_text(st, &len)) == NULL) {
+        vmg_pt_fail(reason, "out of memory saving the peer-timeout state");
+        goto cleanup;
+    }
     rc = vmg_write_atomic(path, text, len, 0600, reason);
 cleanup:
     free(text);
@@ -607,7 +635,7 @@ static int plan_target(struct state *st, int k, unsigned long long want, bool *a
                        char **summary, char **reason)
 {
     struct target *t = &st->t[k];
-    struct reading now;
+    struct reading now = { false, 0 };
     char *line = NULL;
     int rc;
 
@@ -1251,7 +1279,7 @@ static int recover_dir(const char *dir, bool llttab, const char *guest_helper, c
     prune(st, done, ndone);
     rc = restore_if_unheld(st, reason);
     /* Rewrite only on a change: monitors run this every few seconds. */
-    if (memcmp(&st[0], &st[1], sizeof(*st)) != 0 && state_save(dir, st, reason) < 0)
+    if (state_changed(&st[1], &st[0]) && state_save(dir, st, reason) < 0)
         rc = -1;
 cleanup:
     unlock_state(fd);

@@ -254,24 +254,29 @@ cleanup:
     return rc;
 }
 
+/* The directory to fsync after a rename into it. */
+static char *directory_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    if (slash == NULL)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
 int vmg_write_atomic(const char *path, const char *data, size_t len, mode_t mode, char **reason)
 {
-    char *tmp = NULL, *dir = NULL, *slash;
+    char *tmp = NULL, *dir = NULL;
     int fd = -1, dir_fd = -1, rc = -1;
     size_t done = 0;
 
     if (asprintf(&tmp, "%s.vmguard-tmp.%ld", path, (long)getpid()) < 0 ||
-        (dir = strdup(path)) == NULL) {
+        (dir = directory_of(path)) == NULL) {
         vmg_pt_fail(reason, "out of memory writing %s", path);
         goto cleanup;
     }
-    slash = strrchr(dir, '/');
-    if (slash == dir)
-        slash[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    else
-        strcpy(dir, ".");
 
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0) {
