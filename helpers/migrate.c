@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include "ocf.h"
 #include "peer_timeout.h"
 #include "role_guard.h"
+#include "spawn.h"
 #include "split_brain.h"
 
 /* Pause assumed for a post-copy switch-over when raising peer timeouts: the
@@ -268,10 +271,10 @@ static int build_request(const struct vmg_migrate_config *cfg, virDomainPtr dom,
 
 /* Starts the guardian; returns the write end of its pipe, or -1 (logged:
  * the migration is still watched by this process). */
-static int start_guardian(void)
+static int start_guardian(long long abort_at_ms)
 {
     int fds[2], devnull;
-    char fd_text[16];
+    char fd_text[16], abort_at_text[24];
     pid_t pid;
 
     if (pipe2(fds, O_CLOEXEC) < 0) {
@@ -279,6 +282,7 @@ static int start_guardian(void)
         return -1;
     }
     snprintf(fd_text, sizeof(fd_text), "%d", fds[0]);
+    snprintf(abort_at_text, sizeof(abort_at_text), "%lld", abort_at_ms);
     devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
     pid = fork();
     if (pid == 0) {
@@ -291,7 +295,8 @@ static int start_guardian(void)
             dup2(devnull, STDERR_FILENO);
         }
         fcntl(fds[0], F_SETFD, 0);
-        execl("/proc/self/exe", "vmguard", "migration-guardian", fd_text, (char *)NULL);
+        execl("/proc/self/exe", "vmguard", "migration-guardian", fd_text, abort_at_text,
+              (char *)NULL);
         _exit(127);
     }
     if (devnull >= 0)
@@ -314,8 +319,8 @@ static void stop_guardian(int fd)
     close(fd);
 }
 
-/* The migrate_to process died: abort what it left behind. */
-static void abort_orphaned_migration(struct vmg_context *ctx)
+/* Aborts the migration job of the domain, if one runs; why ends the log line. */
+static void abort_migration_job(struct vmg_context *ctx, const char *why)
 {
     virDomainJobInfo job;
     enum vmg_health health;
@@ -325,8 +330,8 @@ static void abort_orphaned_migration(struct vmg_context *ctx)
     if (dom == NULL)
         return;
     if (virDomainGetJobInfo(dom, &job) == 0 && job.type != VIR_DOMAIN_JOB_NONE) {
-        qb_log(LOG_WARNING, "migrate_to of %s was killed while migrating: aborting the "
-               "migration so the VM keeps running here", ctx->xml.name);
+        qb_log(LOG_WARNING, "migrate_to of %s %s: aborting the migration so the VM keeps "
+               "running here", ctx->xml.name, why);
         if (virDomainAbortJob(dom) < 0)
             qb_log(LOG_ERR, "cannot abort the migration of %s: %s", ctx->xml.name,
                    vmg_virt_error());
@@ -334,29 +339,57 @@ static void abort_orphaned_migration(struct vmg_context *ctx)
     virDomainFree(dom);
 }
 
-int vmg_migration_guardian(int fd)
+enum guardian_wake { GUARDIAN_RELEASED, GUARDIAN_ORPHANED, GUARDIAN_OVERDUE };
+
+/* Waits for migrate_to's word on fd, or its death, until until_ms (< 0: no limit). */
+static enum guardian_wake guardian_wait(int fd, long long until_ms)
+{
+    struct pollfd release = { .fd = fd, .events = POLLIN };
+    long long left;
+    ssize_t got;
+    char byte;
+
+    for (;;) {
+        left = until_ms < 0 ? -1 : until_ms - (long long)vmg_spawn_now_ms();
+        if (until_ms >= 0 && left <= 0)
+            return GUARDIAN_OVERDUE;
+        if (poll(&release, 1, left > INT_MAX ? INT_MAX : (int)left) <= 0)
+            continue;       /* timeout (checked above) or a signal */
+        got = read(fd, &byte, 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        return got == 1 ? GUARDIAN_RELEASED : GUARDIAN_ORPHANED;
+    }
+}
+
+int vmg_migration_guardian(int fd, long long abort_at_ms)
 {
     struct vmg_context ctx;
     struct vmg_peer_config peer = { 0 };
     char *reason = NULL;
-    ssize_t got;
-    char byte;
+    enum guardian_wake wake;
     int rc;
 
     signal(SIGPIPE, SIG_IGN);
-    do
-        got = read(fd, &byte, 1);
-    while (got < 0 && errno == EINTR);
-    close(fd);
-    if (got == 1)
+    wake = guardian_wait(fd, abort_at_ms);
+    if (wake == GUARDIAN_RELEASED) {
+        close(fd);
         return OCF_SUCCESS;
-
+    }
     rc = vmg_context_open(&ctx, "migration-guardian", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT);
-    if (rc == OCF_SUCCESS)
-        abort_orphaned_migration(&ctx);
-    if (vmg_params_load(vmg_peer_params, vmg_peer_params_count, &peer, &reason) == 0) {
-        vmg_peer_guard_recover(&peer, &ctx.env);
-        vmg_params_free(vmg_peer_params, vmg_peer_params_count, &peer);
+    if (wake == GUARDIAN_OVERDUE) {
+        if (rc == OCF_SUCCESS)
+            abort_migration_job(&ctx, "is still migrating as Pacemaker's timeout nears");
+        wake = guardian_wait(fd, -1);
+    }
+    close(fd);
+    if (wake == GUARDIAN_ORPHANED) {
+        if (rc == OCF_SUCCESS)
+            abort_migration_job(&ctx, "was killed while migrating");
+        if (vmg_params_load(vmg_peer_params, vmg_peer_params_count, &peer, &reason) == 0) {
+            vmg_peer_guard_recover(&peer, &ctx.env);
+            vmg_params_free(vmg_peer_params, vmg_peer_params_count, &peer);
+        }
     }
     free(reason);
     vmg_context_close(&ctx);
@@ -447,7 +480,9 @@ static int migrate_with_guards(struct vmg_context *ctx, const struct vmg_migrate
         rc = OCF_ERR_CONFIGURED;
         goto cleanup;
     }
-    guardian = start_guardian();
+    /* Halfway between the watchdog's own abort and Pacemaker's timeout. */
+    guardian = start_guardian((long long)vmg_spawn_now_ms() + vmg_ms_left(ctx) -
+                              vmg_migration_abort_margin_ms(ctx) / 2);
     if (vmg_peer_guard_raise(&peer, &ctx->env, expected_pause_ms(cfg), &guard, &reason) < 0) {
         ocf_exit_reason("cannot raise the peer-failure timeouts before migrating %s: %s",
                         ctx->xml.name, reason ? reason : "unknown error");

@@ -40,10 +40,15 @@ int vmg_migrate_from(struct vmg_context *ctx);
 
 /* The guardian: a process of its own session that outlives a killed
  * migrate_to and aborts the migration it leaves running.  fd is the read
- * end of a pipe whose write end only the migrate_to process holds. */
-int vmg_migration_guardian(int fd);
+ * end of a pipe whose write end only the migrate_to process holds.  It also
+ * aborts the migration at abort_at_ms (CLOCK_MONOTONIC) if migrate_to has
+ * not released it by then: a watchdog stuck in a libvirt call cannot. */
+int vmg_migration_guardian(int fd, long long abort_at_ms);
 
 /* --- shared by the migration files ------------------------------------- */
+
+/* What the watchdog keeps before Pacemaker's timeout to abort and report. */
+long long vmg_migration_abort_margin_ms(const struct vmg_context *ctx);
 
 /* Substitutes %n in pattern by node; caller frees. */
 char *vmg_expand_node(const char *pattern, const char *node);

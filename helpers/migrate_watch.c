@@ -7,12 +7,17 @@
  * running on the source instead of being killed with its migration. */
 #include <build-config.h>
 
+#include <poll.h>
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libvirt/virterror.h>
 
@@ -31,6 +36,9 @@
  * left to escalate, before it gives up. */
 #define STALLS_BEFORE_ESCALATION 2
 #define STALLS_BEFORE_GIVING_UP 4
+/* Past the limit by this factor after a stalled iteration, the downtime
+ * estimate is not noise: give up at once unless post-copy is left. */
+#define HOPELESS_FACTOR 2
 #define MIB (1024ULL * 1024ULL)
 
 struct migration_thread {
@@ -40,6 +48,7 @@ struct migration_thread {
     int nparams;
     unsigned int flags;
     atomic_bool done;
+    int done_fd;                        /* eventfd: wakes the watchdog at the end */
     int rc;
     char *error;
 };
@@ -51,6 +60,7 @@ struct watch_state {
     unsigned stalls;
     long long next_progress_ms;         /* monotonic */
     bool postcopy;
+    char verdict[192];                  /* why the watchdog gives up */
 };
 
 static volatile sig_atomic_t termination_requested;
@@ -76,10 +86,21 @@ static void *migration_thread_main(void *opaque)
     if (t->rc < 0)
         t->error = strdup(vmg_virt_error());    /* libvirt errors are per thread */
     atomic_store(&t->done, true);
+    /* Without the wake-up the watchdog still sees `done` at its next poll. */
+    if (write(t->done_fd, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0)
+        qb_log(LOG_DEBUG, "cannot wake the migration watchdog: %s", strerror(errno));
     return NULL;
 }
 
-static long long abort_margin_ms(const struct vmg_context *ctx)
+/* Sleeps up to ms, less when the migration thread ends or a signal comes. */
+static void wait_for_thread(const struct migration_thread *t, int ms)
+{
+    struct pollfd end = { .fd = t->done_fd, .events = POLLIN };
+
+    poll(&end, 1, ms);
+}
+
+long long vmg_migration_abort_margin_ms(const struct vmg_context *ctx)
 {
     long long margin = (long long)ctx->env.timeout_ms / 10;
 
@@ -139,38 +160,58 @@ static bool start_postcopy(struct vmg_context *ctx, virDomainPtr dom, struct wat
     return true;
 }
 
-/* One step of escalation; false when nothing is left to try. */
+/* The pause QEMU would need to send what is left at the rate it achieves;
+ * 0 when the rate is not known yet. */
+static unsigned long long needed_downtime_ms(virTypedParameterPtr stats, int n)
+{
+    unsigned long long bps = stat_ull(stats, n, VIR_DOMAIN_JOB_MEMORY_BPS);
+    unsigned long long remaining = stat_ull(stats, n, VIR_DOMAIN_JOB_DATA_REMAINING);
+
+    return bps ? remaining / bps * 1000 + remaining % bps * 1000 / bps : 0;
+}
+
+static bool postcopy_left(const struct vmg_migrate_config *cfg, const struct watch_state *w)
+{
+    return !w->postcopy && strcmp(cfg->postcopy, "auto") == 0;
+}
+
+/* One step of escalation; false when nothing is left to try.  Goes straight
+ * to the downtime the remaining data needs (with a quarter more), doubling
+ * when that is not known. */
 static bool escalate(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
-                     virDomainPtr dom, struct watch_state *w)
+                     virDomainPtr dom, struct watch_state *w, unsigned long long needed)
 {
     unsigned long long current = w->downtime_ms ? w->downtime_ms : 300, next;
 
-    if (!w->postcopy && strcmp(cfg->postcopy, "auto") == 0 &&
-        start_postcopy(ctx, dom, w, "does not converge"))
+    if (postcopy_left(cfg, w) && start_postcopy(ctx, dom, w, "does not converge"))
         return true;
     if (current >= cfg->downtime_limit)
         return false;
-    next = current * 2 < cfg->downtime_limit ? current * 2 : cfg->downtime_limit;
+    next = needed > current ? needed + needed / 4 : current * 2;
+    if (next > cfg->downtime_limit)
+        next = cfg->downtime_limit;
     qb_log(LOG_NOTICE, "%s does not converge: raising max downtime from %llu to %llu ms",
            ctx->xml.name, current, next);
     set_downtime(ctx, dom, w, next);
     return w->downtime_ms == next;
 }
 
-/* Counts iterations that leave nearly as much to send as the one before. */
-static void track_convergence(virTypedParameterPtr stats, int n, struct watch_state *w)
+/* Counts iterations that leave nearly as much to send as the one before;
+ * true when a new iteration began since the last poll. */
+static bool track_convergence(virTypedParameterPtr stats, int n, struct watch_state *w)
 {
     unsigned long long iteration = stat_ull(stats, n, VIR_DOMAIN_JOB_MEMORY_ITERATION);
     unsigned long long remaining = stat_ull(stats, n, VIR_DOMAIN_JOB_DATA_REMAINING);
 
     if (iteration <= w->iteration)
-        return;
+        return false;
     if (w->iteration >= 1 && remaining > w->remaining_at_iteration * STALL_RATIO)
         w->stalls++;
     else if (remaining < w->remaining_at_iteration * STALL_RATIO)
         w->stalls = 0;
     w->iteration = iteration;
     w->remaining_at_iteration = remaining;
+    return true;
 }
 
 /* Returns a reason to abort now, or NULL to keep going. */
@@ -180,6 +221,8 @@ static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_
     virTypedParameterPtr stats = NULL;
     int type = VIR_DOMAIN_JOB_NONE, n = 0;
     const char *verdict = NULL;
+    unsigned long long needed;
+    bool new_iteration;
 
     if (termination_requested)
         return "the helper was asked to terminate";
@@ -194,14 +237,26 @@ static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_
     }
     if (w->postcopy)
         goto cleanup;       /* post-copy always completes: never abort it */
-    track_convergence(stats, n, w);
+    new_iteration = track_convergence(stats, n, w);
     if (strcmp(cfg->postcopy, "always") == 0 && w->iteration >= 2 &&
         start_postcopy(ctx, dom, w, "finished its first pre-copy pass"))
         goto cleanup;
-    if (w->stalls >= STALLS_BEFORE_ESCALATION && escalate(ctx, cfg, dom, w))
+    /* Decided as an iteration begins: what is left then is what the
+     * switch-over would have to send; later in the pass it is less. */
+    if (!new_iteration || w->stalls == 0)
+        goto cleanup;
+    needed = needed_downtime_ms(stats, n);
+    if (needed > cfg->downtime_limit * HOPELESS_FACTOR && !postcopy_left(cfg, w)) {
+        /* Waiting for Pacemaker's timeout would only delay the cold move. */
+        snprintf(w->verdict, sizeof(w->verdict), "it does not converge: what is left needs "
+                 "about %llu ms of downtime, far above migration_downtime_limit (%llu ms)",
+                 needed, cfg->downtime_limit);
+        verdict = w->verdict;
+    } else if (w->stalls >= STALLS_BEFORE_ESCALATION && escalate(ctx, cfg, dom, w, needed)) {
         w->stalls = 0;
-    else if (w->stalls >= STALLS_BEFORE_GIVING_UP)
+    } else if (w->stalls >= STALLS_BEFORE_GIVING_UP) {
         verdict = "it does not converge and the downtime limit is reached";
+    }
 
 cleanup:
     virTypedParamsFree(stats, n);
@@ -246,11 +301,11 @@ void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config 
 {
     struct migration_thread t = {
         .dom = dom, .daemon_uri = daemon_uri, .params = params, .nparams = nparams,
-        .flags = flags,
+        .flags = flags, .done_fd = -1,
     };
     struct watch_state w = { 0 };
     struct sigaction action = { .sa_handler = on_termination }, old_term;
-    long long margin = abort_margin_ms(ctx);
+    long long margin = vmg_migration_abort_margin_ms(ctx);
     const char *abort_reason = NULL;
     pthread_t thread;
 
@@ -259,12 +314,13 @@ void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config 
     if (cfg->max_downtime || cfg->downtime)
         set_downtime(ctx, dom, &w, cfg->max_downtime ? cfg->max_downtime : cfg->downtime);
     sigaction(SIGTERM, &action, &old_term);
-    if (pthread_create(&thread, NULL, migration_thread_main, &t) != 0) {
+    if ((t.done_fd = eventfd(0, EFD_CLOEXEC)) < 0 ||
+        pthread_create(&thread, NULL, migration_thread_main, &t) != 0) {
         result->error = strdup("cannot start the migration thread");
         goto cleanup;
     }
     while (!atomic_load(&t.done)) {
-        vmg_sleep_ms(POLL_MS);
+        wait_for_thread(&t, POLL_MS);
         if (atomic_load(&t.done) || abort_reason)
             continue;
         abort_reason = watch_once(ctx, cfg, dom, &w, margin);
@@ -292,6 +348,8 @@ void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config 
     }
 
 cleanup:
+    if (t.done_fd >= 0)
+        close(t.done_fd);
     free(t.error);
     sigaction(SIGTERM, &old_term, NULL);
 }

@@ -65,6 +65,28 @@ reason_of() {	# the exit reason Pacemaker would show
 	[ "$status" -eq 2 ]
 }
 
+@test "the guardian refuses arguments it cannot parse" {
+	for fd in abc "" -1 9999999999 "3x"; do
+		run "$VMGUARD_HELPER" migration-guardian "$fd" 0
+		[ "$status" -eq 2 ]
+		[[ "$(reason_of "$output")" == *"is not a file descriptor"* ]]
+	done
+	for at in abc "" -5 "12ms"; do
+		run "$VMGUARD_HELPER" migration-guardian 0 "$at"
+		[ "$status" -eq 2 ]
+		[[ "$(reason_of "$output")" == *"is not a time in ms"* ]]
+	done
+	run "$VMGUARD_HELPER" migration-guardian 0
+	[ "$status" -eq 2 ]
+}
+
+@test "an empty config file is OCF_ERR_CONFIGURED" {
+	: > "$TMP/empty.xml"
+	OCF_RESKEY_config=$TMP/empty.xml run "$AGENT" monitor
+	[ "$status" -eq 6 ]
+	[[ "$(reason_of "$output")" == *"empty"* ]]
+}
+
 @test "a missing helper is OCF_ERR_INSTALLED with a reason" {
 	VMGUARD_HELPER=/nonexistent/vmguard run "$AGENT" monitor
 	[ "$status" -eq 5 ]

@@ -110,6 +110,16 @@ static void test_huge(void)
     free(big);
 }
 
+static void test_empty(void)
+{
+    struct vmg_domain_xml xml;
+    char *reason = NULL;
+
+    CHECK_INT(vmg_domain_xml_parse("", 0, &xml, &reason), VMG_DOMAIN_XML_INVALID);
+    CHECK(reason && strstr(reason, "empty"));
+    free(reason);
+}
+
 static void test_uuid(void)
 {
     char out[37];
@@ -126,6 +136,7 @@ int main(void)
     test_refuses();
     test_files();
     test_huge();
+    test_empty();
     test_uuid();
     return unit_done();
 }
