@@ -18,14 +18,17 @@ N1=vmg-n1 N2=vmg-n2
 cleanup() { e2e_diagnose; "$LAB" down >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
-in1() { "$LAB" exec 1 "$@"; }
+# Cluster commands run on CLUSTER_NODE (1, or a survivor while 1 is down).
+on_cluster() { "$LAB" exec "${CLUSTER_NODE:-1}" "$@"; }
 node_index() { echo "${1#vmg-n}"; }
 other_node() { [ "$1" = "$N1" ] && echo "$N2" || echo "$N1"; }
-pcmk_log() { cat "$VMG_LAB/nodes/$1/var/log/pacemaker/pacemaker.log" 2>/dev/null; }
+# pcmk_log NODE [OFFSET]: its Pacemaker log, from byte OFFSET on
+pcmk_log() { tail -c +"$(( ${2:-0} + 1 ))" "$VMG_LAB/nodes/$1/var/log/pacemaker/pacemaker.log" 2>/dev/null; }
+pcmk_log_size() { stat -c %s "$VMG_LAB/nodes/$1/var/log/pacemaker/pacemaker.log" 2>/dev/null || echo 0; }
 
 # Where Pacemaker has the resource; empty while it is moving or stopped.
 location() {
-	in1 crm_resource --locate --resource "$RSC" 2>/dev/null |
+	on_cluster crm_resource --locate --resource "$RSC" 2>/dev/null |
 		sed -n 's/.*is running on: \([^ ]*\).*/\1/p' | head -n 1
 }
 # Nodes whose libvirtd really has the domain active.
@@ -53,7 +56,7 @@ settled_on() { [ "$(location)" = "$1" ] && [ "$(active_on)" = "$1" ]; }
 # The cluster has nothing left to do, and the VM is active where it says.
 settled() {
 	local at
-	in1 crm_resource --wait --timeout=150s >/dev/null 2>&1 || return 1
+	on_cluster crm_resource --wait --timeout=150s >/dev/null 2>&1 || return 1
 	at=$(location)
 	[ -n "$at" ] && settled_on "$at"
 }
@@ -62,12 +65,12 @@ boot_of() { sed -n 's/.*boot=\([^ ]*\).*/\1/p' <<< "$1"; }
 count_of() { sed -n 's/.*n=\([0-9]*\).*/\1/p' <<< "$1"; }
 fast_rx() { "$LAB" link-stats "$(node_index "$1")" | awk '$1 == "fast" { print $2 }'; }
 
-standby() { in1 crm_attribute --node "$1" --name standby --update "$2" >/dev/null; }
-set_param() { in1 crm_resource --resource "$RSC" --set-parameter "$1" --parameter-value "$2" >/dev/null; }
-delete_param() { in1 crm_resource --resource "$RSC" --delete-parameter "$1" >/dev/null 2>&1 || true; }
+standby() { on_cluster crm_attribute --node "$1" --name standby --update "$2" >/dev/null; }
+set_param() { on_cluster crm_resource --resource "$RSC" --set-parameter "$1" --parameter-value "$2" >/dev/null; }
+delete_param() { on_cluster crm_resource --resource "$RSC" --delete-parameter "$1" >/dev/null 2>&1 || true; }
 
 create_resource() {
-	in1 cibadmin --create --scope resources --xml-text "
+	on_cluster cibadmin --create --scope resources --xml-text "
 <primitive id='$RSC' class='ocf' provider='vmguard' type='VirtualMachine'>
   <instance_attributes id='$RSC-params'>
     <nvpair id='$RSC-config' name='config' value='$VMG_LAB/$RSC.xml'/>
@@ -100,7 +103,7 @@ drain() {
 undrain() { standby "$1" off; }
 
 no_bans() {
-	! in1 cibadmin --query --scope constraints 2>/dev/null | grep -q "cli-ban\|rsc_location"
+	! on_cluster cibadmin --query --scope constraints 2>/dev/null | grep -q "cli-ban\|rsc_location"
 }
 
 # ------------------------------------------------------------------------
@@ -172,6 +175,44 @@ for p in migration_persistent migration_max_downtime migration_auto_converge mig
 done
 undrain "$FROM"
 
+e2e_log "case 1d: TLS for the daemon connection and the migration stream (certificates of a lab CA)"
+set_param migration_transport tls
+sleep 3
+drain; rc=$?
+check "TLS drain moved vm1 live (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
+	test "$rc" -eq 0 -a -n "$(boot_of "$BEFORE")" -a "$(boot_of "$BEFORE")" = "$(boot_of "$AFTER")"
+check "the daemon connection was qemu+tls" \
+	eval 'pcmk_log "$FROM" | grep -q "live-migrating $RSC to $TO via qemu+tls://$TO/system"'
+undrain "$FROM"
+sleep 3
+# The control: the target's QEMU presents a certificate of another CA (its
+# own, so that it loads).  Only a stream that really is TLS notices it.
+FROM=$(location); TO=$(other_node "$FROM")
+qemu_pki=$VMG_LAB/nodes/$TO/etc/pki/qemu
+rogue=$VMG_LAB/rogue
+rm -rf "$rogue" "$VMG_LAB/qemu-pki.saved" && mkdir -p "$rogue"
+cp -a "$qemu_pki" "$VMG_LAB/qemu-pki.saved"
+printf '%s\n' "cn = rogue CA" ca cert_signing_key "expiration_days = 1" > "$rogue/ca.info"
+printf '%s\n' "cn = $TO" "dns_name = $TO" "dns_name = $TO-fast" tls_www_server tls_www_client \
+	encryption_key signing_key "expiration_days = 1" > "$rogue/node.info"
+certtool --generate-privkey --outfile "$rogue/ca.key" >/dev/null 2>&1
+certtool --generate-self-signed --load-privkey "$rogue/ca.key" --template "$rogue/ca.info" \
+	--outfile "$qemu_pki/ca-cert.pem" >/dev/null 2>&1
+certtool --generate-privkey --outfile "$qemu_pki/server-key.pem" >/dev/null 2>&1
+certtool --generate-certificate --load-privkey "$qemu_pki/server-key.pem" \
+	--load-ca-certificate "$qemu_pki/ca-cert.pem" --load-ca-privkey "$rogue/ca.key" \
+	--template "$rogue/node.info" --outfile "$qemu_pki/server-cert.pem" >/dev/null 2>&1
+drain; rc=$?
+check "with a rogue certificate on $TO the live migration failed and the VM moved cold" \
+	test "$rc" -eq 0 -a -n "$(boot_of "$BEFORE")" -a "$(boot_of "$BEFORE")" != "$(boot_of "$AFTER")"
+check "the reason is the TLS handshake: an unknown issuer" \
+	eval 'pcmk_log "$FROM" | grep "migration of $RSC" | grep -qi "certificate.*issuer"'
+rm -rf "$qemu_pki" "$rogue" && mv "$VMG_LAB/qemu-pki.saved" "$qemu_pki"
+delete_param migration_transport
+undrain "$FROM"
+on_cluster crm_resource --cleanup --resource "$RSC" >/dev/null 2>&1
+sleep 3
+
 e2e_log "case 2: HA-primary is moved cold"
 node=$(location)
 tick=$("$LAB" wait-tick "$(node_index "$node")" "$RSC" --timeout 30)
@@ -189,7 +230,7 @@ check "migrate_to refused with the HA-primary reason" \
 	eval 'pcmk_log "$FROM" | grep -q "is HA-primary"'
 check "nothing is banned" no_bans
 undrain "$FROM"
-in1 crm_resource --cleanup --resource "$RSC" >/dev/null 2>&1
+on_cluster crm_resource --cleanup --resource "$RSC" >/dev/null 2>&1
 delete_param ha_primary
 sleep 3
 
@@ -200,7 +241,7 @@ FROM=$(location); TO=$(other_node "$FROM")
 "$LAB" virsh "$(node_index "$TO")" define "$VMG_LAB/stale.xml" >/dev/null
 standby "$FROM" on
 # The live migration is refused, the cold start on the target too: stopped.
-wait_until 120 eval '[ -z "$(active_on)" ] && in1 crm_resource --wait --timeout=5s >/dev/null 2>&1'
+wait_until 120 eval '[ -z "$(active_on)" ] && on_cluster crm_resource --wait --timeout=5s >/dev/null 2>&1'
 check "pre-check refused the live migration, naming the other UUID" \
 	eval 'pcmk_log "$FROM" | grep -q "has another domain named $RSC (uuid 0badc0de"'
 check "start on $TO refused while the name is taken" \
@@ -209,22 +250,22 @@ check "the VM is cleanly stopped, on no node ($(active_on | tr '\n' ' '))" test 
 check "the other domain's definition is untouched" \
 	eval '"$LAB" virsh "$(node_index "$TO")" domuuid "$RSC" | grep -qx 0badc0de-0000-4000-8000-000000000001'
 "$LAB" virsh "$(node_index "$TO")" undefine "$RSC" >/dev/null
-in1 crm_resource --cleanup --resource "$RSC" >/dev/null 2>&1
+on_cluster crm_resource --cleanup --resource "$RSC" >/dev/null 2>&1
 check "once it is removed and cleaned up, the VM starts on $TO" wait_until 90 settled_on "$TO"
 undrain "$FROM"
 sleep 3
 
 e2e_log "case 3: a migration that cannot converge is aborted in time"
 # Re-create the guest dirtying memory faster than the capped bandwidth.
-in1 crm_resource --resource "$RSC" --meta --set-parameter target-role --parameter-value Stopped >/dev/null
+on_cluster crm_resource --resource "$RSC" --meta --set-parameter target-role --parameter-value Stopped >/dev/null
 wait_until 60 eval '[ -z "$(active_on)" ]'
 "$LAB" guest-xml "$RSC" --dirty 32 --uuid "$UUID" > "$VMG_LAB/$RSC.xml"
-in1 crm_resource --resource "$RSC" --meta --delete-parameter target-role >/dev/null
+on_cluster crm_resource --resource "$RSC" --meta --delete-parameter target-role >/dev/null
 wait_until 90 eval '[ -n "$(location)" ] && settled_on "$(location)"'
 "$LAB" wait-tick "$(node_index "$(location)")" "$RSC" --timeout 30 >/dev/null
 set_param migration_bandwidth 5
 set_param migration_downtime_limit 600
-in1 cibadmin --modify --xml-text "<op id='$RSC-migrate_to' name='migrate_to' interval='0' timeout='40s'/>"
+on_cluster cibadmin --modify --xml-text "<op id='$RSC-migrate_to' name='migrate_to' interval='0' timeout='40s'/>"
 sleep 3
 FROM=$(location); TO=$(other_node "$FROM")
 BEFORE=$(tick_of "$FROM")
@@ -244,7 +285,7 @@ undrain "$FROM"
 in_flight() { [ "$(active_on | wc -l)" -eq 2 ]; }	# the target's incoming domain exists
 fault_case() {	# NAME INJECT-COMMAND...: drain, inject once migrating, check convergence
 	local name=$1; shift
-	in1 crm_resource --cleanup --resource "$RSC" >/dev/null 2>&1
+	on_cluster crm_resource --cleanup --resource "$RSC" >/dev/null 2>&1
 	wait_until 60 settled
 	FROM=$(location); TO=$(other_node "$FROM")
 	standby "$FROM" on
@@ -275,14 +316,74 @@ check "link cut: the watchdog aborted it" eval 'pcmk_log "$FROM" | grep -q "abor
 
 e2e_log "case 6: migrate_to killed the way Pacemaker's timeout kills it"
 # By pid, among the processes of the source node's namespace only.
-kill_migrate_to() {
+signal_migrate_to() {	# SIGNAL
 	local p
 	for p in $(ip netns pids "$FROM"); do
 		tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q "vmguard migrate_to" &&
-			kill -KILL "$p"
+			kill "-$1" "$p"
 	done
 }
+kill_migrate_to() { signal_migrate_to KILL; }
 fault_case "migrate_to killed" kill_migrate_to
 check "migrate_to killed: the guardian aborted the orphaned migration" \
 	eval 'pcmk_log "$FROM" | grep -q "was killed while migrating: aborting"'
+
+e2e_log "case 6b: migrate_to frozen, its watchdog unable to act"
+# Pacemaker's timeout kills the frozen process; the guardian, a process of
+# its own, must abort the migration before that.
+freeze_migrate_to() { signal_migrate_to STOP; }
+fault_case "migrate_to frozen" freeze_migrate_to
+check "migrate_to frozen: the guardian aborted the migration before Pacemaker's timeout" \
+	eval 'pcmk_log "$FROM" | grep -q "is still migrating as Pacemaker.s timeout nears: aborting"'
+
+e2e_log "case 7: the state directory is full when the guard must record the raise"
+# Without its record the guard could not restore the token after a crash:
+# it must not raise it, and the VM must still reach the other node.
+on_cluster crm_resource --cleanup --resource "$RSC" >/dev/null 2>&1
+wait_until 60 settled
+set_param peer_timeout_clusters corosync
+set_param peer_timeout_members local
+FROM=$(location); TO=$(other_node "$FROM")
+state_dir=/run/resource-agents/vmguard
+"$LAB" exec "$(node_index "$FROM")" sh -c "mkdir -p $state_dir &&
+	mount -t tmpfs -o size=4k,mode=0700 vmg-e2e-full $state_dir &&
+	dd if=/dev/zero of=$state_dir/fill bs=4k count=1 2>/dev/null; true"
+token_before=$(token "$FROM")
+sleep 3
+log_from=$(pcmk_log_size "$FROM")
+drain; rc=$?
+check "the VM reached $TO and runs only there" test "$rc" -eq 0
+check "migrate_to refused to raise without a record (no space)" \
+	eval 'pcmk_log "$FROM" "$log_from" | grep -q "cannot raise the peer-failure timeouts before migrating $RSC: .*No space left"'
+check "the token on $FROM was never raised ($token_before -> $(token "$FROM"))" \
+	eval '! pcmk_log "$FROM" "$log_from" | grep -q "peer timeouts on this node for a pause" &&
+	      test "$(token "$FROM")" = "$token_before"'
+"$LAB" exec "$(node_index "$FROM")" umount "$state_dir"
+delete_param peer_timeout_clusters
+delete_param peer_timeout_members
+undrain "$FROM"
+
+e2e_log "case 8: the source node is lost mid-migration"
+# Every process of the node dies at once, the guest's QEMU included, as in
+# a power loss; the lab runs without fencing, so the survivor recovers it.
+on_cluster crm_resource --cleanup --resource "$RSC" >/dev/null 2>&1
+wait_until 60 settled
+FROM=$(location); TO=$(other_node "$FROM")
+standby "$FROM" on
+CLUSTER_NODE=$(node_index "$TO")
+if wait_until 30 in_flight; then
+	"$LAB" node-kill "$(node_index "$FROM")"
+else
+	fail "node lost: the migration never got under way"
+fi
+check "node lost: the VM runs on $TO only, where Pacemaker says" \
+	wait_until 150 eval 'settled_on "$TO"'
+check "node lost: its counter advances there" counter_advances "$TO"
+check "node lost: no half-migrated domain waits paused on $TO" \
+	eval '"$LAB" virsh "$(node_index "$TO")" domstate "$RSC" | grep -qx running'
+"$LAB" node-start "$(node_index "$FROM")" >/dev/null
+undrain "$FROM"
+check "node lost: back in the cluster, $FROM runs nothing and $RSC stays on $TO" \
+	eval 'sleep 10; settled_on "$TO"'
+CLUSTER_NODE=1
 e2e_finish

@@ -48,4 +48,35 @@ check "monitor says running" "$VMGUARD_AGENT" monitor
 check "stop leaves the domain gone" test -z "$("$LAB" virsh 1 list --all --name | tr -d '[:space:]')"
 "$VMGUARD_AGENT" monitor
 check "monitor says not running after stop" test $? -eq 7
+
+# The helper SIGKILLed at every stage of start and stop (a sweep of delays
+# over the action), then what Pacemaker does after such a failure must
+# converge: a stop after a failed start, another stop after a failed stop.
+killed_after() {	# ACTION MS
+	"$VMGUARD_AGENT" "$1" 2>/dev/null &
+	local p=$!
+	sleep "$(awk -v ms="$2" 'BEGIN { printf "%.3f", ms / 1000 }')"
+	kill -KILL "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+}
+nothing_defined() { test -z "$("$LAB" virsh 1 list --all --name | tr -d '[:space:]')"; }
+monitor_rc() { "$VMGUARD_AGENT" monitor 2>/dev/null; echo $?; }
+e2e_log "start killed at every stage"
+for ms in 0 10 30 100 250 600 1500; do
+	killed_after start "$ms"
+	"$VMGUARD_AGENT" stop 2>/dev/null
+	check "start killed after $ms ms: the stop after it leaves nothing behind (monitor $(monitor_rc))" \
+		eval 'nothing_defined && test "$(monitor_rc)" -eq 7'
+done
+check "after all that, start works" "$VMGUARD_AGENT" start
+check "... and the guest counts" eval '"$LAB" wait-tick 1 ocft-vm --timeout 60 >/dev/null'
+e2e_log "stop killed at every stage"
+for ms in 0 50 200 800 2500; do
+	"$VMGUARD_AGENT" start 2>/dev/null
+	"$LAB" wait-tick 1 ocft-vm --timeout 60 >/dev/null	# booted: it can act on ACPI
+	killed_after stop "$ms"
+	"$VMGUARD_AGENT" stop 2>/dev/null
+	check "stop killed after $ms ms: the stop after it completes it (monitor $(monitor_rc))" \
+		eval 'nothing_defined && test "$(monitor_rc)" -eq 7'
+done
 e2e_finish
