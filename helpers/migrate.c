@@ -348,12 +348,18 @@ static enum guardian_wake guardian_wait(int fd, long long until_ms)
     long long left;
     ssize_t got;
     char byte;
+    int ready;
 
     for (;;) {
         left = until_ms < 0 ? -1 : until_ms - (long long)vmg_spawn_now_ms();
         if (until_ms >= 0 && left <= 0)
             return GUARDIAN_OVERDUE;
-        if (poll(&release, 1, left > INT_MAX ? INT_MAX : (int)left) <= 0)
+        ready = poll(&release, 1, left > INT_MAX ? INT_MAX : (int)left);
+        /* Unable to hear from migrate_to: act as if it died (an abort
+         * leaves the VM running here, the safe side). */
+        if (ready < 0 && errno != EINTR)
+            return GUARDIAN_ORPHANED;
+        if (ready <= 0)
             continue;       /* timeout (checked above) or a signal */
         got = read(fd, &byte, 1);
         if (got < 0 && errno == EINTR)

@@ -7,8 +7,8 @@
  * running on the source instead of being killed with its migration. */
 #include <build-config.h>
 
-#include <poll.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
