@@ -20,8 +20,12 @@ check() {	# DESCRIPTION COMMAND...
 install_agent() {
 	local dir=$VMG_LAB/ocf-provider
 	mkdir -p "$dir"
+	# Pacemaker gives agents its own environment: the sanitizers' options
+	# (tests/run-all e2e-sanitizers) have to be written into the wrapper.
 	cat > "$dir/VirtualMachine" <<AGENT
 #!/bin/sh
+${ASAN_OPTIONS:+export ASAN_OPTIONS='$ASAN_OPTIONS'}
+${UBSAN_OPTIONS:+export UBSAN_OPTIONS='$UBSAN_OPTIONS'}
 VMGUARD_HELPER='$VMGUARD_HELPER' VMGUARD_METADATA='$VMGUARD_METADATA' exec '$VMGUARD_AGENT' "\$@"
 AGENT
 	chmod 755 "$dir/VirtualMachine"
