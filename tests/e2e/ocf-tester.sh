@@ -79,4 +79,18 @@ for ms in 0 50 200 800 2500; do
 	check "stop killed after $ms ms: the stop after it completes it (monitor $(monitor_rc))" \
 		eval 'nothing_defined && test "$(monitor_rc)" -eq 7'
 done
+# One node only: the domain is already "arrived", and migrate_from's stages
+# (find it running, ask the cluster about its peers) are those that follow a
+# real migration.  After a failed migrate_from Pacemaker stops the resource.
+e2e_log "migrate_from killed at every stage"
+for ms in 0 5 15 40; do
+	"$VMGUARD_AGENT" start 2>/dev/null
+	OCF_RESKEY_CRM_meta_migrate_source=vmg-n2 OCF_RESKEY_CRM_meta_migrate_target=vmg-n1 \
+		killed_after migrate_from "$ms"
+	check "migrate_from killed after $ms ms: the VM runs on, untouched" \
+		eval '"$VMGUARD_AGENT" monitor 2>/dev/null'
+	OCF_RESKEY_force_stop=true "$VMGUARD_AGENT" stop 2>/dev/null
+	check "... and the stop after it leaves nothing behind" \
+		eval 'nothing_defined && test "$(monitor_rc)" -eq 7'
+done
 e2e_finish
