@@ -101,6 +101,14 @@ drain() {
 }
 
 undrain() { standby "$1" off; }
+# After drain, with its status: the VM got there live (same boot id) or cold.
+moved_live() {
+	[ "$1" -eq 0 ] && [ -n "$(boot_of "$BEFORE")" ] && [ "$(boot_of "$BEFORE")" = "$(boot_of "$AFTER")" ]
+}
+moved_cold() {
+	[ "$1" -eq 0 ] && [ -n "$(boot_of "$BEFORE")" ] && [ -n "$(boot_of "$AFTER")" ] &&
+		[ "$(boot_of "$BEFORE")" != "$(boot_of "$AFTER")" ]
+}
 
 no_bans() {
 	! on_cluster cibadmin --query --scope constraints 2>/dev/null | grep -q "cli-ban\|rsc_location"
@@ -126,7 +134,7 @@ fast_before=$(fast_rx "$(other_node "$(location)")")
 drain; rc=$?
 check "drain moved vm1 (from $FROM to $TO)" test "$rc" -eq 0
 check "guest kept its boot id across the migration ($BEFORE -> $AFTER)" \
-	test -n "$(boot_of "$BEFORE")" -a "$(boot_of "$BEFORE")" = "$(boot_of "$AFTER")"
+	moved_live "$rc"
 check "guest counter carried on" test "$(count_of "$AFTER")" -gt "$(count_of "$BEFORE")"
 fast_after=$(fast_rx "$TO")
 check "migration data crossed the fast link ($(( (fast_after - fast_before) / 1048576 )) MiB)" \
@@ -152,7 +160,7 @@ set_param migration_auto_converge true
 sleep 3
 drain; rc=$?
 check "tuned drain moved vm1 live (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
-	test "$rc" -eq 0 -a -n "$(boot_of "$BEFORE")" -a "$(boot_of "$BEFORE")" = "$(boot_of "$AFTER")"
+	moved_live "$rc"
 check "the target holds a persistent definition" \
 	eval '"$LAB" virsh "$(node_index "$TO")" dominfo "$RSC" | grep -q "^Persistent: *yes"'
 check "the max downtime was applied" eval 'pcmk_log "$FROM" | grep -q "max downtime of $RSC set to 500 ms"'
@@ -165,7 +173,7 @@ set_param migration_port 49160-49170
 sleep 3
 drain; rc=$?
 check "parallel drain moved vm1 live" \
-	test "$rc" -eq 0 -a -n "$(boot_of "$BEFORE")" -a "$(boot_of "$BEFORE")" = "$(boot_of "$AFTER")"
+	moved_live "$rc"
 check "the source's definition went with it" \
 	eval '! "$LAB" virsh "$(node_index "$FROM")" dominfo "$RSC" >/dev/null 2>&1'
 check "the data used a port of the range" \
@@ -180,7 +188,7 @@ set_param migration_transport tls
 sleep 3
 drain; rc=$?
 check "TLS drain moved vm1 live (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
-	test "$rc" -eq 0 -a -n "$(boot_of "$BEFORE")" -a "$(boot_of "$BEFORE")" = "$(boot_of "$AFTER")"
+	moved_live "$rc"
 check "the daemon connection was qemu+tls" \
 	eval 'pcmk_log "$FROM" | grep -q "live-migrating $RSC to $TO via qemu+tls://$TO/system"'
 undrain "$FROM"
@@ -204,7 +212,7 @@ certtool --generate-certificate --load-privkey "$qemu_pki/server-key.pem" \
 	--template "$rogue/node.info" --outfile "$qemu_pki/server-cert.pem" >/dev/null 2>&1
 drain; rc=$?
 check "with a rogue certificate on $TO the live migration failed and the VM moved cold" \
-	test "$rc" -eq 0 -a -n "$(boot_of "$BEFORE")" -a "$(boot_of "$BEFORE")" != "$(boot_of "$AFTER")"
+	moved_cold "$rc"
 check "the reason is the TLS handshake: an unknown issuer" \
 	eval 'pcmk_log "$FROM" | grep "migration of $RSC" | grep -qi "certificate.*issuer"'
 rm -rf "$qemu_pki" "$rogue" && mv "$VMG_LAB/qemu-pki.saved" "$qemu_pki"
@@ -224,8 +232,7 @@ check "setting ha_primary reloaded without restarting the VM" \
 drain; rc=$?
 check "drain moved HA-primary vm1 (from $FROM to $TO)" test "$rc" -eq 0
 check "guest rebooted on the target (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
-	test -n "$(boot_of "$BEFORE")" -a -n "$(boot_of "$AFTER")" \
-	     -a "$(boot_of "$BEFORE")" != "$(boot_of "$AFTER")"
+	moved_cold "$rc"
 check "migrate_to refused with the HA-primary reason" \
 	eval 'pcmk_log "$FROM" | grep -q "is HA-primary"'
 check "nothing is banned" no_bans
