@@ -32,10 +32,7 @@ migrate_to_end() {	# T0(epoch) LOG
 	awk -v a="$1" -v b="$ts" 'BEGIN { printf "%d", (b - a) * 1000 }'
 }
 
-retried=
-variants="vmguard vd vmguard-postcopy"
-while [ -n "$variants" ]; do
-	variant=${variants%% *}; variants=${variants#"$variant"}; variants=${variants# }
+for variant in vmguard vd vmguard-postcopy; do
 	agent=${variant%%-*} extra=()
 	[ "$variant" = vmguard-postcopy ] && extra=(migration_postcopy=auto)
 	blog "dirty: $variant"
@@ -71,15 +68,6 @@ while [ -n "$variants" ]; do
 	grep -aq "$vm.*switched to post-copy" <<<"$log" && notes="$notes; watchdog switched to post-copy"
 	res=$(grep -ao "Result of migrate_to operation for $vm on vmg-n1: [^|]*" <<<"$log" | tail -n 1 | sed 's/.*vmg-n1: //')
 	notes="$notes; migrate_to result: ${res:-none}"
-	# Another lab on this machine (pkill in a test: the nodes share the PID namespace) can SIGKILL
-	# our migrate_to: that run does not count, run it again once.
-	if grep -q "Killed signal" <<<"$res" && [ -z "$retried" ]; then
-		blog "dirty: $variant: migrate_to was SIGKILLed from outside (not Pacemaker's timeout): again"
-		record dirty-disturbed "label=$variant" "notes=$notes"
-		retried=1 variants="$variant${variants:+ $variants}"
-		delete_rsc $vm; standby vmg-n1 off; in1 crm_resource --cleanup >/dev/null 2>&1
-		continue
-	fi
 	record dirty "label=$variant" "agent=$agent" "outcome=$outcome" "settle_poll_ms=${settle:-300000}" ${done_ms:+"settle_ms=$done_ms"} \
 		"migrate_to_ms=$(migrate_to_end "$t0" "$log")" "gap_ms=$(gap_ms "$ticks")" \
 		"failed_actions=$(failed_actions)" "notes=${notes#; }" "load=$(loadavg)"

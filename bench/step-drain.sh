@@ -51,8 +51,6 @@ for n in $sizes; do
 		notes=
 		[ -n "$drain" ] || notes="not all on vmg-n2 after 300 s"
 		[ "$cold" = 0 ] || notes="$notes $cold VM(s) rebooted (not live-migrated)"
-		grep -aq "interrupted by Killed signal" <<<"$log" &&
-			notes="$notes DISTURBED: a migrate_to was SIGKILLed from outside (another lab's pkill?)"
 		record drain "agent=$a" "n=$n" "mem_mib=$mem" ${drain:+"drain_poll_ms=$drain"} ${done_ms:+"drain_ms=$done_ms"} "cold=$cold" "load=$load" \
 			"migrate_to_ok=$(grep -ac "Result of migrate_to operation for drain[0-9]* on vmg-n1: ok" <<<"$log")" \
 			"failed_actions=$(failed_actions)" "notes=${notes# }"
