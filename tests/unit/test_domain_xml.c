@@ -21,12 +21,12 @@ static void expect_invalid(const char *text, const char *what)
 {
     struct vmg_domain_xml xml;
 
-    printf("# case: %s\n", what);
+    printf("# input: %s\n", what);
     CHECK_INT(parse(text, &xml), VMG_DOMAIN_XML_INVALID);
     CHECK(xml.name == NULL && xml.text == NULL);
 }
 
-static void test_accepts(void)
+static void test_accepts(const void *data)
 {
     struct vmg_domain_xml xml;
 
@@ -46,7 +46,7 @@ static void test_accepts(void)
     vmg_domain_xml_clear(&xml);
 }
 
-static void test_refuses(void)
+static void test_refuses(const void *data)
 {
     expect_invalid("", "empty");
     expect_invalid("<domain><name>x</name>", "truncated");
@@ -62,7 +62,7 @@ static void test_refuses(void)
                    "</domain>", "long uuid");
 }
 
-static void test_files(void)
+static void test_files(const void *data)
 {
     struct vmg_domain_xml xml;
     char *reason = NULL;
@@ -93,7 +93,7 @@ static void test_files(void)
     vmg_domain_xml_clear(&xml);
 }
 
-static void test_huge(void)
+static void test_huge(const void *data)
 {
     size_t len = VMG_DOMAIN_XML_MAX_SIZE + 64;
     char *big = malloc(len + 1);
@@ -110,7 +110,7 @@ static void test_huge(void)
     free(big);
 }
 
-static void test_empty(void)
+static void test_empty(const void *data)
 {
     struct vmg_domain_xml xml;
     char *reason = NULL;
@@ -120,7 +120,7 @@ static void test_empty(void)
     free(reason);
 }
 
-static void test_uuid(void)
+static void test_uuid(const void *data)
 {
     char out[37];
 
@@ -130,13 +130,17 @@ static void test_uuid(void)
     CHECK_INT(vmg_uuid_canonical("g2345678-9abc-def0-1234-56789abcdef0", out), -1);
 }
 
+static const struct unit_case cases[] = {
+    { "accepted", test_accepts, NULL },
+    { "refused", test_refuses, NULL },
+    { "files", test_files, NULL },
+    { "huge", test_huge, NULL },
+    { "empty", test_empty, NULL },
+    { "uuid", test_uuid, NULL },
+};
+
 int main(void)
 {
-    test_accepts();
-    test_refuses();
-    test_files();
-    test_huge();
-    test_empty();
-    test_uuid();
+    UNIT_RUN(cases);
     return unit_done();
 }

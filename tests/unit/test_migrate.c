@@ -27,7 +27,7 @@ static void expect_daemon_uri(const struct vmg_migrate_config *cfg, const char *
     free(got);
 }
 
-static void test_daemon_uri(void)
+static void test_daemon_uri(const void *data)
 {
     struct vmg_migrate_config cfg = config("");
 
@@ -57,7 +57,7 @@ static void expect_data_uri(const struct vmg_migrate_config *cfg, const char *ta
     free(reason);
 }
 
-static void test_data_uri(void)
+static void test_data_uri(const void *data)
 {
     struct vmg_migrate_config cfg = config("tcp");
     char *reason = NULL, *uri;
@@ -99,7 +99,7 @@ static void test_data_uri(void)
     expect_data_uri(&cfg, "node2", "tcp://node2-mig:49300");
 }
 
-static void test_expand(void)
+static void test_expand(const void *data)
 {
     char *got = vmg_expand_node("%n/%n%", "a");
 
@@ -107,7 +107,7 @@ static void test_expand(void)
     free(got);
 }
 
-static void test_live_xml(void)
+static void test_live_xml(const void *data)
 {
     const char *xml =
         "<domain type='kvm'><name>x</name>"
@@ -137,11 +137,15 @@ static void test_live_xml(void)
     CHECK_INT(vmg_domain_xml_disks("<<", &disks, &n), -1);
 }
 
+static const struct unit_case cases[] = {
+    { "daemon URI", test_daemon_uri, NULL },
+    { "data URI", test_data_uri, NULL },
+    { "%n expansion", test_expand, NULL },
+    { "live XML", test_live_xml, NULL },
+};
+
 int main(void)
 {
-    test_daemon_uri();
-    test_data_uri();
-    test_expand();
-    test_live_xml();
+    UNIT_RUN(cases);
     return unit_done();
 }

@@ -150,7 +150,7 @@ static int recover_ok(bool with_llttab)
     return rc;
 }
 
-static void test_parse_query(void)
+static void test_parse_query(const void *data)
 {
     unsigned cs = 0;
 
@@ -164,7 +164,7 @@ static void test_parse_query(void)
     CHECK_INT(vmg_llt_parse_query("  peerinact = lots\n", &cs), -1);
 }
 
-static void test_wanted(void)
+static void test_wanted(const void *data)
 {
     struct vmg_pt_request req = llt_request(10000);
 
@@ -175,7 +175,7 @@ static void test_wanted(void)
     CHECK_INT(vmg_pt_wanted_ms(&req, VMG_PT_COROSYNC), 12000);
 }
 
-static void test_raise_restore(void)
+static void test_raise_restore(const void *data)
 {
     struct vmg_pt_request req = llt_request(10000);
     struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
@@ -204,7 +204,7 @@ static void test_raise_restore(void)
 }
 
 /* Two migrations overlap: the first to finish must not restore. */
-static void test_overlap(void)
+static void test_overlap(const void *data)
 {
     struct vmg_pt_request req = llt_request(20000);
     struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
@@ -223,7 +223,7 @@ static void test_overlap(void)
 }
 
 /* The administrator changed the value while we held it: leave theirs. */
-static void test_stale(void)
+static void test_stale(const void *data)
 {
     struct vmg_pt_request req = llt_request(20000);
     struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
@@ -240,7 +240,7 @@ static void test_stale(void)
 
 /* A killed helper (dead pid) and an expired lease are dropped by recover,
  * which restores; a live holder keeps the raise. */
-static void test_dead_holder(void)
+static void test_dead_holder(const void *data)
 {
     struct vmg_pt_request req = llt_request(20000);
     struct vmg_pt_holder dead = { .pid = dead_pid(), .start = 1 };
@@ -269,7 +269,7 @@ static void test_dead_holder(void)
 }
 
 /* A recover (every monitor runs one) must not wait for a raise in progress. */
-static void test_busy_lock(void)
+static void test_busy_lock(const void *data)
 {
     struct vmg_pt_request req = llt_request(20000);
     struct vmg_pt_holder dead = { .pid = dead_pid(), .start = 1 };
@@ -292,7 +292,7 @@ static void test_busy_lock(void)
     CHECK_INT(llt_now(), 1600);
 }
 
-static void test_llttab(void)
+static void test_llttab(const void *data)
 {
     struct vmg_pt_request req = llt_request(20000);
     struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
@@ -336,7 +336,7 @@ static void test_llttab(void)
     free(text);
 }
 
-static void test_llt_missing(void)
+static void test_llt_missing(const void *data)
 {
     struct vmg_pt_request req = llt_request(20000);
     struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
@@ -353,7 +353,7 @@ static void test_llt_missing(void)
 }
 
 /* LLT not running: the raise fails and nothing stays recorded or raised. */
-static void test_llt_down(void)
+static void test_llt_down(const void *data)
 {
     struct vmg_pt_request req = llt_request(20000);
     struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
@@ -372,7 +372,7 @@ static void test_llt_down(void)
     CHECK_INT(llt_now(), 1600);
 }
 
-static void test_config_check(void)
+static void test_config_check(const void *data)
 {
     struct vmg_peer_config cfg = { .clusters = "corosync,llt", .members = "cluster, guest:vm2" };
     char *why = NULL;
@@ -390,7 +390,7 @@ static void test_config_check(void)
     free(why);
 }
 
-static void test_members(void)
+static void test_members(const void *data)
 {
     char **members = NULL, *why = NULL;
 
@@ -410,6 +410,21 @@ static void test_members(void)
     free(why);
 }
 
+static const struct unit_case cases[] = {
+    { "lltconfig query", test_parse_query, NULL },
+    { "wanted value", test_wanted, NULL },
+    { "raise and restore", test_raise_restore, NULL },
+    { "overlapping holders", test_overlap, NULL },
+    { "stale value", test_stale, NULL },
+    { "dead holder", test_dead_holder, NULL },
+    { "busy lock", test_busy_lock, NULL },
+    { "llttab", test_llttab, NULL },
+    { "LLT not installed", test_llt_missing, NULL },
+    { "LLT down", test_llt_down, NULL },
+    { "members", test_members, NULL },
+    { "config check", test_config_check, NULL },
+};
+
 int main(void)
 {
     char path[300];
@@ -426,20 +441,7 @@ int main(void)
     setenv("VMGUARD_LLTCONFIG", wrapper, 1);
     setenv("VMGUARD_LLTTAB", llttab, 1);
     vmg_log_init("test", "peer-timeout");
-
-    test_parse_query();
-    test_wanted();
-    test_raise_restore();
-    test_overlap();
-    test_stale();
-    test_dead_holder();
-    test_busy_lock();
-    test_llttab();
-    test_llt_missing();
-    test_llt_down();
-    test_members();
-    test_config_check();
-
+    UNIT_RUN(cases);
     vmg_log_fini();
     reset_llt();
     unlink(wrapper);

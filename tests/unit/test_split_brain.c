@@ -39,9 +39,8 @@ static void check_uri(const char *hypervisor, const char *transport, const char 
     free(got);
 }
 
-static void test_uris(void)
+static void test_uris(const void *data)
 {
-    printf("# peer URIs\n");
     check_uri("qemu:///system", "tcp", "cl-n2", "qemu+tcp://cl-n2/system");
     check_uri("qemu:///system", "tls", "cl-n2", "qemu+tls://cl-n2/system");
     check_uri("qemu:///system", "ssh", "cl-n2", "qemu+ssh://cl-n2/system");
@@ -128,12 +127,11 @@ static void probe(const char *what, const char *const *nodes, const char *const 
     free(where);
 }
 
-static void test_seen(void)
+static void test_seen(const void *data)
 {
     const char *nodes[] = { "cl-n2", "cl-n3" };
     const char *uris[] = { NODE_URI, NODE_URI };
 
-    printf("# seen on a peer\n");
     probe("by uuid", nodes, uris, 1, RUNNING_UUID, "vm-running", 3000, 1, "cl-n2", 0);
     probe("by name", nodes + 1, uris, 1, NULL, "vm-running", 3000, 1, "cl-n3", 0);
     probe("paused", nodes, uris, 1, NULL, "vm-paused", 3000, 1, "cl-n2", 0);
@@ -143,14 +141,14 @@ static void test_seen(void)
     probe("no peer", nodes, uris, 0, RUNNING_UUID, "vm-running", 3000, 0, NULL, 0);
 }
 
-static void test_unreachable(void)
+static void test_unreachable(const void *data)
 {
     char hole[128];
     int fd = black_hole(hole, sizeof(hole));
     const char *nodes[] = { "missing", "hole", "peer" };
     const char *uris[] = { MISSING_SOCKET, hole, NODE_URI };
 
-    printf("# unreachable peers (%s)\n", hole);
+    printf("# black hole at %s\n", hole);
     /* A missing socket fails at once. */
     probe("missing socket", nodes, uris, 1, RUNNING_UUID, "vm-running", 3000, 0, NULL, 0);
     /* A black hole holds the check until its budget, not longer. */
@@ -162,7 +160,7 @@ static void test_unreachable(void)
 }
 
 /* The whole check, peers from a CIB file: skipped without a CIB, bounded with one. */
-static void test_check(void)
+static void test_check(const void *data)
 {
     struct vmg_context ctx;
     char path[] = "/tmp/vmg-test-cib-XXXXXX", command[512];
@@ -172,7 +170,6 @@ static void test_check(void)
 
     struct vmg_migrate_config mig = { .transport = (char *)"tcp" };
 
-    printf("# vmg_split_brain_check\n");
     memset(&ctx, 0, sizeof(ctx));
     ctx.env.local_node = "cl-n1";
     ctx.cfg.hypervisor = (char *)"qemu+tcp://127.0.0.1:1/system";
@@ -211,7 +208,7 @@ static void test_check(void)
     CHECK_INT(vmg_split_brain_check(&ctx, &mig, NULL, &where), 0);
 }
 
-static void test_params(void)
+static void test_params(const void *data)
 {
     struct vmg_split_brain_config cfg;
     char *reason = NULL;
@@ -227,15 +224,19 @@ static void test_params(void)
     unsetenv("OCF_RESKEY_split_brain_check");
 }
 
+static const struct unit_case cases[] = {
+    { "parameters", test_params, NULL },
+    { "peer URIs", test_uris, NULL },
+    { "seen on a peer", test_seen, NULL },
+    { "unreachable peers", test_unreachable, NULL },
+    { "whole check", test_check, NULL },
+};
+
 int main(void)
 {
     vmg_log_init("unit", "test");
     virSetErrorFunc(NULL, silence);
-    test_params();
-    test_uris();
-    test_seen();
-    test_unreachable();
-    test_check();
+    UNIT_RUN(cases);
     vmg_log_fini();
     return unit_done();
 }
