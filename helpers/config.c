@@ -2,7 +2,6 @@
 #include <build-config.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,21 +9,9 @@
 #include <strings.h>
 
 #include "config.h"
+#include "util.h"
 
 #define VMG_STATE_SUBDIR "vmguard"
-
-static int fail(char **reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(char **reason, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    if (vasprintf(reason, fmt, ap) < 0)
-        *reason = NULL;
-    va_end(ap);
-    return -1;
-}
 
 bool vmg_parse_bool(const char *text, bool *value)
 {
@@ -100,30 +87,30 @@ static int load_one(const struct vmg_param *param, void *target, char **reason)
         return 0;
 
     if (strlen(text) > VMG_PARAM_MAX_LEN)
-        return fail(reason, "parameter %s is longer than %d bytes", param->name,
+        return vmg_error_set(reason, "parameter %s is longer than %d bytes", param->name,
                     VMG_PARAM_MAX_LEN);
     if (!is_clean_text(text))
-        return fail(reason, "parameter %s contains control characters or invalid UTF-8",
+        return vmg_error_set(reason, "parameter %s contains control characters or invalid UTF-8",
                     param->name);
 
     switch (param->type) {
     case VMG_PARAM_PATH:
         if (text[0] != '/')
-            return fail(reason, "parameter %s must be an absolute path, not '%.80s'",
+            return vmg_error_set(reason, "parameter %s must be an absolute path, not '%.80s'",
                         param->name, text);
         /* fall through */
     case VMG_PARAM_STRING:
         if ((*(char **)field = strdup(text)) == NULL)
-            return fail(reason, "out of memory reading %s", param->name);
+            return vmg_error_set(reason, "out of memory reading %s", param->name);
         return 0;
     case VMG_PARAM_BOOL:
         if (!vmg_parse_bool(text, (bool *)field))
-            return fail(reason, "parameter %s must be true or false, not '%.40s'",
+            return vmg_error_set(reason, "parameter %s must be true or false, not '%.40s'",
                         param->name, text);
         return 0;
     case VMG_PARAM_UINT:
         if (!parse_ull(text, &number) || number < param->min || number > param->max)
-            return fail(reason, "parameter %s is out of range: '%.40s' (expected a whole "
+            return vmg_error_set(reason, "parameter %s is out of range: '%.40s' (expected a whole "
                         "number from %llu to %llu)", param->name, text, param->min, param->max);
         *(unsigned long long *)field = number;
         return 0;
@@ -131,13 +118,13 @@ static int load_one(const struct vmg_param *param, void *target, char **reason)
         for (i = 0; param->choices[i]; i++) {
             if (strcmp(text, param->choices[i]) == 0) {
                 if ((*(char **)field = strdup(text)) == NULL)
-                    return fail(reason, "out of memory reading %s", param->name);
+                    return vmg_error_set(reason, "out of memory reading %s", param->name);
                 return 0;
             }
         }
-        return fail(reason, "parameter %s has an unknown value '%.40s'", param->name, text);
+        return vmg_error_set(reason, "parameter %s has an unknown value '%.40s'", param->name, text);
     }
-    return fail(reason, "parameter %s has an unknown type", param->name);
+    return vmg_error_set(reason, "parameter %s has an unknown type", param->name);
 }
 
 int vmg_params_load(const struct vmg_param *table, size_t n, void *target, char **reason)
@@ -177,7 +164,7 @@ static int env_number(const char *key, unsigned long long *value, char **reason)
     if (text == NULL || *text == '\0')
         return 0;
     if (!parse_ull(text, value))
-        return fail(reason, "%s is not a whole number: '%.40s'", key, text);
+        return vmg_error_set(reason, "%s is not a whole number: '%.40s'", key, text);
     return 0;
 }
 

@@ -11,7 +11,7 @@
 
 #include "corosync_token.h"
 #include "log.h"
-#include "spawn.h"
+#include "util.h"
 
 #define TOKEN_KEY "totem.token"
 #define RUNTIME_TOKEN_KEY "runtime.config.totem.token"
@@ -20,10 +20,9 @@
 
 static int cs_fail(char **reason, const char *what, cs_error_t err)
 {
-    if (asprintf(reason, "%s: corosync error %d%s", what, (int)err,
-                 err == CS_ERR_LIBRARY ? " (corosync is not running in this node's namespace)" :
-                 err == CS_ERR_ACCESS ? " (permission denied)" : "") < 0)
-        *reason = NULL;
+    vmg_error_set(reason, "%s: corosync error %d%s", what, (int)err,
+                  err == CS_ERR_LIBRARY ? " (corosync is not running in this node's namespace)" :
+                  err == CS_ERR_ACCESS ? " (permission denied)" : "");
     return err == CS_ERR_LIBRARY ? VMG_COROSYNC_NOT_RUNNING : -1;
 }
 
@@ -79,22 +78,20 @@ static int read_token_rx(cmap_handle_t stats, uint64_t *count, char **reason)
 static int wait_token_round(cmap_handle_t stats, uint64_t before, unsigned wait_ms,
                             char **reason)
 {
-    unsigned long long deadline = vmg_spawn_now_ms() + wait_ms;
+    long long deadline = vmg_now_ms() + wait_ms;
     uint64_t now_count = before;
     int rc;
 
-    while (vmg_spawn_now_ms() < deadline) {
+    while (vmg_now_ms() < deadline) {
         usleep(POLL_MS * 1000);
         if ((rc = read_token_rx(stats, &now_count, reason)) < 0)
             return rc;
         if (now_count > before)
             return 0;
     }
-    if (asprintf(reason, "no corosync token was received within %u ms after changing "
-                 TOKEN_KEY " (" TOKEN_RX_KEY " stayed at %" PRIu64 "): the ring may be re-forming",
-                 wait_ms, before) < 0)
-        *reason = NULL;
-    return -1;
+    return vmg_error_set(reason, "no corosync token was received within %u ms after changing "
+                         TOKEN_KEY " (" TOKEN_RX_KEY " stayed at %" PRIu64 "): the ring may be "
+                         "re-forming", wait_ms, before);
 }
 
 int vmg_corosync_wait_token_round(unsigned wait_ms, char **reason)
@@ -154,31 +151,6 @@ cleanup:
         cmap_finalize(stats);
     cmap_finalize(handle);
     return rc;
-}
-
-void vmg_strv_free(char **strv)
-{
-    size_t i;
-
-    if (strv == NULL)
-        return;
-    for (i = 0; strv[i]; i++)
-        free(strv[i]);
-    free(strv);
-}
-
-static int strv_push(char ***strv, size_t *n, char *item)
-{
-    char **grown = realloc(*strv, (*n + 2) * sizeof(**strv));
-
-    if (grown == NULL) {
-        free(item);
-        return -1;
-    }
-    grown[(*n)++] = item;
-    grown[*n] = NULL;
-    *strv = grown;
-    return 0;
 }
 
 /* The address the administrator would ssh to: the node name when the
@@ -256,7 +228,7 @@ int vmg_corosync_other_nodes(char ***names, char **reason)
             continue;
         if ((address = node_address(handle, pos)) == NULL)
             continue;
-        if (strv_push(&list, &n, address) < 0) {
+        if (vmg_strv_push(&list, &n, address) < 0) {
             rc = -1;
             *reason = strdup("out of memory listing corosync nodes");
             goto cleanup;

@@ -38,9 +38,7 @@ int vmg_corosync_wait_token_round(unsigned wait_ms, char **reason);
 
 /* Names (nodelist.node.X.name, else ring0_addr) of the other nodes in the
  * nodelist that are members now, NULL-terminated, caller frees with
- * vmg_strv_free. */
+ * vmg_strv_free (util.h). */
 int vmg_corosync_other_nodes(char ***names, char **reason);
-
-void vmg_strv_free(char **strv);
 
 #endif

@@ -58,14 +58,6 @@ long long vmg_ms_left(const struct vmg_context *ctx)
     return left > 0 ? left : 0;
 }
 
-void vmg_sleep_ms(long long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
-
 /* Refused or missing socket: libvirtd is (re)starting, worth waiting for. */
 static bool is_transient_connect_error(void)
 {

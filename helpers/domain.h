@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "domain_xml.h"
+#include "util.h"
 
 /* Parameters of the lifecycle (see metadata/VirtualMachine.xml). */
 struct vmg_domain_config {
@@ -59,7 +60,6 @@ int vmg_domain_monitor(struct vmg_context *ctx);
 
 /* Milliseconds left before ctx->deadline, 0 when passed. */
 long long vmg_ms_left(const struct vmg_context *ctx);
-void vmg_sleep_ms(long long ms);
 
 /* The last libvirt error as one line, for a reason or a log. */
 const char *vmg_virt_error(void);

@@ -12,6 +12,7 @@
 #include "llt_peerinact.h"
 #include "log.h"
 #include "spawn.h"
+#include "util.h"
 
 /* lltconfig answers at once; anything slower is a hung LLT. */
 #define LLTCONFIG_TIMEOUT_MS 10000
@@ -87,11 +88,11 @@ int vmg_llt_peerinact_get(unsigned *centisec, char **reason)
 
     *reason = NULL;
     if (vmg_spawn_run(argv, LLTCONFIG_TIMEOUT_MS, &output, &why) < 0) {
-        vmg_pt_fail(reason, "cannot query LLT timers: %s", why ? why : "failed");
+        vmg_error_set(reason, "cannot query LLT timers: %s", why ? why : "failed");
         goto cleanup;
     }
     if (vmg_llt_parse_query(output, centisec) < 0) {
-        vmg_pt_fail(reason, "`%s -T query` printed no peerinact value", argv[0]);
+        vmg_error_set(reason, "`%s -T query` printed no peerinact value", argv[0]);
         goto cleanup;
     }
     rc = 0;
@@ -112,7 +113,7 @@ int vmg_llt_peerinact_set(unsigned centisec, char **reason)
     *reason = NULL;
     snprintf(timer, sizeof(timer), "peerinact:%u", centisec);
     if (vmg_spawn_run(argv, LLTCONFIG_TIMEOUT_MS, NULL, &why) < 0) {
-        vmg_pt_fail(reason, "cannot set LLT %s: %s", timer, why ? why : "failed");
+        vmg_error_set(reason, "cannot set LLT %s: %s", timer, why ? why : "failed");
         goto cleanup;
     }
     /* lltconfig's exit code is not proof: the value LLT reports is. */
@@ -122,7 +123,7 @@ int vmg_llt_peerinact_set(unsigned centisec, char **reason)
         char got[32];
 
         snprintf(got, sizeof(got), "%u", now);
-        vmg_pt_fail(reason, "LLT reports peerinact %s after `lltconfig -T %s`", got, timer);
+        vmg_error_set(reason, "LLT reports peerinact %s after `lltconfig -T %s`", got, timer);
         goto cleanup;
     }
     rc = 0;
@@ -265,7 +266,7 @@ static int write_llttab(const char *path, const char *text, const char *marker_l
     int rc;
 
     if (out == NULL)
-        return vmg_pt_fail(reason, "out of memory rewriting %s", path);
+        return vmg_error_set(reason, "out of memory rewriting %s", path);
     rc = vmg_write_atomic(path, out, strlen(out), file_mode(path), reason);
     free(out);
     return rc;
@@ -282,7 +283,7 @@ int vmg_llttab_raise(const char *path, unsigned centisec, char **reason)
         if (*reason)
             return -1;
         if ((text = strdup("")) == NULL)
-            return vmg_pt_fail(reason, "out of memory reading %s", path);
+            return vmg_error_set(reason, "out of memory reading %s", path);
     }
     scan(text, &tab);
     /* A second raise keeps the marker of the first: it holds the original. */
@@ -297,7 +298,7 @@ int vmg_llttab_raise(const char *path, unsigned centisec, char **reason)
                         VMG_LLTTAB_MARKER, centisec)) < 0 ||
         asprintf(&timer, "set-timer peerinact:%u\n", centisec) < 0) {
         marker = timer = NULL;
-        vmg_pt_fail(reason, "out of memory rewriting %s", path);
+        vmg_error_set(reason, "out of memory rewriting %s", path);
         goto cleanup;
     }
     rc = write_llttab(path, text, marker, timer, reason);
@@ -328,7 +329,7 @@ int vmg_llttab_restore(const char *path, bool *stale, char **reason)
         *stale = true;
         if (tab.present && asprintf(&keep, "set-timer peerinact:%u\n", tab.centisec) < 0) {
             keep = NULL;
-            vmg_pt_fail(reason, "out of memory rewriting %s", path);
+            vmg_error_set(reason, "out of memory rewriting %s", path);
             goto cleanup;
         }
         rc = write_llttab(path, text, NULL, keep, reason);
@@ -336,7 +337,7 @@ int vmg_llttab_restore(const char *path, bool *stale, char **reason)
     }
     if (tab.was_present && asprintf(&timer, "set-timer peerinact:%u\n", tab.was_centisec) < 0) {
         timer = NULL;
-        vmg_pt_fail(reason, "out of memory rewriting %s", path);
+        vmg_error_set(reason, "out of memory rewriting %s", path);
         goto cleanup;
     }
     rc = write_llttab(path, text, NULL, timer, reason);

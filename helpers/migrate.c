@@ -134,10 +134,8 @@ static int choose_port(const char *spec, const char *resource, unsigned *port, c
     if (*end == '-')
         high = strtoul(end + 1, &end, 10);
     if (errno || *end || end == spec || low < 1024 || high > 65535 || low > high) {
-        if (asprintf(reason, "migration_port must be a port or a range from 1024 to 65535, "
-                     "not '%.40s'", spec) < 0)
-            *reason = NULL;
-        return -1;
+        return vmg_error_set(reason, "migration_port must be a port or a range from 1024 to "
+                             "65535, not '%.40s'", spec);
     }
     for (; *resource; resource++)
         hash = hash * 33 + (unsigned char)*resource;
@@ -160,8 +158,7 @@ char *vmg_migration_data_uri(const struct vmg_migrate_config *cfg, const char *t
     if (suffix && strchr(suffix, '=')) {
         host = lookup_network_map(suffix, target);
         if (host == NULL) {
-            if (asprintf(reason, "migration_network has no address for node %s", target) < 0)
-                *reason = NULL;
+            vmg_error_set(reason, "migration_network has no address for node %s", target);
             return NULL;
         }
     } else if (suffix) {
@@ -351,7 +348,7 @@ static enum guardian_wake guardian_wait(int fd, long long until_ms)
     int ready;
 
     for (;;) {
-        left = until_ms < 0 ? -1 : until_ms - (long long)vmg_spawn_now_ms();
+        left = until_ms < 0 ? -1 : until_ms - (long long)vmg_now_ms();
         if (until_ms >= 0 && left <= 0)
             return GUARDIAN_OVERDUE;
         ready = poll(&release, 1, left > INT_MAX ? INT_MAX : (int)left);
@@ -487,7 +484,7 @@ static int migrate_with_guards(struct vmg_context *ctx, const struct vmg_migrate
         goto cleanup;
     }
     /* Halfway between the watchdog's own abort and Pacemaker's timeout. */
-    guardian = start_guardian((long long)vmg_spawn_now_ms() + vmg_ms_left(ctx) -
+    guardian = start_guardian((long long)vmg_now_ms() + vmg_ms_left(ctx) -
                               vmg_migration_abort_margin_ms(ctx) / 2);
     if (vmg_peer_guard_raise(&peer, &ctx->env, expected_pause_ms(cfg), &guard, &reason) < 0) {
         ocf_exit_reason("cannot raise the peer-failure timeouts before migrating %s: %s",

@@ -33,6 +33,7 @@
 #include "peer_timeout.h"
 #include "peer_timeout_remote.h"
 #include "spawn.h"
+#include "util.h"
 
 #define STATE_FILE "peer-timeout.state"
 #define LOCK_FILE "peer-timeout.lock"
@@ -194,21 +195,21 @@ static int state_load(const char *dir, struct state *st, char **reason)
 
     memset(st, 0, sizeof(*st));
     if (path == NULL)
-        return vmg_pt_fail(reason, "out of memory");
+        return vmg_error_set(reason, "out of memory");
     if (vmg_read_small_file(path, STATE_MAX, &text, reason) < 0) {
         rc = *reason ? -1 : 0;              /* none: nothing raised */
         goto cleanup;
     }
     line = strtok_r(text, "\n", &save);
     if (line == NULL || strcmp(line, STATE_HEADER) != 0) {
-        vmg_pt_fail(reason, "%s is not a vmguard peer-timeout state file: leaving it for "
+        vmg_error_set(reason, "%s is not a vmguard peer-timeout state file: leaving it for "
                     "inspection; check and restore the cluster timeouts by hand, then delete it",
                     path);
         goto cleanup;
     }
     while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
         if (parse_line(st, line) < 0) {
-            vmg_pt_fail(reason, "%s has a malformed line '%.80s': check and restore the "
+            vmg_error_set(reason, "%s has a malformed line '%.80s': check and restore the "
                         "cluster timeouts by hand, then delete it", path, line);
             goto cleanup;
         }
@@ -276,16 +277,16 @@ static int state_save(const char *dir, const struct state *st, char **reason)
     int rc = -1;
 
     if (path == NULL) {
-        vmg_pt_fail(reason, "out of memory saving the peer-timeout state");
+        vmg_error_set(reason, "out of memory saving the peer-timeout state");
         goto cleanup;
     }
     if (state_empty(st)) {
         rc = unlink(path) == 0 || errno == ENOENT ? 0
-             : vmg_pt_fail(reason, "cannot remove %s: %s", path, strerror(errno));
+             : vmg_error_set(reason, "cannot remove %s: %s", path, strerror(errno));
         goto cleanup;
     }
     if ((text = state_text(st, &len)) == NULL) {
-        vmg_pt_fail(reason, "out of memory saving the peer-timeout state");
+        vmg_error_set(reason, "out of memory saving the peer-timeout state");
         goto cleanup;
     }
     rc = vmg_write_atomic(path, text, len, 0600, reason);
@@ -306,14 +307,14 @@ static int ensure_dir(const char *dir, char **reason)
     if (slash && slash != parent) {
         *slash = '\0';
         if (mkdir(parent, 0755) < 0 && errno != EEXIST)
-            return vmg_pt_fail(reason, "cannot create %s: %s", parent, strerror(errno));
+            return vmg_error_set(reason, "cannot create %s: %s", parent, strerror(errno));
     }
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-        return vmg_pt_fail(reason, "cannot create state directory %s: %s", dir, strerror(errno));
+        return vmg_error_set(reason, "cannot create state directory %s: %s", dir, strerror(errno));
     if (lstat(dir, &st) < 0)
-        return vmg_pt_fail(reason, "cannot examine %s: %s", dir, strerror(errno));
+        return vmg_error_set(reason, "cannot examine %s: %s", dir, strerror(errno));
     if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
-        return vmg_pt_fail(reason, "state directory %s is not a directory owned by uid %ld and "
+        return vmg_error_set(reason, "state directory %s is not a directory owned by uid %ld and "
                            "writable only by it: refusing to keep state there", dir,
                            (long)geteuid());
     return 0;
@@ -324,25 +325,25 @@ static int ensure_dir(const char *dir, char **reason)
 static int lock_state_within(const char *dir, int *fd, unsigned wait_ms, bool *busy,
                              char **reason)
 {
-    unsigned long long deadline = vmg_spawn_now_ms() + wait_ms;
+    long long deadline = vmg_now_ms() + wait_ms;
     char *path;
 
     *fd = -1;
     if (ensure_dir(dir, reason) < 0)
         return -1;
     if ((path = path_in(dir, LOCK_FILE)) == NULL)
-        return vmg_pt_fail(reason, "out of memory");
+        return vmg_error_set(reason, "out of memory");
     *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (*fd < 0) {
-        vmg_pt_fail(reason, "cannot open %s: %s", path, strerror(errno));
+        vmg_error_set(reason, "cannot open %s: %s", path, strerror(errno));
         free(path);
         return -1;
     }
     while (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
-        if ((errno != EWOULDBLOCK && errno != EINTR) || vmg_spawn_now_ms() >= deadline) {
+        if ((errno != EWOULDBLOCK && errno != EINTR) || vmg_now_ms() >= deadline) {
             if (busy)
                 *busy = errno == EWOULDBLOCK || errno == EINTR;
-            vmg_pt_fail(reason, "cannot lock %s within %u ms: %s", path, wait_ms,
+            vmg_error_set(reason, "cannot lock %s within %u ms: %s", path, wait_ms,
                         strerror(errno));
             close(*fd);
             *fd = -1;
@@ -475,7 +476,7 @@ static int add_holder(struct state *st, const struct vmg_pt_holder *holder, char
 {
     remove_holder(st, holder->id);
     if (st->nh >= MAX_HOLDERS)
-        return vmg_pt_fail(reason, "more than %d migrations hold the peer timeouts", MAX_HOLDERS);
+        return vmg_error_set(reason, "more than %d migrations hold the peer timeouts", MAX_HOLDERS);
     st->h[st->nh++] = *holder;
     return 0;
 }
@@ -503,7 +504,7 @@ static int read_target(int k, struct reading *out, char **reason)
         return rc;
     }
     if (!vmg_llt_available())
-        return vmg_pt_fail(reason, "%s is not installed", vmg_llt_lltconfig_path());
+        return vmg_error_set(reason, "%s is not installed", vmg_llt_lltconfig_path());
     rc = vmg_llt_peerinact_get(&cs, reason);
     out->present = true;
     out->value = cs;
@@ -682,7 +683,7 @@ static int plan_all(struct state *st, const struct vmg_pt_request *req, bool app
         return 0;
     if (!vmg_llt_available()) {
         if (req->llt_required)
-            return vmg_pt_fail(reason, "LLT is to be guarded (peer_timeout_llt_required) but %s "
+            return vmg_error_set(reason, "LLT is to be guarded (peer_timeout_llt_required) but %s "
                                "is not installed", vmg_llt_lltconfig_path());
         qb_log(LOG_INFO, "%s is not installed: no LLT here, skipping its peerinact",
                vmg_llt_lltconfig_path());
@@ -763,7 +764,7 @@ static int local_raise(const char *dir, const struct vmg_pt_request *req,
     if (summary)
         *summary = NULL;
     if (st == NULL)
-        return vmg_pt_fail(reason, "out of memory");
+        return vmg_error_set(reason, "out of memory");
     memset(apply, 0, sizeof(apply));
     if (lock_state(dir, &fd, reason) < 0 || state_load(dir, st, reason) < 0)
         goto cleanup;
@@ -771,7 +772,7 @@ static int local_raise(const char *dir, const struct vmg_pt_request *req,
         goto cleanup;
     for (i = 0; remotes && remotes[i]; i++) {
         if (st->nr >= MAX_REMOTES) {
-            vmg_pt_fail(reason, "too many remote members in the peer-timeout state");
+            vmg_error_set(reason, "too many remote members in the peer-timeout state");
             goto cleanup;
         }
         snprintf(st->r[st->nr].holder, VMG_PT_ID_MAX, "%s", holder->id);
@@ -832,7 +833,7 @@ static int local_release(const char *dir, const char *holder_id, char **keep_rem
     size_t i;
 
     if (st == NULL)
-        return vmg_pt_fail(reason, "out of memory");
+        return vmg_error_set(reason, "out of memory");
     if (lock_state(dir, &fd, reason) < 0 || state_load(dir, st, reason) < 0)
         goto cleanup;
     remove_remotes(st, holder_id, NULL);
@@ -892,20 +893,13 @@ static char **remote_restore(char **members, size_t n, const char *id, const cha
         calls[i].member = members[i];
     vmg_pt_call_all(calls, n, args, guest_helper, REMOTE_RESTORE_MS);
     for (i = 0; i < n; i++) {
-        char **grown;
-
         if (calls[i].rc == 0) {
             qb_log(LOG_INFO, "peer timeouts restored at %s", members[i]);
             continue;
         }
         qb_log(LOG_ERR, "cannot restore the peer timeouts at %s: %s (its own lease ends them; "
                "the next action here retries)", members[i], calls[i].reason);
-        if ((grown = realloc(failed, (nf + 2) * sizeof(*failed))) == NULL)
-            continue;
-        failed = grown;
-        if ((failed[nf] = strdup(members[i])) != NULL)
-            nf++;
-        failed[nf] = NULL;
+        vmg_strv_push(&failed, &nf, strdup(members[i]));
     }
     vmg_pt_calls_clear(calls, n);
     free(calls);
@@ -924,7 +918,7 @@ static int remote_raise(char **members, size_t n, const char *id, const struct v
     if (n == 0)
         return 0;
     if ((calls = calloc(n, sizeof(*calls))) == NULL)
-        return vmg_pt_fail(reason, "out of memory");
+        return vmg_error_set(reason, "out of memory");
     snprintf(lease, sizeof(lease), "%llu", lease_s);
     snprintf(pause, sizeof(pause), "%llu", req->pause_ms);
     snprintf(margin, sizeof(margin), "%llu", req->margin_ms);
@@ -958,7 +952,7 @@ static int remote_raise(char **members, size_t n, const char *id, const struct v
             continue;
         }
         if (rc == 0)
-            vmg_pt_fail(reason, "cannot raise the peer timeouts at %s: %s", members[i],
+            vmg_error_set(reason, "cannot raise the peer timeouts at %s: %s", members[i],
                         calls[i].reason);
         rc = -1;
     }
@@ -1017,7 +1011,7 @@ static int request_from(const struct vmg_peer_config *cfg, unsigned long long pa
 {
     memset(req, 0, sizeof(*req));
     if (vmg_pt_parse_clusters(cfg->clusters, &req->clusters) < 0)
-        return vmg_pt_fail(reason, "peer_timeout_clusters: '%s' is not a list of corosync, llt",
+        return vmg_error_set(reason, "peer_timeout_clusters: '%s' is not a list of corosync, llt",
                            cfg->clusters);
     req->pause_ms = pause_ms;
     req->margin_ms = cfg->margin_ms;
@@ -1044,13 +1038,13 @@ int vmg_peer_config_check(const struct vmg_peer_config *cfg, char **reason)
 
     *reason = NULL;
     if (vmg_pt_parse_clusters(cfg->clusters, &clusters) < 0)
-        return vmg_pt_fail(reason, "peer_timeout_clusters: '%s' is not a list of corosync, llt",
+        return vmg_error_set(reason, "peer_timeout_clusters: '%s' is not a list of corosync, llt",
                            cfg->clusters);
     if (clusters == 0)
         return 0;
     /* Check the syntax of every word, without expanding "cluster" (no I/O). */
     if ((copy = strdup(cfg->members ? cfg->members : "cluster")) == NULL)
-        return vmg_pt_fail(reason, "out of memory");
+        return vmg_error_set(reason, "out of memory");
     for (word = strtok_r(copy, ", \t", &save); word && rc == 0;
          word = strtok_r(NULL, ", \t", &save)) {
         if (strcmp(word, "cluster") == 0)
@@ -1082,11 +1076,11 @@ int vmg_peer_guard_raise(const struct vmg_peer_config *cfg, const struct vmg_env
         (g->state_dir = strdup(env->state_dir ? env->state_dir : DEFAULT_STATE_DIR)) == NULL ||
         (g->guest_helper = strdup(cfg->guest_helper ? cfg->guest_helper
                                                     : DEFAULT_GUEST_HELPER)) == NULL) {
-        vmg_pt_fail(reason, "out of memory");
+        vmg_error_set(reason, "out of memory");
         goto cleanup;
     }
     if (vmg_pt_holder_self(&g->holder, env->local_node, env->resource) < 0) {
-        vmg_pt_fail(reason, "cannot read this process's start time from /proc");
+        vmg_error_set(reason, "cannot read this process's start time from /proc");
         goto cleanup;
     }
     if (guard_members(g, cfg, reason) < 0)
@@ -1194,7 +1188,7 @@ static int recover_remotes(const char *dir, const char *guest_helper, struct rem
     *done = NULL;
     *ndone = 0;
     if (st == NULL)
-        return vmg_pt_fail(reason, "out of memory");
+        return vmg_error_set(reason, "out of memory");
     if (lock_state_within(dir, &fd, RECOVER_LOCK_WAIT_MS, &busy, reason) < 0) {
         if (busy) {                 /* a live raise or restore: look again next time */
             free(*reason);
@@ -1238,7 +1232,7 @@ static int recover_dir(const char *dir, bool llttab, const char *guest_helper, c
 
     *reason = NULL;
     if (path == NULL)
-        return vmg_pt_fail(reason, "out of memory");
+        return vmg_error_set(reason, "out of memory");
     if (stat(path, &sb) < 0 && errno == ENOENT) {
         free(path);
         if (llttab) {
@@ -1259,7 +1253,7 @@ static int recover_dir(const char *dir, bool llttab, const char *guest_helper, c
     if (recover_remotes(dir, guest_helper, &done, &ndone, reason) < 0)
         return -1;
     if ((st = calloc(2, sizeof(*st))) == NULL) {
-        vmg_pt_fail(reason, "out of memory");
+        vmg_error_set(reason, "out of memory");
         goto cleanup;
     }
     /* A monitor must not wait for a raise in progress: that one is alive

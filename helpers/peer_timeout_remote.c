@@ -16,6 +16,7 @@
 #include "corosync_token.h"
 #include "log.h"
 #include "peer_timeout_remote.h"
+#include "util.h"
 
 #define LLTHOSTS "/etc/llthosts"
 #define DEFAULT_GUEST_URI "qemu:///system"
@@ -40,24 +41,6 @@ bool vmg_pt_safe_word(const char *text)
     return shell_literal(text) && *text != '-';
 }
 
-static int strv_add_unique(char ***strv, size_t *n, const char *item)
-{
-    char **grown;
-    size_t i;
-
-    for (i = 0; i < *n; i++)
-        if (strcmp((*strv)[i], item) == 0)
-            return 0;
-    grown = realloc(*strv, (*n + 2) * sizeof(**strv));
-    if (grown == NULL)
-        return -1;
-    *strv = grown;
-    if ((grown[*n] = strdup(item)) == NULL)
-        return -1;
-    grown[++*n] = NULL;
-    return 0;
-}
-
 /* /etc/llthosts: "ID NAME" per line; the line naming this host is skipped. */
 static int llthosts_peers(char ***list, size_t *n, char **reason)
 {
@@ -68,7 +51,7 @@ static int llthosts_peers(char ***list, size_t *n, char **reason)
     int rc = 0;
 
     if (f == NULL)
-        return vmg_pt_fail(reason, "no corosync nodelist and cannot read " LLTHOSTS ": %s",
+        return vmg_error_set(reason, "no corosync nodelist and cannot read " LLTHOSTS ": %s",
                     strerror(errno));
     gethostname(host, sizeof(host) - 1);
     while (fgets(line, sizeof(line), f)) {
@@ -77,8 +60,8 @@ static int llthosts_peers(char ***list, size_t *n, char **reason)
         if (sscanf(line, "%u %255s", &id, name) != 2 || strcmp(name, host) == 0)
             continue;
         snprintf(member, sizeof(member), "ssh:%s", name);
-        if (strv_add_unique(list, n, member) < 0) {
-            rc = vmg_pt_fail(reason, "out of memory listing %s", LLTHOSTS);
+        if (vmg_strv_add_unique(list, n, member) < 0) {
+            rc = vmg_error_set(reason, "out of memory listing %s", LLTHOSTS);
             break;
         }
     }
@@ -106,8 +89,8 @@ static int cluster_peers(char ***list, size_t *n, char **reason)
         char member[VMG_PT_MEMBER_MAX];
 
         snprintf(member, sizeof(member), "ssh:%s", nodes[i]);
-        if (strv_add_unique(list, n, member) < 0)
-            rc = vmg_pt_fail(reason, "out of memory listing cluster nodes");
+        if (vmg_strv_add_unique(list, n, member) < 0)
+            rc = vmg_error_set(reason, "out of memory listing cluster nodes");
     }
     vmg_strv_free(nodes);
     return rc;
@@ -124,10 +107,10 @@ static int check_member(const char *word, char **reason)
     else if (strncmp(word, "guest:", 6) == 0)
         rest = word + 6;
     else
-        return vmg_pt_fail(reason, "peer_timeout_members: unknown member '%s' "
+        return vmg_error_set(reason, "peer_timeout_members: unknown member '%s' "
                     "(use local, cluster, ssh:HOST or guest:DOMAIN[@URI])", word);
     if (*rest == '\0' || *rest == '@' || !vmg_pt_safe_word(rest))
-        return vmg_pt_fail(reason, "peer_timeout_members: '%s' is empty or has characters outside "
+        return vmg_error_set(reason, "peer_timeout_members: '%s' is empty or has characters outside "
                     "A-Z a-z 0-9 . _ , : = / @ + -", word);
     return 0;
 }
@@ -142,22 +125,22 @@ int vmg_pt_members_expand(const char *text, char ***members, char **reason)
     *reason = NULL;
     *members = NULL;
     if ((copy = strdup(text ? text : "")) == NULL || (list = calloc(1, sizeof(*list))) == NULL) {
-        vmg_pt_fail(reason, "out of memory reading peer_timeout_members");
+        vmg_error_set(reason, "out of memory reading peer_timeout_members");
         goto cleanup;
     }
     for (word = strtok_r(copy, ", \t", &save); word; word = strtok_r(NULL, ", \t", &save)) {
         if (check_member(word, reason) < 0)
             goto cleanup;
         if (strcmp(word, "cluster") == 0) {
-            if (strv_add_unique(&list, &n, "local") < 0 || cluster_peers(&list, &n, reason) < 0)
+            if (vmg_strv_add_unique(&list, &n, "local") < 0 || cluster_peers(&list, &n, reason) < 0)
                 goto cleanup;
-        } else if (strv_add_unique(&list, &n, word) < 0) {
-            vmg_pt_fail(reason, "out of memory reading peer_timeout_members");
+        } else if (vmg_strv_add_unique(&list, &n, word) < 0) {
+            vmg_error_set(reason, "out of memory reading peer_timeout_members");
             goto cleanup;
         }
     }
     if (n == 0) {
-        vmg_pt_fail(reason, "peer_timeout_members is empty: name at least 'local'");
+        vmg_error_set(reason, "peer_timeout_members is empty: name at least 'local'");
         goto cleanup;
     }
     *members = list;
@@ -165,7 +148,7 @@ int vmg_pt_members_expand(const char *text, char ***members, char **reason)
     rc = 0;
 cleanup:
     if (rc < 0 && *reason == NULL)
-        vmg_pt_fail(reason, "out of memory reading peer_timeout_members");
+        vmg_error_set(reason, "out of memory reading peer_timeout_members");
     vmg_strv_free(list);
     free(copy);
     return rc;
@@ -179,10 +162,10 @@ static int own_path(char *buf, size_t size, char **reason)
     ssize_t len = readlink("/proc/self/exe", buf, size - 1);
 
     if (len <= 0)
-        return vmg_pt_fail(reason, "cannot find the helper's own path: %s", strerror(errno));
+        return vmg_error_set(reason, "cannot find the helper's own path: %s", strerror(errno));
     buf[len] = '\0';
     if (!vmg_pt_safe_word(buf))
-        return vmg_pt_fail(reason, "the helper's path '%s' has characters a remote shell would "
+        return vmg_error_set(reason, "the helper's path '%s' has characters a remote shell would "
                     "interpret", buf);
     return 0;
 }
@@ -215,20 +198,20 @@ static int ssh_start(struct vmg_pt_call *call, const char *const args[])
     for (a = 0; args[a] && i < sizeof(argv) / sizeof(argv[0]) - 1; a++) {
         /* Our option names start with '-'; values were checked by the caller. */
         if (!shell_literal(args[a]))
-            return vmg_pt_fail(&call->reason, "refusing to pass '%s' through ssh", args[a]);
+            return vmg_error_set(&call->reason, "refusing to pass '%s' through ssh", args[a]);
         argv[i++] = args[a];
     }
     argv[i] = NULL;
     return vmg_spawn_start(&call->child, argv, &call->reason);
 }
 
-static void ssh_finish(struct vmg_pt_call *call, unsigned long long deadline)
+static void ssh_finish(struct vmg_pt_call *call, long long deadline)
 {
     char last[256], code[16];
     char *why = NULL;
 
     if (vmg_spawn_wait(&call->child, deadline, &why) < 0) {
-        vmg_pt_fail(&call->reason, "%s", why ? why : "ssh did not finish");
+        vmg_error_set(&call->reason, "%s", why ? why : "ssh did not finish");
         free(why);
         return;
     }
@@ -236,10 +219,9 @@ static void ssh_finish(struct vmg_pt_call *call, unsigned long long deadline)
     call->child.output = NULL;
     if (call->child.status != 0) {
         snprintf(code, sizeof(code), "%d", call->child.status);
-        if (asprintf(&call->reason, "exit code %s%s: %s", code,
-                     call->child.status == 255 ? " (ssh could not connect or authenticate)" : "",
-                     vmg_spawn_last_line(call->output, last, sizeof(last))) < 0)
-            call->reason = NULL;
+        vmg_error_set(&call->reason, "exit code %s%s: %s", code,
+                      call->child.status == 255 ? " (ssh could not connect or authenticate)" : "",
+                      vmg_spawn_last_line(call->output, last, sizeof(last)));
         return;
     }
     call->rc = 0;
@@ -347,11 +329,11 @@ static int guest_start(virDomainPtr dom, const char *helper, const char *const a
 
     reply = virDomainQemuAgentCommand(dom, cmd, 10, 0);
     if (reply == NULL)
-        return vmg_pt_fail(reason, "guest-exec failed: %s", virGetLastErrorMessage());
+        return vmg_error_set(reason, "guest-exec failed: %s", virGetLastErrorMessage());
     value = json_value(reply, "pid");
     if (value == NULL || !isdigit((unsigned char)*value)) {
         free(reply);
-        return vmg_pt_fail(reason, "guest-exec gave no pid");
+        return vmg_error_set(reason, "guest-exec gave no pid");
     }
     *pid = strtoll(value, NULL, 10);
     free(reply);
@@ -359,19 +341,19 @@ static int guest_start(virDomainPtr dom, const char *helper, const char *const a
 }
 
 /* Polls guest-exec-status until the command exited or the deadline. */
-static int guest_wait(virDomainPtr dom, long long pid, unsigned long long deadline,
+static int guest_wait(virDomainPtr dom, long long pid, long long deadline,
                       struct vmg_pt_call *call)
 {
     char cmd[128], last[256], code[16];
 
     snprintf(cmd, sizeof(cmd),
              "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":%lld}}", pid);
-    while (vmg_spawn_now_ms() < deadline) {
+    while (vmg_now_ms() < deadline) {
         char *reply = virDomainQemuAgentCommand(dom, cmd, 5, 0);
         const char *exited, *value;
 
         if (reply == NULL)
-            return vmg_pt_fail(&call->reason, "guest-exec-status failed: %s",
+            return vmg_error_set(&call->reason, "guest-exec-status failed: %s",
                         virGetLastErrorMessage());
         exited = json_value(reply, "exited");
         if (exited && strncmp(exited, "true", 4) == 0) {
@@ -385,17 +367,17 @@ static int guest_wait(virDomainPtr dom, long long pid, unsigned long long deadli
                 return 0;
             }
             snprintf(code, sizeof(code), "%d", status);
-            return vmg_pt_fail(&call->reason, "exit code %s in the guest: %s", code,
+            return vmg_error_set(&call->reason, "exit code %s in the guest: %s", code,
                         vmg_spawn_last_line(call->output, last, sizeof(last)));
         }
         free(reply);
         usleep(GUEST_POLL_MS * 1000);
     }
-    return vmg_pt_fail(&call->reason, "the command in the guest did not finish in time");
+    return vmg_error_set(&call->reason, "the command in the guest did not finish in time");
 }
 
 static void guest_call(struct vmg_pt_call *call, const char *helper, const char *const args[],
-                       unsigned long long deadline)
+                       long long deadline)
 {
     char spec[VMG_PT_MEMBER_MAX], *at;
     const char *uri = DEFAULT_GUEST_URI;
@@ -410,11 +392,11 @@ static void guest_call(struct vmg_pt_call *call, const char *helper, const char 
     }
     virSetErrorFunc(NULL, ignore_libvirt_error);
     if ((conn = virConnectOpen(uri)) == NULL) {
-        vmg_pt_fail(&call->reason, "cannot connect to libvirt: %s", virGetLastErrorMessage());
+        vmg_error_set(&call->reason, "cannot connect to libvirt: %s", virGetLastErrorMessage());
         goto cleanup;
     }
     if ((dom = virDomainLookupByName(conn, spec)) == NULL) {
-        vmg_pt_fail(&call->reason, "no domain %s here: %s", spec, virGetLastErrorMessage());
+        vmg_error_set(&call->reason, "no domain %s here: %s", spec, virGetLastErrorMessage());
         goto cleanup;
     }
     if (guest_start(dom, helper, args, &pid, &call->reason) < 0)
@@ -432,7 +414,7 @@ cleanup:
 void vmg_pt_call_all(struct vmg_pt_call *calls, size_t n, const char *const args[],
                      const char *guest_helper, unsigned timeout_ms)
 {
-    unsigned long long deadline = vmg_spawn_now_ms() + timeout_ms;
+    long long deadline = vmg_now_ms() + timeout_ms;
     size_t i;
 
     for (i = 0; i < n; i++) {
@@ -454,7 +436,7 @@ void vmg_pt_call_all(struct vmg_pt_call *calls, size_t n, const char *const args
             ssh_finish(&calls[i], deadline);
     for (i = 0; i < n; i++)
         if (calls[i].rc != 0 && calls[i].reason == NULL)
-            vmg_pt_fail(&calls[i].reason, "cannot reach %s", calls[i].member);
+            vmg_error_set(&calls[i].reason, "cannot reach %s", calls[i].member);
 }
 
 void vmg_pt_calls_clear(struct vmg_pt_call *calls, size_t n)

@@ -2,7 +2,6 @@
 #include <build-config.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 
 #include "log.h"
 #include "role_guard.h"
+#include "util.h"
 
 /* The CIB manager is local; an answer slower than this means it is stuck. */
 #define ROLE_CIB_TIMEOUT_S 5
@@ -35,18 +35,6 @@ const size_t vmg_role_params_count = sizeof(vmg_role_params) / sizeof(vmg_role_p
 /* OCF exit codes a monitor reports for a promoted instance. */
 #define OCF_RUNNING_PROMOTED 8
 #define OCF_NOT_RUNNING_RC 7
-
-static void set_text(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void set_text(char **out, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    if (vasprintf(out, fmt, ap) < 0)
-        *out = NULL;
-    va_end(ap);
-}
 
 /* --------------------------------------------------------------- libcib */
 
@@ -89,12 +77,12 @@ int vmg_cib_query(const char *xpath, int timeout_s, xmlNode **result, char **rea
     /* cib_new() honours $CIB_file and $CIB_shadow like the command-line tools. */
     cib = cib_new();
     if (cib == NULL) {
-        set_text(reason, "cannot allocate a CIB connection");
+        vmg_error_set(reason, "cannot allocate a CIB connection");
         goto cleanup;
     }
     rc = cib->cmds->signon(cib, "vmguard", cib_query);
     if (rc != pcmk_ok) {
-        set_text(reason, "cannot connect to the CIB manager: %s", pcmk_strerror(rc));
+        vmg_error_set(reason, "cannot connect to the CIB manager: %s", pcmk_strerror(rc));
         goto cleanup;
     }
     cib->call_timeout = timeout_s;
@@ -104,7 +92,7 @@ int vmg_cib_query(const char *xpath, int timeout_s, xmlNode **result, char **rea
         goto cleanup;
     }
     if (rc != pcmk_ok) {
-        set_text(reason, "CIB query failed: %s", pcmk_strerror(rc));
+        vmg_error_set(reason, "CIB query failed: %s", pcmk_strerror(rc));
         goto cleanup;
     }
     *result = output;
@@ -169,12 +157,12 @@ static bool attribute_mark(const struct vmg_role_config *cfg, const char *node,
                 /* An attribute being deleted: no value, no mark. */
             } else if (!vmg_parse_bool(value, &truth)) {
                 /* Someone meant something by it: the cautious reading wins. */
-                set_text(why, "the %s node attribute %s on %s has the non-boolean value "
+                vmg_error_set(why, "the %s node attribute %s on %s has the non-boolean value "
                          "'%.40s', taken as marking it HA-primary", places[p].kind,
                          cfg->attribute, node, value);
                 marked = true;
             } else if (truth) {
-                set_text(why, "the %s node attribute %s=%s on %s marks it HA-primary",
+                vmg_error_set(why, "the %s node attribute %s=%s on %s marks it HA-primary",
                          places[p].kind, cfg->attribute, value, node);
                 marked = true;
             }
@@ -277,12 +265,12 @@ static bool resource_mark(const struct vmg_role_config *cfg, const char *node,
                                   "/descendant-or-self::primitive");
     if (primitives == NULL) {
         /* A typo would silently allow live migration: refuse instead. */
-        set_text(why, "ha_primary_resource names %s, which is not a resource in the CIB, "
+        vmg_error_set(why, "ha_primary_resource names %s, which is not a resource in the CIB, "
                  "so the resource is treated as HA-primary", cfg->resource);
         return true;
     }
     if (any_instance_promoted(primitives, xp)) {
-        set_text(why, "%s is Promoted on %s, which marks it HA-primary (ha_primary_resource)",
+        vmg_error_set(why, "%s is Promoted on %s, which marks it HA-primary (ha_primary_resource)",
                  cfg->resource, node);
         marked = true;
     }
@@ -311,13 +299,13 @@ bool vmg_role_check_cib(const struct vmg_role_config *cfg, const char *node, xml
 
     *why = NULL;
     if (cib == NULL || cib->doc == NULL || node == NULL) {
-        set_text(why, "the CIB could not be read to check ha_primary_attribute and "
+        vmg_error_set(why, "the CIB could not be read to check ha_primary_attribute and "
                  "ha_primary_resource, so the resource is treated as HA-primary");
         goto cleanup;
     }
     xp = xmlXPathNewContext(cib->doc);
     if (xp == NULL || bind_variables(xp, cfg, node) < 0) {
-        set_text(why, "out of memory reading the CIB, so the resource is treated as HA-primary");
+        vmg_error_set(why, "out of memory reading the CIB, so the resource is treated as HA-primary");
         goto cleanup;
     }
     xp->node = cib;
@@ -336,15 +324,17 @@ cleanup:
 static char *role_xpath(const struct vmg_role_config *cfg, const char *node)
 {
     char *xpath = NULL;
+    int len;
 
     if (cfg->resource)
-        set_text(&xpath, "/cib/configuration/nodes/node[@uname='%s']"
-                 " | /cib/status/node_state[@uname='%s']"
-                 " | /cib/configuration/resources//*[@id='%s']", node, node, cfg->resource);
+        len = asprintf(&xpath, "/cib/configuration/nodes/node[@uname='%s']"
+                       " | /cib/status/node_state[@uname='%s']"
+                       " | /cib/configuration/resources//*[@id='%s']", node, node,
+                       cfg->resource);
     else
-        set_text(&xpath, "/cib/configuration/nodes/node[@uname='%s']"
-                 " | /cib/status/node_state[@uname='%s']", node, node);
-    return xpath;
+        len = asprintf(&xpath, "/cib/configuration/nodes/node[@uname='%s']"
+                       " | /cib/status/node_state[@uname='%s']", node, node);
+    return len < 0 ? NULL : xpath;
 }
 
 /* Reads what the marks need from the CIB; NULL after logging why. */
@@ -389,11 +379,11 @@ bool vmg_role_is_ha_primary(const struct vmg_role_config *cfg, const struct vmg_
 
     *why = NULL;
     if (cfg->ha_primary) {
-        set_text(why, "it is marked HA-primary by its parameter ha_primary");
+        vmg_error_set(why, "it is marked HA-primary by its parameter ha_primary");
         return true;
     }
     if (cfg->resource && !vmg_cib_name_ok(cfg->resource)) {
-        set_text(why, "ha_primary_resource is not a usable resource id, so the resource is "
+        vmg_error_set(why, "ha_primary_resource is not a usable resource id, so the resource is "
                  "treated as HA-primary");
         return true;
     }

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libvirt/virterror.h>
@@ -22,6 +21,7 @@
 #include "migrate.h"
 #include "ocf.h"
 #include "split_brain.h"
+#include "util.h"
 
 /* Below this there is no time to ask anyone: skip rather than half-ask. */
 #define MIN_BUDGET_MS 200
@@ -239,14 +239,6 @@ static int start_peer(struct peer *peer, const char *uuid, const char *name)
     return 0;
 }
 
-static long long now_ms(void)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return now.tv_sec * 1000LL + now.tv_nsec / 1000000;
-}
-
 static void read_report(struct peer *peer)
 {
     ssize_t got;
@@ -289,7 +281,7 @@ static int wait_peers(struct peer *peers, size_t n, long long deadline)
                 index[waiting++] = i;
             }
         }
-        left = deadline - now_ms();
+        left = deadline - vmg_now_ms();
         if (waiting == 0 || left <= 0)
             return -1;
         if (poll(fds, waiting, (int)left) < 0 && errno != EINTR)
@@ -303,7 +295,7 @@ static int wait_peers(struct peer *peers, size_t n, long long deadline)
 /* Kills what is still running (with any ssh it spawned) and reaps, briefly. */
 static void stop_peers(struct peer *peers, size_t n)
 {
-    long long give_up = now_ms() + REAP_MS;
+    long long give_up = vmg_now_ms() + REAP_MS;
     size_t i;
 
     for (i = 0; i < n; i++) {
@@ -322,7 +314,7 @@ static void stop_peers(struct peer *peers, size_t n)
 
             if (done == peers[i].pid || (done < 0 && errno != EINTR))
                 peers[i].pid = 0;
-            else if (now_ms() >= give_up)
+            else if (vmg_now_ms() >= give_up)
                 break;          /* stuck in the kernel: init reaps it later */
             else if (done == 0)
                 vmg_sleep_ms(5);
@@ -352,7 +344,7 @@ int vmg_split_brain_probe(const char *const *nodes, const char *const *uris, siz
                           char **where)
 {
     struct peer *peers = NULL;
-    long long deadline = now_ms() + budget_ms;
+    long long deadline = vmg_now_ms() + budget_ms;
     size_t i;
     int found = -1, rc = 0;
 
@@ -501,7 +493,7 @@ int vmg_split_brain_check(struct vmg_context *ctx, const struct vmg_migrate_conf
     struct peer_list list = { .n = 0 };
     char buf[256];
     const char *local;
-    long long start = now_ms(), budget = check_budget_ms(ctx), left;
+    long long start = vmg_now_ms(), budget = check_budget_ms(ctx), left;
     int rc = 0;
 
     *where = NULL;
@@ -512,7 +504,7 @@ int vmg_split_brain_check(struct vmg_context *ctx, const struct vmg_migrate_conf
     local = vmg_local_node_name(&ctx->env, buf, sizeof(buf));
     if (read_peers(ctx, mig, local, skip_node, (int)((budget + 999) / 1000), &list) < 0)
         goto cleanup;
-    left = budget - (now_ms() - start);
+    left = budget - (vmg_now_ms() - start);
     if (list.n == 0 || left < MIN_BUDGET_MS) {
         qb_log(LOG_DEBUG, "split-brain check: %s", list.n ? "no time left" : "no other node");
         goto cleanup;

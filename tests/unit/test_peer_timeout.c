@@ -19,6 +19,7 @@
 #include "peer_timeout_remote.h"
 #include "spawn.h"
 #include "unit.h"
+#include "util.h"
 
 #ifndef TEST_LLTCONFIG
 #define TEST_LLTCONFIG "tests/lab/lltconfig"
@@ -273,7 +274,7 @@ static void test_busy_lock(const void *data)
 {
     struct vmg_pt_request req = llt_request(20000);
     struct vmg_pt_holder dead = { .pid = dead_pid(), .start = 1 };
-    unsigned long long t0;
+    long long t0;
     char lock[300];
     int fd;
 
@@ -283,9 +284,9 @@ static void test_busy_lock(const void *data)
     CHECK_INT(raise_ok(&req, &dead), 0);
     fd = open(lock, O_RDWR);
     CHECK(fd >= 0 && flock(fd, LOCK_EX) == 0);
-    t0 = vmg_spawn_now_ms();
+    t0 = vmg_now_ms();
     CHECK_INT(recover_ok(false), 0);
-    CHECK(vmg_spawn_now_ms() - t0 < 10000);
+    CHECK(vmg_now_ms() - t0 < 10000);
     CHECK_INT(llt_now(), 2500);                         /* not touched while busy */
     close(fd);
     CHECK_INT(recover_ok(false), 0);
