@@ -14,6 +14,7 @@
 #include "peer_timeout.h"
 #include "role_guard.h"
 #include "split_brain.h"
+#include "virt.h"
 
 /* Used when Pacemaker gave no timeout (a run by hand). */
 #define DEFAULT_TIMEOUT_MS 60000
@@ -138,11 +139,6 @@ static const struct action *find_action(const char *name)
     return NULL;
 }
 
-/* libvirt prints every error to stderr by default; we report each once. */
-static void silence_libvirt(void *data, virErrorPtr error)
-{
-}
-
 static void set_deadline(struct vmg_context *ctx)
 {
     unsigned long long ms = ctx->env.timeout_ms ? ctx->env.timeout_ms : DEFAULT_TIMEOUT_MS;
@@ -211,7 +207,7 @@ int vmg_context_open(struct vmg_context *ctx, const char *action, unsigned needs
     if (rc != OCF_SUCCESS || !(needs & VMG_NEEDS_LIBVIRT))
         return rc;
 
-    virSetErrorFunc(NULL, silence_libvirt);
+    vmg_virt_quiet();
     return vmg_connect(ctx) == 0 ? OCF_SUCCESS : OCF_ERR_GENERIC;
 }
 

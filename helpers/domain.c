@@ -40,13 +40,6 @@ const struct vmg_param vmg_domain_params[] = {
 };
 const size_t vmg_domain_params_count = sizeof(vmg_domain_params) / sizeof(vmg_domain_params[0]);
 
-const char *vmg_virt_error(void)
-{
-    const char *message = virGetLastErrorMessage();
-
-    return message ? message : "unknown libvirt error";
-}
-
 long long vmg_ms_left(const struct vmg_context *ctx)
 {
     struct timespec now;

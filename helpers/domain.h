@@ -10,6 +10,7 @@
 #include "config.h"
 #include "domain_xml.h"
 #include "util.h"
+#include "virt.h"
 
 /* Parameters of the lifecycle (see metadata/VirtualMachine.xml). */
 struct vmg_domain_config {
@@ -60,8 +61,5 @@ int vmg_domain_monitor(struct vmg_context *ctx);
 
 /* Milliseconds left before ctx->deadline, 0 when passed. */
 long long vmg_ms_left(const struct vmg_context *ctx);
-
-/* The last libvirt error as one line, for a reason or a log. */
-const char *vmg_virt_error(void);
 
 #endif

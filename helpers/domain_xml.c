@@ -20,6 +20,8 @@
 #include <libxml/tree.h>
 
 #include "domain_xml.h"
+#include "util.h"
+#include "virt.h"
 
 static enum vmg_domain_xml_error fail(enum vmg_domain_xml_error code, char **reason,
                                       const char *fmt, ...)
@@ -135,10 +137,6 @@ static bool has_guest_agent_channel(xmlNodePtr root)
     return found;
 }
 
-static void ignore_xml_error(void *ctx, const char *msg, ...)
-{
-}
-
 enum vmg_domain_xml_error vmg_domain_xml_parse(const char *text, size_t len,
                                                struct vmg_domain_xml *xml, char **reason)
 {
@@ -160,7 +158,7 @@ enum vmg_domain_xml_error vmg_domain_xml_parse(const char *text, size_t len,
         return fail(rc, reason, "contains a NUL byte");
 
     /* Errors are reported once, by us, with the file name. */
-    xmlSetGenericErrorFunc(NULL, ignore_xml_error);
+    vmg_xml_quiet();
     ctxt = xmlNewParserCtxt();
     if (ctxt == NULL) {
         fail(rc, reason, "cannot be parsed: out of memory");
@@ -307,7 +305,7 @@ enum vmg_domain_xml_error vmg_domain_xml_load(const char *path, struct vmg_domai
 /* libvirt's own output: trusted, still parsed without network or entities. */
 static xmlDocPtr parse_libvirt_xml(const char *xml)
 {
-    xmlSetGenericErrorFunc(NULL, ignore_xml_error);
+    vmg_xml_quiet();
     return xmlReadMemory(xml, (int)strlen(xml), "libvirt.xml", NULL,
                          XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 }

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "peer_timeout_remote.h"
 #include "util.h"
+#include "virt.h"
 
 #define LLTHOSTS "/etc/llthosts"
 #define DEFAULT_GUEST_URI "qemu:///system"
@@ -229,10 +230,6 @@ static void ssh_finish(struct vmg_pt_call *call, long long deadline)
 
 /* ---------------------------------------------------------- guest agent */
 
-static void ignore_libvirt_error(void *data, virErrorPtr error)
-{
-}
-
 /* Appends text as a JSON string (quotes included). */
 static void json_string(char *out, size_t size, const char *text)
 {
@@ -329,7 +326,7 @@ static int guest_start(virDomainPtr dom, const char *helper, const char *const a
 
     reply = virDomainQemuAgentCommand(dom, cmd, 10, 0);
     if (reply == NULL)
-        return vmg_error_set(reason, "guest-exec failed: %s", virGetLastErrorMessage());
+        return vmg_error_set(reason, "guest-exec failed: %s", vmg_virt_error());
     value = json_value(reply, "pid");
     if (value == NULL || !isdigit((unsigned char)*value)) {
         free(reply);
@@ -354,7 +351,7 @@ static int guest_wait(virDomainPtr dom, long long pid, long long deadline,
 
         if (reply == NULL)
             return vmg_error_set(&call->reason, "guest-exec-status failed: %s",
-                        virGetLastErrorMessage());
+                        vmg_virt_error());
         exited = json_value(reply, "exited");
         if (exited && strncmp(exited, "true", 4) == 0) {
             int status = (value = json_value(reply, "exitcode")) ? atoi(value) : -1;
@@ -390,13 +387,13 @@ static void guest_call(struct vmg_pt_call *call, const char *helper, const char 
         *at = '\0';
         uri = at + 1;
     }
-    virSetErrorFunc(NULL, ignore_libvirt_error);
+    vmg_virt_quiet();
     if ((conn = virConnectOpen(uri)) == NULL) {
-        vmg_error_set(&call->reason, "cannot connect to libvirt: %s", virGetLastErrorMessage());
+        vmg_error_set(&call->reason, "cannot connect to libvirt: %s", vmg_virt_error());
         goto cleanup;
     }
     if ((dom = virDomainLookupByName(conn, spec)) == NULL) {
-        vmg_error_set(&call->reason, "no domain %s here: %s", spec, virGetLastErrorMessage());
+        vmg_error_set(&call->reason, "no domain %s here: %s", spec, vmg_virt_error());
         goto cleanup;
     }
     if (guest_start(dom, helper, args, &pid, &call->reason) < 0)

@@ -10,15 +10,12 @@
 #include "log.h"
 #include "ocf.h"
 #include "unit.h"
+#include "virt.h"
 
 #define NODE_URI "test://" TEST_DATA_DIR "/test-node.xml"
 
 /* The test driver's node, shared by every case (state carries over). */
 static virConnectPtr conn;
-
-static void silence(void *data, virErrorPtr error)
-{
-}
 
 /* A context as actions.c builds it, for the domain named in file. */
 static void open_context(struct vmg_context *ctx, const char *file)
@@ -167,7 +164,7 @@ static const struct unit_case cases[] = {
 int main(void)
 {
     vmg_log_init("unit", "test");
-    virSetErrorFunc(NULL, silence);
+    vmg_virt_quiet();
     conn = virConnectOpen(NODE_URI);
     if (conn == NULL) {
         printf("Bail out! cannot open %s: %s\n", NODE_URI, vmg_virt_error());

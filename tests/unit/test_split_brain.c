@@ -19,16 +19,13 @@
 #include "migrate.h"
 #include "split_brain.h"
 #include "unit.h"
+#include "virt.h"
 
 #define NODE_URI "test://" TEST_DATA_DIR "/test-node.xml"
 #define RUNNING_UUID "11111111-1111-4111-8111-111111111111"
 #define MISSING_SOCKET "qemu+unix:///system?socket=/nonexistent/libvirt-sock"
 /* Scheduling slack allowed on top of a budget. */
 #define SLACK_MS 400
-
-static void silence(void *data, virErrorPtr error)
-{
-}
 
 static void check_uri(const char *hypervisor, const char *transport, const char *node,
                       const char *want)
@@ -235,7 +232,7 @@ static const struct unit_case cases[] = {
 int main(void)
 {
     vmg_log_init("unit", "test");
-    virSetErrorFunc(NULL, silence);
+    vmg_virt_quiet();
     UNIT_RUN(cases);
     vmg_log_fini();
     return unit_done();
