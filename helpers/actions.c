@@ -4,9 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libvirt/virterror.h>
-
 #include "actions.h"
+#include "context.h"
 #include "domain.h"
 #include "log.h"
 #include "migrate.h"
@@ -14,10 +13,6 @@
 #include "peer_timeout.h"
 #include "role_guard.h"
 #include "split_brain.h"
-#include "virt.h"
-
-/* Used when Pacemaker gave no timeout (a run by hand). */
-#define DEFAULT_TIMEOUT_MS 60000
 
 struct action {
     const char *name;
@@ -137,86 +132,6 @@ static const struct action *find_action(const char *name)
         if (strcmp(actions[i].name, name) == 0)
             return &actions[i];
     return NULL;
-}
-
-static void set_deadline(struct vmg_context *ctx)
-{
-    unsigned long long ms = ctx->env.timeout_ms ? ctx->env.timeout_ms : DEFAULT_TIMEOUT_MS;
-
-    clock_gettime(CLOCK_MONOTONIC, &ctx->deadline);
-    ctx->deadline.tv_sec += ms / 1000;
-    ctx->deadline.tv_nsec += (ms % 1000) * 1000000L;
-    if (ctx->deadline.tv_nsec >= 1000000000L) {
-        ctx->deadline.tv_sec++;
-        ctx->deadline.tv_nsec -= 1000000000L;
-    }
-}
-
-/* A missing file means this node cannot run the VM (OCF_ERR_INSTALLED);
- * a file that is there but wrong is a configuration error everywhere. */
-static int load_domain_xml(struct vmg_context *ctx)
-{
-    char *reason = NULL;
-    int rc = OCF_SUCCESS;
-
-    if (ctx->cfg.config == NULL) {
-        ocf_exit_reason("required parameter config is not set");
-        return OCF_ERR_CONFIGURED;
-    }
-    switch (vmg_domain_xml_load(ctx->cfg.config, &ctx->xml, &reason)) {
-    case VMG_DOMAIN_XML_OK:
-        break;
-    case VMG_DOMAIN_XML_MISSING:
-        if (ocf_is_probe() && strcmp(ctx->action, "monitor") == 0)
-            qb_log(LOG_INFO, "%s: not running on this node", reason ? reason : "no config");
-        else
-            ocf_exit_reason("%s", reason ? reason : "cannot read the domain XML");
-        rc = OCF_ERR_INSTALLED;
-        break;
-    case VMG_DOMAIN_XML_INVALID:
-        ocf_exit_reason("%s", reason ? reason : "the domain XML is invalid");
-        rc = OCF_ERR_CONFIGURED;
-        break;
-    }
-    free(reason);
-    return rc;
-}
-
-int vmg_context_open(struct vmg_context *ctx, const char *action, unsigned needs)
-{
-    char *reason = NULL;
-    int rc;
-
-    memset(ctx, 0, sizeof(*ctx));
-    ctx->action = action;
-    if (vmg_env_load(&ctx->env, &reason) < 0) {
-        ocf_exit_reason("%s", reason ? reason : "malformed OCF environment");
-        free(reason);
-        return OCF_ERR_ARGS;
-    }
-    set_deadline(ctx);
-    if (!(needs & VMG_NEEDS_PARAMS))
-        return OCF_SUCCESS;
-
-    if (vmg_params_load(vmg_domain_params, vmg_domain_params_count, &ctx->cfg, &reason) < 0) {
-        ocf_exit_reason("%s", reason ? reason : "invalid parameter");
-        free(reason);
-        return OCF_ERR_CONFIGURED;
-    }
-    rc = load_domain_xml(ctx);
-    if (rc != OCF_SUCCESS || !(needs & VMG_NEEDS_LIBVIRT))
-        return rc;
-
-    vmg_virt_quiet();
-    return vmg_connect(ctx) == 0 ? OCF_SUCCESS : OCF_ERR_GENERIC;
-}
-
-void vmg_context_close(struct vmg_context *ctx)
-{
-    if (ctx->conn)
-        virConnectClose(ctx->conn);
-    vmg_domain_xml_clear(&ctx->xml);
-    vmg_params_free(vmg_domain_params, vmg_domain_params_count, &ctx->cfg);
 }
 
 int vmg_run_action(const char *name)

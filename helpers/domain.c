@@ -1,11 +1,8 @@
 /* Domain lifecycle: start, stop and monitor through the libvirt C API. */
 #include <build-config.h>
 
-#include <errno.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libvirt/virterror.h>
 
@@ -17,71 +14,9 @@
 #define POLL_MS 100
 /* A monitor that QEMU has not answered for this long is hung, not busy. */
 #define MONITOR_HUNG_MS 30000
-/* A restarting libvirtd gets up to a third of the action's time, at most
- * this long, before the helper reports it unreachable. */
-#define CONNECT_RETRY_MAX_MS 15000
-#define CONNECT_RETRY_MS 250
 /* Part of stop's timeout kept for destroy, in ms: a tenth, within bounds. */
 #define DESTROY_RESERVE_MIN_MS 2000
 #define DESTROY_RESERVE_MAX_MS 10000
-
-static const char *const shutdown_modes[] = { "acpi-then-agent", "acpi", "agent", NULL };
-
-const struct vmg_param vmg_domain_params[] = {
-    { "config", VMG_PARAM_PATH, NULL, offsetof(struct vmg_domain_config, config), 0, 0, NULL },
-    { "hypervisor", VMG_PARAM_STRING, "qemu:///system",
-      offsetof(struct vmg_domain_config, hypervisor), 0, 0, NULL },
-    { "force_stop", VMG_PARAM_BOOL, "false",
-      offsetof(struct vmg_domain_config, force_stop), 0, 0, NULL },
-    { "persistent", VMG_PARAM_BOOL, "false",
-      offsetof(struct vmg_domain_config, persistent), 0, 0, NULL },
-    { "shutdown_mode", VMG_PARAM_ENUM, "acpi-then-agent",
-      offsetof(struct vmg_domain_config, shutdown_mode), 0, 0, shutdown_modes },
-};
-const size_t vmg_domain_params_count = sizeof(vmg_domain_params) / sizeof(vmg_domain_params[0]);
-
-long long vmg_ms_left(const struct vmg_context *ctx)
-{
-    struct timespec now;
-    long long left;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    left = (ctx->deadline.tv_sec - now.tv_sec) * 1000LL +
-           (ctx->deadline.tv_nsec - now.tv_nsec) / 1000000LL;
-    return left > 0 ? left : 0;
-}
-
-/* Refused or missing socket: libvirtd is (re)starting, worth waiting for. */
-static bool is_transient_connect_error(void)
-{
-    int code = virGetLastErrorCode();
-
-    return code == VIR_ERR_SYSTEM_ERROR || code == VIR_ERR_NO_CONNECT;
-}
-
-int vmg_connect(struct vmg_context *ctx)
-{
-    char *shown = vmg_log_redact_uri(ctx->cfg.hypervisor);
-    long long budget = vmg_ms_left(ctx) / 3;
-    bool told = false;
-
-    if (budget > CONNECT_RETRY_MAX_MS)
-        budget = CONNECT_RETRY_MAX_MS;
-    budget = vmg_ms_left(ctx) - budget;     /* retry until this much is left */
-    while ((ctx->conn = virConnectOpen(ctx->cfg.hypervisor)) == NULL &&
-           is_transient_connect_error() && vmg_ms_left(ctx) > budget) {
-        if (!told)
-            qb_log(LOG_WARNING, "libvirt at %s refuses connections (%s): retrying",
-                   shown ? shown : "?", vmg_virt_error());
-        told = true;
-        vmg_sleep_ms(CONNECT_RETRY_MS);
-    }
-    if (ctx->conn == NULL)
-        ocf_exit_reason("cannot connect to libvirt at %s: %s", shown ? shown : "?",
-                        vmg_virt_error());
-    free(shown);
-    return ctx->conn ? 0 : -1;
-}
 
 static enum vmg_health paused_health(int reason, const char **detail)
 {

@@ -17,7 +17,7 @@
 
 #include <libvirt/virterror.h>
 
-#include "actions.h"
+#include "context.h"
 #include "log.h"
 #include "migrate.h"
 #include "ocf.h"

@@ -482,7 +482,7 @@ static long long check_budget_ms(const struct vmg_context *ctx)
 {
     long long budget = VMG_SPLIT_BRAIN_PEER_MS;
 
-    if ((ctx->deadline.tv_sec || ctx->deadline.tv_nsec) && vmg_ms_left(ctx) / 3 < budget)
+    if (ctx->deadline_ms && vmg_ms_left(ctx) / 3 < budget)
         budget = vmg_ms_left(ctx) / 3;
     return budget;
 }

@@ -31,7 +31,7 @@ extern const size_t vmg_split_brain_params_count;
  * Each peer is reached the way a migration to it would be (migration
  * parameters mig, see vmg_migration_daemon_uri).  Returns within
  * VMG_SPLIT_BRAIN_PEER_MS and within a third of the time left before
- * ctx->deadline, plus a few milliseconds. */
+ * ctx->deadline_ms, plus a few milliseconds. */
 struct vmg_migrate_config;
 int vmg_split_brain_check(struct vmg_context *ctx, const struct vmg_migrate_config *mig,
                           const char *skip_node, char **where);

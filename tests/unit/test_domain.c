@@ -27,8 +27,7 @@ static void open_context(struct vmg_context *ctx, const char *file)
     ctx->conn = conn;
     ctx->cfg.config = strdup(file);
     ctx->cfg.shutdown_mode = strdup("acpi");
-    clock_gettime(CLOCK_MONOTONIC, &ctx->deadline);
-    ctx->deadline.tv_sec += 10;
+    ctx->deadline_ms = vmg_now_ms() + 10000;
     if (vmg_domain_xml_load(file, &ctx->xml, &reason) != VMG_DOMAIN_XML_OK) {
         printf("Bail out! %s\n", reason ? reason : "cannot load");
         exit(1);
