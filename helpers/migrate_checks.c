@@ -13,6 +13,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "ocf.h"
+#include "virt.h"
 
 /* statfs f_type of file systems every node can see the same way. */
 static const struct { unsigned long magic; const char *name; } shared_filesystems[] = {

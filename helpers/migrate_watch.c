@@ -23,6 +23,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "util.h"
+#include "virt.h"
 
 #define POLL_MS 500
 #define PROGRESS_LOG_MS 5000

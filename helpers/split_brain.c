@@ -17,11 +17,12 @@
 #include <libxml/xpath.h>
 
 #include "log.h"
+#include "migrate_uri.h"
 #include "role_guard.h"
-#include "migrate.h"
 #include "ocf.h"
 #include "split_brain.h"
 #include "util.h"
+#include "virt.h"
 
 /* Below this there is no time to ask anyone: skip rather than half-ask. */
 #define MIN_BUDGET_MS 200
@@ -38,116 +39,6 @@ const struct vmg_param vmg_split_brain_params[] = {
 };
 const size_t vmg_split_brain_params_count =
     sizeof(vmg_split_brain_params) / sizeof(vmg_split_brain_params[0]);
-
-/* ------------------------------------------------------------ peer URIs */
-
-#define LOWER_ALNUM "abcdefghijklmnopqrstuvwxyz0123456789"
-
-static bool transport_ok(const char *transport)
-{
-    return transport == NULL || *transport == '\0' || strcmp(transport, "tcp") == 0 ||
-           strcmp(transport, "tls") == 0 || strcmp(transport, "ssh") == 0;
-}
-
-/* A host name, or an IPv6 address (which then needs brackets). */
-bool vmg_host_name_ok(const char *node)
-{
-    size_t len = strlen(node);
-
-    return len > 0 && len < 256 && node[0] != '-' && node[0] != '.' &&
-           strspn(node, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:")
-           == len;
-}
-
-static bool digits_only(const char *text, size_t len)
-{
-    size_t i;
-
-    for (i = 0; i < len; i++)
-        if (text[i] < '0' || text[i] > '9')
-            return false;
-    return len > 0;
-}
-
-/* No transport asked for: the hypervisor URI's own, unless it only works
- * locally (unix); none means libvirt's default for a remote host (TLS). */
-static const char *own_transport(const char *uri, size_t driver_len, const char *sep,
-                                 size_t *len)
-{
-    const char *own = uri + driver_len + 1;
-
-    *len = 0;
-    if (uri[driver_len] != '+' || own >= sep)
-        return "";
-    if ((size_t)(sep - own) != strspn(own, LOWER_ALNUM) ||
-        (sep - own == 4 && strncmp(own, "unix", 4) == 0))
-        return "";
-    *len = sep - own;
-    return own;
-}
-
-char *vmg_peer_libvirt_uri(const char *hypervisor_uri, const char *transport, const char *user,
-                           const char *node)
-{
-    const char *uri = hypervisor_uri ? hypervisor_uri : "qemu:///system";
-    const char *sep = strstr(uri, "://");
-    const char *authority, *at, *hostport, *port = NULL, *path;
-    size_t driver_len, authority_len, user_len = 0, port_len = 0, path_len, transport_len;
-    char *out = NULL;
-
-    if (sep == NULL || node == NULL || !vmg_host_name_ok(node) || !transport_ok(transport) ||
-        (user && (!*user || strpbrk(user, "@/?#:[]") != NULL)))
-        return NULL;
-    driver_len = strcspn(uri, "+:");
-    if (driver_len == 0 || uri + driver_len > sep || strspn(uri, LOWER_ALNUM) < driver_len)
-        return NULL;
-    if (transport == NULL || *transport == '\0')
-        transport = own_transport(uri, driver_len, sep, &transport_len);
-    else
-        transport_len = strlen(transport);
-
-    authority = sep + 3;
-    authority_len = strcspn(authority, "/?#");
-    path = authority + authority_len;
-    path_len = strcspn(path, "?#");
-
-    /* [user@]host[:port]: the host is replaced, the rest is kept. */
-    at = memchr(authority, '@', authority_len);
-    if (at) {
-        user_len = at - authority;
-        hostport = at + 1;
-    } else {
-        hostport = authority;
-    }
-    if (*hostport == '[')
-        hostport = memchr(hostport, ']', authority + authority_len - hostport);
-    if (hostport)
-        port = memchr(hostport, ':', authority + authority_len - hostport);
-    if (port) {
-        port++;
-        port_len = authority + authority_len - port;
-        if (!digits_only(port, port_len))
-            return NULL;
-    }
-    if (path_len == 0) {
-        /* The path names the daemon instance; libvirt requires one. */
-        path = "/system";
-        path_len = strlen(path);
-    }
-
-    if (user) {
-        authority = user;
-        user_len = strlen(user);
-    }
-    if (asprintf(&out, "%.*s%s%.*s://%.*s%s%s%s%s%s%.*s%.*s", (int)driver_len, uri,
-                 transport_len ? "+" : "", (int)transport_len, transport,
-                 (int)user_len, authority, user_len ? "@" : "",
-                 strchr(node, ':') ? "[" : "", node, strchr(node, ':') ? "]" : "",
-                 port_len ? ":" : "", (int)port_len, port ? port : "",
-                 (int)path_len, path) < 0)
-        return NULL;
-    return out;
-}
 
 /* ------------------------------------------------------- asking the peers */
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "domain_xml.h"
-#include "migrate.h"
+#include "migrate_uri.h"
 #include "unit.h"
 
 static struct vmg_migrate_config config(const char *transport)

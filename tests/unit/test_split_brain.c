@@ -16,7 +16,7 @@
 #include <libvirt/virterror.h>
 
 #include "log.h"
-#include "migrate.h"
+#include "migrate_uri.h"
 #include "split_brain.h"
 #include "unit.h"
 #include "virt.h"

@@ -1,0 +1,63 @@
+/* The migration parameters and the libvirt URIs built from them: the
+ * target daemon's URI, the data URI, and any node's daemon as a migration
+ * to it would reach it.
+ *
+ * A leaf: the split-brain check reaches every peer the way a migration to
+ * it would, and must not include migrate.h for that (it once did, and
+ * migrate.c included split_brain.h back). */
+#ifndef VMG_MIGRATE_URI_H
+#define VMG_MIGRATE_URI_H
+
+#include <stdbool.h>
+
+#include "config.h"
+
+struct vmg_migrate_config {
+    char *transport;            /* tcp, tls, ssh: how the daemons talk */
+    char *migration_user;       /* ssh user on the target */
+    char *remoteuri;            /* explicit target daemon URI, %n = target node */
+    char *migrateuri;           /* explicit data URI, %n = target node */
+    char *network;              /* suffix for the node name, or node=address map */
+    char *network_suffix;       /* VirtualDomain's name for a suffix */
+    char *port;                 /* data port "N" or range "N-M" */
+    unsigned long long bandwidth;       /* MiB/s, 0 = unlimited */
+    unsigned long long speed;           /* VirtualDomain's name for bandwidth */
+    unsigned long long max_downtime;    /* ms tolerated at the switch-over */
+    unsigned long long downtime;        /* VirtualDomain's name for max_downtime */
+    unsigned long long downtime_limit;  /* ms the watchdog may raise it to */
+    bool auto_converge;
+    char *postcopy;             /* off, auto, always */
+    char *compression;          /* comma-separated libvirt methods, empty = none */
+    unsigned long long parallel;        /* connections, 0 = one */
+    char *persistent;           /* auto, true, false */
+    bool block;                 /* copy non-shared disks too */
+    bool checks;                /* pre-checks before starting */
+};
+
+extern const struct vmg_param vmg_migrate_params[];
+extern const size_t vmg_migrate_params_count;
+
+/* Substitutes %n in pattern by node; caller frees. */
+char *vmg_expand_node(const char *pattern, const char *node);
+/* The target daemon URI and the data URI (NULL: libvirt's default). */
+char *vmg_migration_daemon_uri(const struct vmg_migrate_config *cfg, const char *hypervisor,
+                               const char *target);
+char *vmg_migration_data_uri(const struct vmg_migrate_config *cfg, const char *target,
+                             const char *resource, char **reason);
+
+/* A host name, IPv4 or IPv6 address, and nothing that could change where
+ * a URI built around it points (no '@', '/', '?', '#' or spaces). */
+bool vmg_host_name_ok(const char *node);
+
+/* The libvirt URI of node's daemon, as migration reaches it: the driver and
+ * path (and user@, :port) of hypervisor_uri, with host node and the given
+ * transport: qemu:///system + tcp + n2 -> qemu+tcp://n2/system; user, when
+ * not NULL, replaces the URI's user.  With no
+ * transport (NULL or ""), the hypervisor URI's own is kept unless it is
+ * unix, else there is none (libvirt's default: TLS).  The query (socket=,
+ * ...) names local things and is dropped.  NULL when the URI,
+ * transport or node name is unusable, or out of memory; caller frees. */
+char *vmg_peer_libvirt_uri(const char *hypervisor_uri, const char *transport, const char *user,
+                           const char *node);
+
+#endif
