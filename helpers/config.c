@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/utsname.h>
 
 #include "config.h"
 #include "util.h"
@@ -205,4 +206,18 @@ int vmg_env_load(struct vmg_env *env, char **reason)
     snprintf(state_dir, sizeof(state_dir), "%s/%s", rsctmp, VMG_STATE_SUBDIR);
     env->state_dir = state_dir;
     return 0;
+}
+
+const char *vmg_local_node_name(const struct vmg_env *env, char *buf, size_t size)
+{
+    struct utsname host;
+
+    if (env && env->local_node)
+        return env->local_node;
+    /* Pacemaker names the node after its host name unless corosync.conf
+     * says otherwise; every action Pacemaker runs passes the real name. */
+    if (uname(&host) < 0 || host.nodename[0] == '\0')
+        return NULL;
+    snprintf(buf, size, "%s", host.nodename);
+    return buf;
 }

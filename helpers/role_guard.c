@@ -6,22 +6,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
-#include <crm/cib.h>
-#include <crm/common/results.h>
-#include <crm/common/xml.h>
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 
+#include "cib.h"
 #include "log.h"
 #include "role_guard.h"
 #include "util.h"
 
 /* The CIB manager is local; an answer slower than this means it is stuck. */
 #define ROLE_CIB_TIMEOUT_S 5
-/* Longest node or resource name looked up; real ones are host names and ids. */
-#define CIB_NAME_MAX 255
 
 #define ROLE(field) offsetof(struct vmg_role_config, field)
 
@@ -35,83 +30,6 @@ const size_t vmg_role_params_count = sizeof(vmg_role_params) / sizeof(vmg_role_p
 /* OCF exit codes a monitor reports for a promoted instance. */
 #define OCF_RUNNING_PROMOTED 8
 #define OCF_NOT_RUNNING_RC 7
-
-/* --------------------------------------------------------------- libcib */
-
-bool vmg_cib_name_ok(const char *text)
-{
-    const unsigned char *p = (const unsigned char *)text;
-
-    if (text == NULL || *text == '\0' || strlen(text) > CIB_NAME_MAX)
-        return false;
-    for (; *p; p++)
-        if (*p < 0x20 || *p == 0x7f || *p == '\'')
-            return false;
-    return true;
-}
-
-const char *vmg_local_node_name(const struct vmg_env *env, char *buf, size_t size)
-{
-    struct utsname host;
-
-    if (env && env->local_node)
-        return env->local_node;
-    /* Pacemaker names the node after its host name unless corosync.conf
-     * says otherwise; every action Pacemaker runs passes the real name. */
-    if (uname(&host) < 0 || host.nodename[0] == '\0')
-        return NULL;
-    snprintf(buf, size, "%s", host.nodename);
-    return buf;
-}
-
-int vmg_cib_query(const char *xpath, int timeout_s, xmlNode **result, char **reason)
-{
-    cib_t *cib = NULL;
-    xmlNode *output = NULL;
-    int rc, ret = -1;
-
-    *result = NULL;
-    *reason = NULL;
-    /* Loads the CIB schemas, which the $CIB_file backend validates against. */
-    crm_xml_init();
-    /* cib_new() honours $CIB_file and $CIB_shadow like the command-line tools. */
-    cib = cib_new();
-    if (cib == NULL) {
-        vmg_error_set(reason, "cannot allocate a CIB connection");
-        goto cleanup;
-    }
-    rc = cib->cmds->signon(cib, "vmguard", cib_query);
-    if (rc != pcmk_ok) {
-        vmg_error_set(reason, "cannot connect to the CIB manager: %s", pcmk_strerror(rc));
-        goto cleanup;
-    }
-    cib->call_timeout = timeout_s;
-    rc = cib->cmds->query(cib, xpath, &output, cib_xpath | cib_scope_local | cib_sync_call);
-    if (rc == -ENXIO) {
-        ret = 0;                /* a valid CIB without what was asked for */
-        goto cleanup;
-    }
-    if (rc != pcmk_ok) {
-        vmg_error_set(reason, "CIB query failed: %s", pcmk_strerror(rc));
-        goto cleanup;
-    }
-    *result = output;
-    output = NULL;
-    ret = 0;
-
-cleanup:
-    if (output)
-        free_xml(output);
-    if (cib)
-        cib_delete(cib);        /* signs off when connected */
-    return ret;
-}
-
-void vmg_cib_free(xmlNode *result)
-{
-    if (result)
-        free_xml(result);
-}
 
 /* ------------------------------------------------------- CIB evaluation */
 
@@ -358,7 +276,7 @@ static xmlNode *read_cib(const struct vmg_role_config *cfg, const char *node)
     }
     if (answer == NULL) {
         /* Nothing matched: evaluate an empty answer, not an unreadable CIB. */
-        answer = create_xml_node(NULL, "xpath-query");
+        answer = vmg_cib_empty_answer();
         if (answer == NULL)
             qb_log(LOG_WARNING, "HA-primary check: out of memory");
     }
@@ -372,7 +290,7 @@ cleanup:
 bool vmg_role_is_ha_primary(const struct vmg_role_config *cfg, const struct vmg_env *env,
                             char **why)
 {
-    char buf[CIB_NAME_MAX + 1];
+    char buf[VMG_CIB_NAME_MAX + 1];
     const char *node;
     xmlNode *cib = NULL;
     bool marked;

@@ -37,7 +37,7 @@ bool vmg_role_is_ha_primary(const struct vmg_role_config *cfg, const struct vmg_
                             char **why);
 
 /* ------------------------------------------------------------------------
- * Internals shared with split_brain.c and the unit tests. */
+ * Internals, for the unit tests. */
 
 /* The CIB part of the decision, on an XML tree that holds (at any depth)
  * the local node's <node> and <node_state> and the configured resource's
@@ -45,20 +45,5 @@ bool vmg_role_is_ha_primary(const struct vmg_role_config *cfg, const struct vmg_
  * vmg_role_is_ha_primary() sends.  cib NULL means "unreadable". */
 bool vmg_role_check_cib(const struct vmg_role_config *cfg, const char *node, xmlNode *cib,
                         char **why);
-
-/* Sends an XPath query to the local CIB manager (or to $CIB_file, as every
- * Pacemaker tool does).  0 with *result (free with vmg_cib_free) on a
- * match, 0 with *result NULL when nothing matched, -1 with *reason (caller
- * frees) when the CIB could not be read. */
-int vmg_cib_query(const char *xpath, int timeout_s, xmlNode **result, char **reason);
-void vmg_cib_free(xmlNode *result);
-
-/* The local node's name in the cluster: OCF_RESKEY_CRM_meta_on_node, else
- * the host name (a run by hand).  NULL when neither is known. */
-const char *vmg_local_node_name(const struct vmg_env *env, char *buf, size_t size);
-
-/* True when text can be put between single quotes in an XPath literal and
- * is a plausible node or resource name. */
-bool vmg_cib_name_ok(const char *text);
 
 #endif

@@ -16,9 +16,9 @@
 #include <libvirt/virterror.h>
 #include <libxml/xpath.h>
 
+#include "cib.h"
 #include "log.h"
 #include "migrate_uri.h"
-#include "role_guard.h"
 #include "ocf.h"
 #include "split_brain.h"
 #include "util.h"
