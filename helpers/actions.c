@@ -23,15 +23,11 @@ struct action {
 /* Loads a table into scratch space only to report its first bad value. */
 static int validate_table(const struct vmg_param *table, size_t count, void *scratch)
 {
-    char *reason = NULL;
+    int rc = vmg_context_params(table, count, scratch);
 
-    if (vmg_params_load(table, count, scratch, &reason) < 0) {
-        ocf_exit_reason("%s", reason ? reason : "invalid parameter");
-        free(reason);
-        return OCF_ERR_CONFIGURED;
-    }
-    vmg_params_free(table, count, scratch);
-    return OCF_SUCCESS;
+    if (rc == OCF_SUCCESS)
+        vmg_params_free(table, count, scratch);
+    return rc;
 }
 
 /* The lifecycle parameters and the XML were checked by vmg_context_open. */

@@ -85,54 +85,54 @@ static void set_deadline(struct vmg_context *ctx)
  * a file that is there but wrong is a configuration error everywhere. */
 static int load_domain_xml(struct vmg_context *ctx)
 {
-    char *reason = NULL;
-    int rc = OCF_SUCCESS;
+    VMG_AUTOFREE(char *) reason = NULL;
+    enum vmg_domain_xml_fault fault;
 
     if (ctx->cfg.config == NULL) {
         ocf_exit_reason("required parameter config is not set");
         return OCF_ERR_CONFIGURED;
     }
-    switch (vmg_domain_xml_load(ctx->cfg.config, &ctx->xml, &reason)) {
-    case VMG_DOMAIN_XML_OK:
-        break;
-    case VMG_DOMAIN_XML_MISSING:
-        if (ocf_is_probe() && strcmp(ctx->action, "monitor") == 0)
-            qb_log(LOG_INFO, "%s: not running on this node", reason ? reason : "no config");
-        else
-            ocf_exit_reason("%s", reason ? reason : "cannot read the domain XML");
-        rc = OCF_ERR_INSTALLED;
-        break;
-    case VMG_DOMAIN_XML_INVALID:
-        ocf_exit_reason("%s", reason ? reason : "the domain XML is invalid");
-        rc = OCF_ERR_CONFIGURED;
-        break;
+    if (vmg_domain_xml_load(ctx->cfg.config, &ctx->xml, &fault, &reason) == 0)
+        return OCF_SUCCESS;
+    if (fault == VMG_DOMAIN_XML_INVALID) {
+        ocf_exit_reason("%s", reason);
+        return OCF_ERR_CONFIGURED;
     }
-    free(reason);
-    return rc;
+    if (ocf_is_probe() && strcmp(ctx->action, "monitor") == 0)
+        qb_log(LOG_INFO, "%s: not running on this node", reason);
+    else
+        ocf_exit_reason("%s", reason);
+    return OCF_ERR_INSTALLED;
+}
+
+int vmg_context_params(const struct vmg_param *table, size_t n, void *target)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+
+    if (vmg_params_load(table, n, target, &reason) == 0)
+        return OCF_SUCCESS;
+    ocf_exit_reason("%s", reason);
+    return OCF_ERR_CONFIGURED;
 }
 
 int vmg_context_open(struct vmg_context *ctx, const char *action, unsigned needs)
 {
-    char *reason = NULL;
+    VMG_AUTOFREE(char *) reason = NULL;
     int rc;
 
     memset(ctx, 0, sizeof(*ctx));
     ctx->action = action;
     if (vmg_env_load(&ctx->env, &reason) < 0) {
-        ocf_exit_reason("%s", reason ? reason : "malformed OCF environment");
-        free(reason);
+        ocf_exit_reason("%s", reason);
         return OCF_ERR_ARGS;
     }
     set_deadline(ctx);
     if (!(needs & VMG_NEEDS_PARAMS))
         return OCF_SUCCESS;
 
-    if (vmg_params_load(vmg_domain_params, vmg_domain_params_count, &ctx->cfg, &reason) < 0) {
-        ocf_exit_reason("%s", reason ? reason : "invalid parameter");
-        free(reason);
-        return OCF_ERR_CONFIGURED;
-    }
-    rc = load_domain_xml(ctx);
+    rc = vmg_context_params(vmg_domain_params, vmg_domain_params_count, &ctx->cfg);
+    if (rc == OCF_SUCCESS)
+        rc = load_domain_xml(ctx);
     if (rc != OCF_SUCCESS || !(needs & VMG_NEEDS_LIBVIRT))
         return rc;
 

@@ -49,6 +49,11 @@ enum vmg_needs {
 int vmg_context_open(struct vmg_context *ctx, const char *action, unsigned needs);
 void vmg_context_close(struct vmg_context *ctx);
 
+/* Loads a parameter table (config.h) for an action, also part of the action
+ * layer: OCF_SUCCESS, or OCF_ERR_CONFIGURED after an exit reason naming the
+ * bad value. */
+int vmg_context_params(const struct vmg_param *table, size_t n, void *target);
+
 /* Opens ctx->conn to ctx->cfg.hypervisor.  -1 after ocf_exit_reason. */
 int vmg_connect(struct vmg_context *ctx);
 

@@ -20,7 +20,7 @@ static void fuzz_xml(const uint8_t *data, size_t size)
     char *reason = NULL, *text, *mode, *cpu;
     size_t n;
 
-    if (vmg_domain_xml_parse((const char *)data, size, &xml, &reason) == VMG_DOMAIN_XML_OK)
+    if (vmg_domain_xml_parse((const char *)data, size, &xml, &reason) == 0)
         vmg_domain_xml_clear(&xml);
     free(reason);
 

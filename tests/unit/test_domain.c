@@ -20,6 +20,7 @@ static virConnectPtr conn;
 /* A context as actions.c builds it, for the domain named in file. */
 static void open_context(struct vmg_context *ctx, const char *file)
 {
+    enum vmg_domain_xml_fault fault;
     char *reason = NULL;
 
     memset(ctx, 0, sizeof(*ctx));
@@ -28,8 +29,8 @@ static void open_context(struct vmg_context *ctx, const char *file)
     ctx->cfg.config = strdup(file);
     ctx->cfg.shutdown_mode = strdup("acpi");
     ctx->deadline_ms = vmg_now_ms() + 10000;
-    if (vmg_domain_xml_load(file, &ctx->xml, &reason) != VMG_DOMAIN_XML_OK) {
-        printf("Bail out! %s\n", reason ? reason : "cannot load");
+    if (vmg_domain_xml_load(file, &ctx->xml, &fault, &reason) < 0) {
+        printf("Bail out! %s\n", reason);
         exit(1);
     }
 }
