@@ -250,18 +250,18 @@ int vmg_migration_guardian(int fd, long long abort_at_ms)
 
 /* --- migrate_to --------------------------------------------------------- */
 
-/* An invalid role parameter counts as a mark: a cold migration is safe. */
-static bool is_ha_primary(struct vmg_context *ctx, char **why)
+/* -1 with *reason when the resource is HA-primary here; an invalid role
+ * parameter counts as a mark: a cold migration is safe. */
+static int check_role(struct vmg_context *ctx, char **reason)
 {
     struct vmg_role_config role = { 0 };
-    bool primary;
+    int rc;
 
-    *why = NULL;
-    if (vmg_params_load(vmg_role_params, vmg_role_params_count, &role, why) < 0)
-        return true;
-    primary = vmg_role_is_ha_primary(&role, &ctx->env, why);
+    if (vmg_params_load(vmg_role_params, vmg_role_params_count, &role, reason) < 0)
+        return -1;
+    rc = vmg_role_check(&role, &ctx->env, reason);
     vmg_params_free(vmg_role_params, vmg_role_params_count, &role);
-    return primary;
+    return rc;
 }
 
 static void log_result(struct vmg_context *ctx, const char *target,
@@ -406,7 +406,7 @@ int vmg_migrate_to(struct vmg_context *ctx)
         rc = check_already_migrated(ctx, dconn, target);
         goto cleanup;
     }
-    if (is_ha_primary(ctx, &reason)) {
+    if (check_role(ctx, &reason) < 0) {
         ocf_exit_reason("%s is HA-primary (%s): it is not live-migrated; Pacemaker stops it "
                         "here and starts it on %s", ctx->xml.name, reason, target);
         goto cleanup;

@@ -29,21 +29,20 @@ struct vmg_role_config {
 extern const struct vmg_param vmg_role_params[];
 extern const size_t vmg_role_params_count;
 
-/* True when the resource must not be live-migrated from the local node;
- * then *why (caller frees) is a sentence naming the mark that matched, for
- * the exit reason.  False with *why NULL otherwise.  Never fails: an
- * unreadable CIB counts as a mark (and is logged). */
-bool vmg_role_is_ha_primary(const struct vmg_role_config *cfg, const struct vmg_env *env,
-                            char **why);
+/* 0 when the resource may be live-migrated from the local node; -1 when it
+ * is HA-primary there, with *reason naming the mark that matched, for the
+ * exit reason.  An unreadable CIB counts as a mark (and is logged): a cold
+ * migration is always safe. */
+int vmg_role_check(const struct vmg_role_config *cfg, const struct vmg_env *env, char **reason);
 
 /* ------------------------------------------------------------------------
  * Internals, for the unit tests. */
 
 /* The CIB part of the decision, on an XML tree that holds (at any depth)
  * the local node's <node> and <node_state> and the configured resource's
- * element: the whole CIB, or the answer of the query that
- * vmg_role_is_ha_primary() sends.  cib NULL means "unreadable". */
-bool vmg_role_check_cib(const struct vmg_role_config *cfg, const char *node, xmlNode *cib,
-                        char **why);
+ * element: the whole CIB, or the answer of the query that vmg_role_check()
+ * sends.  cib NULL means "unreadable".  Same result as vmg_role_check(). */
+int vmg_role_check_cib(const struct vmg_role_config *cfg, const char *node, xmlNode *cib,
+                       char **reason);
 
 #endif

@@ -38,7 +38,7 @@ static bool on_file(const char *file, const char *node, const char *attribute,
         printf("Bail out! cannot parse %s\n", file);
         exit(1);
     }
-    marked = vmg_role_check_cib(&cfg, node, xmlDocGetRootElement(doc), &why);
+    marked = vmg_role_check_cib(&cfg, node, xmlDocGetRootElement(doc), &why) < 0;
     if (marked)
         printf("# %s: %s\n", node, why ? why : "(no why)");
     CHECK(marked ? why != NULL && (!why_has || strstr(why, why_has)) : why == NULL);
@@ -58,7 +58,7 @@ static bool on_text(const char *xml, const char *node, const char *resource)
         printf("Bail out! cannot parse inline CIB\n");
         exit(1);
     }
-    marked = vmg_role_check_cib(&cfg, node, xmlDocGetRootElement(doc), &why);
+    marked = vmg_role_check_cib(&cfg, node, xmlDocGetRootElement(doc), &why) < 0;
     free(why);
     xmlFreeDoc(doc);
     return marked;
@@ -73,13 +73,13 @@ static void test_parameters(const void *data)
     unsetenv("OCF_RESKEY_ha_primary");
     CHECK_INT(vmg_params_load(vmg_role_params, vmg_role_params_count, &cfg, &reason), 0);
     CHECK(!cfg.ha_primary && cfg.attribute == NULL && cfg.resource == NULL);
-    CHECK(!vmg_role_is_ha_primary(&cfg, &env, &why));
+    CHECK_INT(vmg_role_check(&cfg, &env, &why), 0);
     CHECK(why == NULL);
 
     setenv("OCF_RESKEY_ha_primary", "yes", 1);
     CHECK_INT(vmg_params_load(vmg_role_params, vmg_role_params_count, &cfg, &reason), 0);
     CHECK(cfg.ha_primary);
-    CHECK(vmg_role_is_ha_primary(&cfg, &env, &why));
+    CHECK_INT(vmg_role_check(&cfg, &env, &why), -1);
     CHECK(why && strstr(why, "parameter ha_primary"));
     free(why);
     vmg_params_free(vmg_role_params, vmg_role_params_count, &cfg);
@@ -178,7 +178,7 @@ static bool through_libcib(const char *file, const char *node, const char *attri
         exit(1);
     }
     setenv("CIB_file", path, 1);
-    marked = vmg_role_is_ha_primary(&cfg, &env, &why);
+    marked = vmg_role_check(&cfg, &env, &why) < 0;
     printf("# libcib %s on %s: %s\n", file, node, why ? why : "not HA-primary");
     unsetenv("CIB_file");
     unlink(path);
@@ -205,27 +205,32 @@ static void test_unreadable(const void *data)
     struct vmg_env env = { .local_node = "cl-n1" };
     char *why = NULL;
 
-    CHECK(vmg_role_check_cib(&cfg, "cl-n1", NULL, &why));
+    CHECK_INT(vmg_role_check_cib(&cfg, "cl-n1", NULL, &why), -1);
     CHECK(why && strstr(why, "could not be read"));
     free(why);
+    why = NULL;
 
     setenv("CIB_file", "/nonexistent/cib.xml", 1);
-    CHECK(vmg_role_is_ha_primary(&cfg, &env, &why));
+    CHECK_INT(vmg_role_check(&cfg, &env, &why), -1);
     CHECK(why && strstr(why, "could not be read"));
     free(why);
+    why = NULL;
     cfg = config(NULL, "db-clone");
-    CHECK(vmg_role_is_ha_primary(&cfg, &env, &why));
+    CHECK_INT(vmg_role_check(&cfg, &env, &why), -1);
     free(why);
+    why = NULL;
     /* Not configured: the CIB is not even read. */
     cfg = config(NULL, NULL);
-    CHECK(!vmg_role_is_ha_primary(&cfg, &env, &why));
+    CHECK_INT(vmg_role_check(&cfg, &env, &why), 0);
+    CHECK(why == NULL);
     unsetenv("CIB_file");
 
     /* An id that cannot be a CIB id is refused without a query. */
     cfg = config(NULL, "db'] | //*[@id='x");
-    CHECK(vmg_role_is_ha_primary(&cfg, &env, &why));
+    CHECK_INT(vmg_role_check(&cfg, &env, &why), -1);
     CHECK(why && strstr(why, "not a usable"));
     free(why);
+    why = NULL;
 }
 
 static const struct unit_case cases[] = {
