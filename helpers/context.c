@@ -50,12 +50,13 @@ static bool is_transient_connect_error(void)
     return code == VIR_ERR_SYSTEM_ERROR || code == VIR_ERR_NO_CONNECT;
 }
 
-int vmg_connect(struct vmg_context *ctx)
+int vmg_connect(struct vmg_context *ctx, char **reason)
 {
-    char *shown = vmg_log_redact_uri(ctx->cfg.hypervisor);
+    VMG_AUTOFREE(char *) shown = NULL;
     long long budget = vmg_ms_left(ctx) / 3;
     bool told = false;
 
+    shown = vmg_log_redact_uri(ctx->cfg.hypervisor);
     if (budget > CONNECT_RETRY_MAX_MS)
         budget = CONNECT_RETRY_MAX_MS;
     budget = vmg_ms_left(ctx) - budget;     /* retry until this much is left */
@@ -68,10 +69,9 @@ int vmg_connect(struct vmg_context *ctx)
         vmg_sleep_ms(CONNECT_RETRY_MS);
     }
     if (ctx->conn == NULL)
-        ocf_exit_reason("cannot connect to libvirt at %s: %s", shown ? shown : "?",
-                        vmg_virt_error());
-    free(shown);
-    return ctx->conn ? 0 : -1;
+        return vmg_error_set(reason, "cannot connect to libvirt at %s: %s",
+                             shown ? shown : "?", vmg_virt_error());
+    return 0;
 }
 
 static void set_deadline(struct vmg_context *ctx)
@@ -137,7 +137,10 @@ int vmg_context_open(struct vmg_context *ctx, const char *action, unsigned needs
         return rc;
 
     vmg_virt_quiet();
-    return vmg_connect(ctx) == 0 ? OCF_SUCCESS : OCF_ERR_GENERIC;
+    if (vmg_connect(ctx, &reason) == 0)
+        return OCF_SUCCESS;
+    ocf_exit_reason("%s", reason);
+    return OCF_ERR_GENERIC;
 }
 
 void vmg_context_close(struct vmg_context *ctx)

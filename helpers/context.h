@@ -54,8 +54,9 @@ void vmg_context_close(struct vmg_context *ctx);
  * bad value. */
 int vmg_context_params(const struct vmg_param *table, size_t n, void *target);
 
-/* Opens ctx->conn to ctx->cfg.hypervisor.  -1 after ocf_exit_reason. */
-int vmg_connect(struct vmg_context *ctx);
+/* Opens ctx->conn to ctx->cfg.hypervisor, waiting a while for a libvirtd
+ * that is restarting.  -1 with *reason. */
+int vmg_connect(struct vmg_context *ctx, char **reason);
 
 /* Milliseconds left before ctx->deadline_ms, 0 when passed or unset. */
 long long vmg_ms_left(const struct vmg_context *ctx);

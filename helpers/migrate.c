@@ -297,185 +297,219 @@ static int report_failure(struct vmg_context *ctx, virDomainPtr dom, const char 
     return OCF_ERR_GENERIC;
 }
 
-/* The VM is not here: it may already be on the target (a retried migrate_to
- * after libvirt finished). */
-static int check_already_migrated(struct vmg_context *ctx, virConnectPtr dconn, const char *target)
-{
-    virDomainPtr remote = dconn ? virDomainLookupByName(dconn, ctx->xml.name) : NULL;
-    int rc = OCF_ERR_GENERIC;
+/* One migrate_to: what it was asked for and what it built on the way. */
+struct migration {
+    struct vmg_migrate_config cfg;
+    const char *target;
+    char *daemon_uri;           /* the target's libvirtd */
+    char *data_uri;             /* NULL: libvirt's default address */
+    char *shown;                /* daemon_uri, fit for a log */
+    virConnectPtr dconn;        /* the target's libvirtd; NULL: unreachable */
+    virDomainPtr dom;
+};
 
-    if (remote && virDomainIsActive(remote) == 1) {
-        qb_log(LOG_NOTICE, "%s already runs on %s: nothing to migrate", ctx->xml.name, target);
-        rc = OCF_SUCCESS;
-    } else {
-        ocf_exit_reason("%s is not running on this node: nothing to migrate to %s",
-                        ctx->xml.name, target);
-    }
-    if (remote)
-        virDomainFree(remote);
-    return rc;
+static void migration_clear(struct migration *m)
+{
+    vmg_params_free(vmg_migrate_params, vmg_migrate_params_count, &m->cfg);
+    free(m->daemon_uri);
+    free(m->data_uri);
+    free(m->shown);
+    if (m->dconn)
+        virConnectClose(m->dconn);
+    if (m->dom)
+        virDomainFree(m->dom);
 }
 
-static int migrate_with_guards(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
-                               virDomainPtr dom, virConnectPtr dconn, const char *daemon_uri,
-                               const char *target,
+/* The VM is not here: it may already be on the target (a retried migrate_to
+ * after libvirt finished). */
+static int check_already_migrated(struct vmg_context *ctx, const struct migration *m)
+{
+    VMG_AUTOPTR(virDomainPtr) remote = NULL;
+
+    if (m->dconn)
+        remote = virDomainLookupByName(m->dconn, ctx->xml.name);
+    if (remote && virDomainIsActive(remote) == 1) {
+        qb_log(LOG_NOTICE, "%s already runs on %s: nothing to migrate", ctx->xml.name,
+               m->target);
+        return OCF_SUCCESS;
+    }
+    ocf_exit_reason("%s is not running on this node: nothing to migrate to %s", ctx->xml.name,
+                    m->target);
+    return OCF_ERR_GENERIC;
+}
+
+static int migrate_with_guards(struct vmg_context *ctx, const struct migration *m,
                                virTypedParameterPtr params, int nparams, unsigned int flags)
 {
     struct vmg_peer_config peer = { 0 };
     struct vmg_peer_guard *guard = NULL;
     struct vmg_migration_result result = { 0 };
-    char *reason = NULL;
-    int guardian = -1, rc = OCF_ERR_GENERIC;
+    VMG_AUTOFREE(char *) reason = NULL;
+    int guardian, rc;
 
-    if (vmg_params_load(vmg_peer_params, vmg_peer_params_count, &peer, &reason) < 0) {
-        ocf_exit_reason("%s", reason ? reason : "invalid peer-timeout parameter");
-        rc = OCF_ERR_CONFIGURED;
-        goto cleanup;
-    }
+    rc = vmg_context_params(vmg_peer_params, vmg_peer_params_count, &peer);
+    if (rc != OCF_SUCCESS)
+        return rc;
     /* Halfway between the watchdog's own abort and Pacemaker's timeout. */
-    guardian = start_guardian((long long)vmg_now_ms() + vmg_ms_left(ctx) -
+    guardian = start_guardian(vmg_now_ms() + vmg_ms_left(ctx) -
                               vmg_migration_abort_margin_ms(ctx) / 2);
-    if (vmg_peer_guard_raise(&peer, &ctx->env, expected_pause_ms(cfg), &guard, &reason) < 0) {
+    if (vmg_peer_guard_raise(&peer, &ctx->env, expected_pause_ms(&m->cfg), &guard,
+                             &reason) < 0) {
         ocf_exit_reason("cannot raise the peer-failure timeouts before migrating %s: %s",
                         ctx->xml.name, reason ? reason : "unknown error");
-        goto cleanup;
-    }
-
-    vmg_migration_run(ctx, cfg, dom, dconn, daemon_uri, params, nparams, flags, &result);
-    if (vmg_peer_guard_restore(guard) < 0)
-        qb_log(LOG_ERR, "the peer-failure timeouts raised for %s were not all restored; the "
-               "next action on this node retries", ctx->xml.name);
-    guard = NULL;
-
-    if (result.succeeded) {
-        log_result(ctx, target, &result);
-        rc = OCF_SUCCESS;
+        rc = OCF_ERR_GENERIC;
     } else {
-        rc = report_failure(ctx, dom, target, &result);
+        vmg_migration_run(ctx, &m->cfg, m->dom, m->dconn, m->daemon_uri, params, nparams,
+                          flags, &result);
+        if (vmg_peer_guard_restore(guard) < 0)
+            qb_log(LOG_ERR, "the peer-failure timeouts raised for %s were not all restored; "
+                   "the next action on this node retries", ctx->xml.name);
+        if (result.succeeded)
+            log_result(ctx, m->target, &result);
+        rc = result.succeeded ? OCF_SUCCESS : report_failure(ctx, m->dom, m->target, &result);
     }
-
-cleanup:
-    if (guard)
-        vmg_peer_guard_restore(guard);
     stop_guardian(guardian);
     vmg_migration_result_clear(&result);
     vmg_params_free(vmg_peer_params, vmg_peer_params_count, &peer);
-    free(reason);
     return rc;
+}
+
+/* The target's name goes into URIs (%n): it must not point them elsewhere. */
+static int check_target(const char *target)
+{
+    if (target == NULL) {
+        ocf_exit_reason("migrate_to needs OCF_RESKEY_CRM_meta_migrate_target");
+        return OCF_ERR_GENERIC;
+    }
+    if (!vmg_host_name_ok(target)) {
+        ocf_exit_reason("the migration target '%.64s' is not a usable host name", target);
+        return OCF_ERR_GENERIC;
+    }
+    return OCF_SUCCESS;
+}
+
+/* The data URI first: its reason names the parameter to fix. */
+static int build_uris(struct vmg_context *ctx, struct migration *m)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+
+    if (vmg_migration_data_uri(&m->cfg, m->target, ctx->env.resource, &m->data_uri,
+                               &reason) == 0 &&
+        vmg_migration_daemon_uri(&m->cfg, ctx->cfg.hypervisor, m->target, &m->daemon_uri,
+                                 &reason) == 0)
+        return OCF_SUCCESS;
+    ocf_exit_reason("cannot build the migration URIs for %s: %s", m->target, reason);
+    return OCF_ERR_CONFIGURED;
+}
+
+/* Every reason to refuse a live migration of a VM that runs here. */
+static int check_migratable(struct vmg_context *ctx, const struct migration *m)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+
+    if (check_role(ctx, &reason) < 0) {
+        ocf_exit_reason("%s is HA-primary (%s): it is not live-migrated; Pacemaker stops it "
+                        "here and starts it on %s", ctx->xml.name, reason, m->target);
+        return OCF_ERR_GENERIC;
+    }
+    if (m->dconn == NULL) {
+        ocf_exit_reason("cannot reach libvirt on %s at %s: %s", m->target,
+                        m->shown ? m->shown : "?", vmg_virt_error());
+        return OCF_ERR_GENERIC;
+    }
+    if (m->cfg.checks &&
+        vmg_migration_prechecks(ctx, &m->cfg, m->dom, m->dconn, m->target, &reason) < 0) {
+        ocf_exit_reason("%s", reason);
+        return OCF_ERR_GENERIC;
+    }
+    return OCF_SUCCESS;
+}
+
+static int start_migration(struct vmg_context *ctx, const struct migration *m)
+{
+    virTypedParameterPtr params = NULL;
+    unsigned int flags;
+    int nparams = 0, rc = OCF_ERR_GENERIC;
+
+    if (build_request(&m->cfg, m->dom, m->data_uri, &params, &nparams, &flags) < 0) {
+        ocf_exit_reason("cannot prepare the migration of %s: %s", ctx->xml.name,
+                        vmg_virt_error());
+    } else {
+        qb_log(LOG_NOTICE, "live-migrating %s to %s via %s, data over %s", ctx->xml.name,
+               m->target, m->shown ? m->shown : "?",
+               m->data_uri ? m->data_uri : "libvirt's default address");
+        rc = migrate_with_guards(ctx, m, params, nparams, flags);
+    }
+    virTypedParamsFree(params, nparams);
+    return rc;
+}
+
+static int migrate_to(struct vmg_context *ctx, struct migration *m)
+{
+    enum vmg_health health;
+    const char *detail;
+    int rc;
+
+    if ((rc = check_target(m->target)) != OCF_SUCCESS ||
+        (rc = build_uris(ctx, m)) != OCF_SUCCESS)
+        return rc;
+    m->shown = vmg_log_redact_uri(m->daemon_uri);
+    m->dconn = virConnectOpen(m->daemon_uri);
+    m->dom = vmg_domain_lookup(ctx, &health, &detail);
+    if (m->dom == NULL || health != VMG_HEALTH_RUNNING || virDomainIsActive(m->dom) != 1)
+        return check_already_migrated(ctx, m);
+    if ((rc = check_migratable(ctx, m)) != OCF_SUCCESS)
+        return rc;
+    return start_migration(ctx, m);
 }
 
 int vmg_migrate_to(struct vmg_context *ctx)
 {
-    struct vmg_migrate_config cfg = { 0 };
-    const char *target = ctx->env.migrate_target, *detail;
-    char *daemon_uri = NULL, *data_uri = NULL, *shown = NULL, *reason = NULL;
-    virTypedParameterPtr params = NULL;
-    virConnectPtr dconn = NULL;
-    virDomainPtr dom = NULL;
-    enum vmg_health health;
-    unsigned int flags;
-    int nparams = 0, rc = OCF_ERR_CONFIGURED;
+    struct migration m = { .target = ctx->env.migrate_target };
+    int rc = vmg_context_params(vmg_migrate_params, vmg_migrate_params_count, &m.cfg);
 
-    if (vmg_params_load(vmg_migrate_params, vmg_migrate_params_count, &cfg, &reason) < 0) {
-        ocf_exit_reason("%s", reason ? reason : "invalid migration parameter");
-        goto cleanup;
-    }
-    rc = OCF_ERR_GENERIC;
-    if (target == NULL) {
-        ocf_exit_reason("migrate_to needs OCF_RESKEY_CRM_meta_migrate_target");
-        goto cleanup;
-    }
-    /* It is put into URIs (%n): it must not be able to point them elsewhere. */
-    if (!vmg_host_name_ok(target)) {
-        ocf_exit_reason("the migration target '%.64s' is not a usable host name", target);
-        goto cleanup;
-    }
-    daemon_uri = vmg_migration_daemon_uri(&cfg, ctx->cfg.hypervisor, target);
-    data_uri = vmg_migration_data_uri(&cfg, target, ctx->env.resource, &reason);
-    if (daemon_uri == NULL || (data_uri == NULL && reason)) {
-        ocf_exit_reason("cannot build the migration URIs for %s: %s", target,
-                        reason ? reason : "malformed hypervisor URI");
-        rc = OCF_ERR_CONFIGURED;
-        goto cleanup;
-    }
-    shown = vmg_log_redact_uri(daemon_uri);
-    dconn = virConnectOpen(daemon_uri);
-
-    dom = vmg_domain_lookup(ctx, &health, &detail);
-    if (dom == NULL || health != VMG_HEALTH_RUNNING || virDomainIsActive(dom) != 1) {
-        rc = check_already_migrated(ctx, dconn, target);
-        goto cleanup;
-    }
-    if (check_role(ctx, &reason) < 0) {
-        ocf_exit_reason("%s is HA-primary (%s): it is not live-migrated; Pacemaker stops it "
-                        "here and starts it on %s", ctx->xml.name, reason, target);
-        goto cleanup;
-    }
-    if (dconn == NULL) {
-        ocf_exit_reason("cannot reach libvirt on %s at %s: %s", target, shown ? shown : "?",
-                        vmg_virt_error());
-        goto cleanup;
-    }
-    if (cfg.checks && vmg_migration_prechecks(ctx, &cfg, dom, dconn, target) < 0)
-        goto cleanup;
-    if (build_request(&cfg, dom, data_uri, &params, &nparams, &flags) < 0) {
-        ocf_exit_reason("cannot prepare the migration of %s: %s", ctx->xml.name,
-                        vmg_virt_error());
-        goto cleanup;
-    }
-    qb_log(LOG_NOTICE, "live-migrating %s to %s via %s, data over %s", ctx->xml.name, target,
-           shown ? shown : "?", data_uri ? data_uri : "libvirt's default address");
-    rc = migrate_with_guards(ctx, &cfg, dom, dconn, daemon_uri, target, params, nparams, flags);
-
-cleanup:
-    virTypedParamsFree(params, nparams);
-    if (dom)
-        virDomainFree(dom);
-    if (dconn)
-        virConnectClose(dconn);
-    vmg_params_free(vmg_migrate_params, vmg_migrate_params_count, &cfg);
-    free(daemon_uri);
-    free(data_uri);
-    free(shown);
-    free(reason);
+    if (rc == OCF_SUCCESS)
+        rc = migrate_to(ctx, &m);
+    migration_clear(&m);
     return rc;
 }
 
 /* --- migrate_from ------------------------------------------------------- */
 
-int vmg_migrate_from(struct vmg_context *ctx)
+/* Waits for the domain to run here; false when it failed or time ran out. */
+static bool wait_arrival(struct vmg_context *ctx, const char *source)
 {
-    const char *source = ctx->env.migrate_source ? ctx->env.migrate_source : "the source";
     enum vmg_health health = VMG_HEALTH_ABSENT;
     const char *detail = "not defined";
-    virDomainPtr dom = NULL;
-    int rc = OCF_ERR_GENERIC;
 
     /* libvirt has finished by the time migrate_to returned, but a post-copy
      * or a slow resume may still be settling. */
     for (;;) {
-        if (dom)
-            virDomainFree(dom);
-        dom = vmg_domain_lookup(ctx, &health, &detail);
-        if (dom && health == VMG_HEALTH_RUNNING) {
-            int state, reason;
+        VMG_AUTOPTR(virDomainPtr) dom = NULL;
+        int state, reason;
 
-            if (virDomainGetState(dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_RUNNING)
-                break;
-        }
+        dom = vmg_domain_lookup(ctx, &health, &detail);
+        if (dom && health == VMG_HEALTH_RUNNING &&
+            virDomainGetState(dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_RUNNING)
+            return true;
         if (health == VMG_HEALTH_FAILED || vmg_ms_left(ctx) <= 0) {
             ocf_exit_reason("%s did not arrive from %s: it is %s on this node", ctx->xml.name,
                             source, detail);
-            goto cleanup;
+            return false;
         }
         vmg_sleep_ms(200);
     }
+}
+
+int vmg_migrate_from(struct vmg_context *ctx)
+{
+    const char *source = ctx->env.migrate_source ? ctx->env.migrate_source : "the source";
+    int rc;
+
+    if (!wait_arrival(ctx, source))
+        return OCF_ERR_GENERIC;
     rc = vmg_split_brain_guard(ctx, ctx->env.migrate_source);
     if (rc == OCF_SUCCESS)
         qb_log(LOG_NOTICE, "%s arrived from %s and runs here", ctx->xml.name, source);
-
-cleanup:
-    if (dom)
-        virDomainFree(dom);
     return rc;
 }

@@ -25,9 +25,10 @@ int vmg_migration_guardian(int fd, long long abort_at_ms);
 /* What the watchdog keeps before Pacemaker's timeout to abort and report. */
 long long vmg_migration_abort_margin_ms(const struct vmg_context *ctx);
 
-/* Before anything starts: reasons to refuse, each as an exit reason. */
+/* Before anything starts: -1 with *reason, the first reason to refuse. */
 int vmg_migration_prechecks(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
-                            virDomainPtr dom, virConnectPtr dconn, const char *target);
+                            virDomainPtr dom, virConnectPtr dconn, const char *target,
+                            char **reason);
 
 struct vmg_migration_result {
     bool succeeded;

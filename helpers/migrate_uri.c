@@ -63,12 +63,13 @@ char *vmg_expand_node(const char *pattern, const char *node)
     return out;
 }
 
-char *vmg_migration_daemon_uri(const struct vmg_migrate_config *cfg, const char *hypervisor,
-                               const char *target)
+int vmg_migration_daemon_uri(const struct vmg_migrate_config *cfg, const char *hypervisor,
+                             const char *target, char **uri, char **reason)
 {
-    if (cfg->remoteuri)
-        return vmg_expand_node(cfg->remoteuri, target);
-    return vmg_peer_libvirt_uri(hypervisor, cfg->transport, cfg->migration_user, target);
+    *uri = cfg->remoteuri ? vmg_expand_node(cfg->remoteuri, target)
+                          : vmg_peer_libvirt_uri(hypervisor, cfg->transport,
+                                                 cfg->migration_user, target);
+    return *uri ? 0 : vmg_error_set(reason, "malformed hypervisor URI");
 }
 
 /* "node1=10.0.0.1 node2=10.0.0.2": the address for target, or NULL. */
@@ -123,43 +124,41 @@ static int choose_port(const char *spec, const char *resource, unsigned *port, c
     return 0;
 }
 
-char *vmg_migration_data_uri(const struct vmg_migrate_config *cfg, const char *target,
-                             const char *resource, char **reason)
+int vmg_migration_data_uri(const struct vmg_migrate_config *cfg, const char *target,
+                           const char *resource, char **uri, char **reason)
 {
     const char *suffix = cfg->network ? cfg->network : cfg->network_suffix;
-    char *host = NULL, *uri = NULL;
+    VMG_AUTOFREE(char *) host = NULL;
     unsigned port = 0;
+    int len;
 
-    *reason = NULL;
-    if (cfg->migrateuri)
-        return vmg_expand_node(cfg->migrateuri, target);
+    *uri = NULL;
+    if (cfg->migrateuri) {
+        *uri = vmg_expand_node(cfg->migrateuri, target);
+        return *uri ? 0 : vmg_error_set(reason, "out of memory");
+    }
     if (cfg->port && choose_port(cfg->port, resource, &port, reason) < 0)
-        return NULL;
+        return -1;
     if (suffix && strchr(suffix, '=')) {
-        host = lookup_network_map(suffix, target);
-        if (host == NULL) {
-            vmg_error_set(reason, "migration_network has no address for node %s", target);
-            return NULL;
-        }
+        if ((host = lookup_network_map(suffix, target)) == NULL)
+            return vmg_error_set(reason, "migration_network has no address for node %s",
+                                 target);
     } else if (suffix) {
         host = apply_suffix(target, suffix);
     } else if (port) {
         host = strdup(target);
     } else {
-        return NULL;
+        return 0;               /* libvirt's default: the target's own address */
     }
     if (host == NULL)
-        return NULL;
-    if (asprintf(&uri, strchr(host, ':') ? "tcp://[%s]" : "tcp://%s", host) >= 0 && port) {
-        char *with_port;
-
-        if (asprintf(&with_port, "%s:%u", uri, port) < 0)
-            with_port = NULL;
-        free(uri);
-        uri = with_port;
+        return vmg_error_set(reason, "out of memory");
+    len = port ? asprintf(uri, strchr(host, ':') ? "tcp://[%s]:%u" : "tcp://%s:%u", host, port)
+               : asprintf(uri, strchr(host, ':') ? "tcp://[%s]" : "tcp://%s", host);
+    if (len < 0) {
+        *uri = NULL;
+        return vmg_error_set(reason, "out of memory");
     }
-    free(host);
-    return uri;
+    return 0;
 }
 
 #define LOWER_ALNUM "abcdefghijklmnopqrstuvwxyz0123456789"

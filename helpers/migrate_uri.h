@@ -39,11 +39,16 @@ extern const size_t vmg_migrate_params_count;
 
 /* Substitutes %n in pattern by node; caller frees. */
 char *vmg_expand_node(const char *pattern, const char *node);
-/* The target daemon URI and the data URI (NULL: libvirt's default). */
-char *vmg_migration_daemon_uri(const struct vmg_migrate_config *cfg, const char *hypervisor,
-                               const char *target);
-char *vmg_migration_data_uri(const struct vmg_migrate_config *cfg, const char *target,
-                             const char *resource, char **reason);
+/* The target daemon's URI into *uri (caller frees): remoteuri, else the
+ * hypervisor URI pointed at target (vmg_peer_libvirt_uri).  -1 with
+ * *reason "malformed hypervisor URI" when it cannot be built. */
+int vmg_migration_daemon_uri(const struct vmg_migrate_config *cfg, const char *hypervisor,
+                             const char *target, char **uri, char **reason);
+/* The data URI into *uri (caller frees), NULL for libvirt's default (the
+ * target's own address); resource picks the port of a range.  -1 with
+ * *reason naming the parameter that cannot give one. */
+int vmg_migration_data_uri(const struct vmg_migrate_config *cfg, const char *target,
+                           const char *resource, char **uri, char **reason);
 
 /* A host name, IPv4 or IPv6 address, and nothing that could change where
  * a URI built around it points (no '@', '/', '?', '#' or spaces). */

@@ -232,23 +232,21 @@ static void log_peer(const struct peer *peer, long long budget_ms)
 
 int vmg_split_brain_probe(const char *const *nodes, const char *const *uris, size_t n,
                           const char *uuid, const char *name, long long budget_ms,
-                          char **where)
+                          char **reason)
 {
-    struct peer *peers = NULL;
+    VMG_AUTOFREE(struct peer *) peers = NULL;
     long long deadline = vmg_now_ms() + budget_ms;
     size_t i;
-    int found = -1, rc = 0;
+    int found;
 
-    *where = NULL;
     if (n > MAX_PEERS) {
         qb_log(LOG_WARNING, "split-brain check: only the first %d of %zu nodes are checked",
                MAX_PEERS, n);
         n = MAX_PEERS;
     }
-    peers = calloc(n ? n : 1, sizeof(*peers));
-    if (peers == NULL) {
+    if ((peers = calloc(n ? n : 1, sizeof(*peers))) == NULL) {
         qb_log(LOG_WARNING, "split-brain check skipped: out of memory");
-        goto cleanup;
+        return 0;
     }
     for (i = 0; i < n; i++) {
         peers[i].node = nodes[i];
@@ -265,18 +263,12 @@ int vmg_split_brain_probe(const char *const *nodes, const char *const *uris, siz
     /* Once one peer runs it, the others no longer matter. */
     for (i = 0; i < n && found < 0; i++)
         log_peer(&peers[i], budget_ms);
-    if (found >= 0) {
-        qb_log(LOG_DEBUG, "split-brain check: %s is active on %s",
-               uuid ? uuid : name, nodes[found]);
-        *where = strdup(nodes[found]);
-        rc = 1;
-    }
-
-cleanup:
-    if (peers)
-        stop_peers(peers, n);
-    free(peers);
-    return rc;
+    stop_peers(peers, n);
+    if (found < 0)
+        return 0;
+    qb_log(LOG_DEBUG, "split-brain check: %s is active on %s", uuid ? uuid : name,
+           nodes[found]);
+    return vmg_error_set(reason, "%s already runs on %s", name, nodes[found]);
 }
 
 /* ------------------------------------------------------ peers from the CIB */
@@ -301,6 +293,7 @@ static void peer_list_clear(struct peer_list *list)
 static void add_peer(struct peer_list *list, const char *node, const char *hypervisor,
                      const struct vmg_migrate_config *mig)
 {
+    VMG_AUTOFREE(char *) why = NULL;
     char *uri;
 
     if (list->n == MAX_PEERS) {
@@ -308,8 +301,7 @@ static void add_peer(struct peer_list *list, const char *node, const char *hyper
                MAX_PEERS, node);
         return;
     }
-    uri = vmg_migration_daemon_uri(mig, hypervisor, node);
-    if (uri == NULL) {
+    if (vmg_migration_daemon_uri(mig, hypervisor, node, &uri, &why) < 0) {
         qb_log(LOG_WARNING, "split-brain check: no libvirt URI for node %s: not checked", node);
         return;
     }
@@ -323,27 +315,23 @@ static void add_peer(struct peer_list *list, const char *node, const char *hyper
 }
 
 /* Every node of the nodes section but the local one and skip_node; -1
- * (logged) when the CIB cannot be read. */
+ * with *reason when the CIB cannot be read. */
 static int read_peers(struct vmg_context *ctx, const struct vmg_migrate_config *mig,
-                      const char *local,
-                      const char *skip_node, int timeout_s, struct peer_list *list)
+                      const char *local, const char *skip_node, int timeout_s,
+                      struct peer_list *list, char **reason)
 {
+    VMG_AUTOPTR(xmlXPathContextPtr) xp = NULL;
+    VMG_AUTOPTR(xmlXPathObjectPtr) found = NULL;
     xmlNode *answer = NULL;
-    xmlXPathContextPtr xp = NULL;
-    xmlXPathObjectPtr found = NULL;
-    char *reason = NULL;
-    int i, rc = -1;
+    int i;
 
-    if (vmg_cib_query("/cib/configuration/nodes/node", timeout_s, &answer, &reason) < 0) {
-        qb_log(LOG_INFO, "split-brain check skipped: %s", reason ? reason : "no CIB");
-        goto cleanup;
+    if (vmg_cib_query("/cib/configuration/nodes/node", timeout_s, &answer, reason) < 0)
+        return -1;
+    /* No node configured: nobody to ask. */
+    if (answer == NULL || answer->doc == NULL || (xp = xmlXPathNewContext(answer->doc)) == NULL) {
+        vmg_cib_free(answer);
+        return 0;
     }
-    rc = 0;
-    if (answer == NULL || answer->doc == NULL)
-        goto cleanup;           /* no node configured: nobody to ask */
-    xp = xmlXPathNewContext(answer->doc);
-    if (xp == NULL)
-        goto cleanup;
     xp->node = answer;
     /* The answer is one <node>, or several wrapped in <xpath-query>. */
     found = xmlXPathEvalExpression(BAD_CAST "descendant-or-self::node[@uname]"
@@ -357,15 +345,8 @@ static int read_peers(struct vmg_context *ctx, const struct vmg_migrate_config *
             add_peer(list, node, ctx->cfg.hypervisor, mig);
         xmlFree(uname);
     }
-
-cleanup:
-    if (found)
-        xmlXPathFreeObject(found);
-    if (xp)
-        xmlXPathFreeContext(xp);
     vmg_cib_free(answer);
-    free(reason);
-    return rc;
+    return 0;
 }
 
 /* Bounded by one peer's time and by a third of what the action has left. */
@@ -379,31 +360,31 @@ static long long check_budget_ms(const struct vmg_context *ctx)
 }
 
 int vmg_split_brain_check(struct vmg_context *ctx, const struct vmg_migrate_config *mig,
-                          const char *skip_node, char **where)
+                          const char *skip_node, char **reason)
 {
     struct peer_list list = { .n = 0 };
+    VMG_AUTOFREE(char *) why = NULL;
     char buf[256];
     const char *local;
     long long start = vmg_now_ms(), budget = check_budget_ms(ctx), left;
     int rc = 0;
 
-    *where = NULL;
     if (budget < MIN_BUDGET_MS) {
         qb_log(LOG_NOTICE, "split-brain check skipped: only %lld ms left for it", budget);
-        goto cleanup;
+        return 0;
     }
     local = vmg_local_node_name(&ctx->env, buf, sizeof(buf));
-    if (read_peers(ctx, mig, local, skip_node, (int)((budget + 999) / 1000), &list) < 0)
-        goto cleanup;
-    left = budget - (vmg_now_ms() - start);
-    if (list.n == 0 || left < MIN_BUDGET_MS) {
-        qb_log(LOG_DEBUG, "split-brain check: %s", list.n ? "no time left" : "no other node");
-        goto cleanup;
+    if (read_peers(ctx, mig, local, skip_node, (int)((budget + 999) / 1000), &list, &why) < 0) {
+        qb_log(LOG_INFO, "split-brain check skipped: %s", why);
+        return 0;
     }
-    rc = vmg_split_brain_probe((const char *const *)list.nodes, (const char *const *)list.uris,
-                               list.n, ctx->xml.uuid, ctx->xml.name, left, where);
-
-cleanup:
+    left = budget - (vmg_now_ms() - start);
+    if (list.n == 0 || left < MIN_BUDGET_MS)
+        qb_log(LOG_DEBUG, "split-brain check: %s", list.n ? "no time left" : "no other node");
+    else
+        rc = vmg_split_brain_probe((const char *const *)list.nodes,
+                                   (const char *const *)list.uris, list.n, ctx->xml.uuid,
+                                   ctx->xml.name, left, reason);
     peer_list_clear(&list);
     return rc;
 }
@@ -412,25 +393,19 @@ int vmg_split_brain_guard(struct vmg_context *ctx, const char *skip_node)
 {
     struct vmg_split_brain_config cfg = { 0 };
     struct vmg_migrate_config mig = { 0 };
-    char *reason = NULL, *where = NULL;
-    int rc = OCF_ERR_CONFIGURED;
+    VMG_AUTOFREE(char *) reason = NULL;
+    int rc;
 
-    if (vmg_params_load(vmg_split_brain_params, vmg_split_brain_params_count, &cfg, &reason) < 0 ||
-        vmg_params_load(vmg_migrate_params, vmg_migrate_params_count, &mig, &reason) < 0) {
-        ocf_exit_reason("%s", reason ? reason : "invalid parameter");
-        goto cleanup;
-    }
-    rc = OCF_SUCCESS;
-    if (cfg.check && vmg_split_brain_check(ctx, &mig, skip_node, &where) == 1) {
-        ocf_exit_reason("%s already runs on %s: refusing to run it here too", ctx->xml.name,
-                        where ? where : "another node");
+    rc = vmg_context_params(vmg_split_brain_params, vmg_split_brain_params_count, &cfg);
+    if (rc != OCF_SUCCESS)
+        return rc;
+    rc = vmg_context_params(vmg_migrate_params, vmg_migrate_params_count, &mig);
+    if (rc == OCF_SUCCESS && cfg.check && vmg_split_brain_check(ctx, &mig, skip_node,
+                                                                &reason) < 0) {
+        ocf_exit_reason("%s: refusing to run it here too", reason);
         rc = OCF_ERR_GENERIC;
     }
-
-cleanup:
     vmg_params_free(vmg_migrate_params, vmg_migrate_params_count, &mig);
     vmg_params_free(vmg_split_brain_params, vmg_split_brain_params_count, &cfg);
-    free(where);
-    free(reason);
     return rc;
 }

@@ -67,8 +67,11 @@ static void fuzz_params(const uint8_t *data, size_t size)
     reason = NULL;
     memset(&migrate, 0, sizeof(migrate));
     if (vmg_params_load(vmg_migrate_params, vmg_migrate_params_count, &migrate, &reason) == 0) {
-        free(vmg_migration_daemon_uri(&migrate, "qemu:///system", "node2"));
-        uri = vmg_migration_data_uri(&migrate, "node2.example.com", "vm1", &reason);
+        uri = NULL;
+        vmg_migration_daemon_uri(&migrate, "qemu:///system", "node2", &uri, &reason);
+        free(uri);
+        uri = NULL;
+        vmg_migration_data_uri(&migrate, "node2.example.com", "vm1", &uri, &reason);
         free(uri);
         vmg_params_free(vmg_migrate_params, vmg_migrate_params_count, &migrate);
     }

@@ -143,11 +143,14 @@ static void test_foreign_uuid(const void *data)
 static void test_unreachable(const void *data)
 {
     struct vmg_context ctx;
+    char *reason = NULL;
 
     memset(&ctx, 0, sizeof(ctx));
     ctx.cfg.hypervisor = (char *)"qemu+unix:///system?socket=/nonexistent/libvirt-sock";
-    CHECK_INT(vmg_connect(&ctx), -1);
+    CHECK_INT(vmg_connect(&ctx, &reason), -1);
     CHECK(ctx.conn == NULL);
+    CHECK(reason && strstr(reason, "cannot connect to libvirt at qemu+unix:///system"));
+    free(reason);
 }
 
 static const bool transient = false, persistent = true;

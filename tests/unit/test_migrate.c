@@ -18,13 +18,17 @@ static struct vmg_migrate_config config(const char *transport)
     return cfg;
 }
 
+/* The daemon URI, or its reason when it cannot be built. */
 static void expect_daemon_uri(const struct vmg_migrate_config *cfg, const char *hypervisor,
                               const char *want)
 {
-    char *got = vmg_migration_daemon_uri(cfg, hypervisor, "node2");
+    char *got = NULL, *reason = NULL;
+    int rc = vmg_migration_daemon_uri(cfg, hypervisor, "node2", &got, &reason);
 
-    CHECK_STR(got, want);
+    CHECK_INT(rc, want ? 0 : -1);
+    CHECK_STR(rc == 0 ? got : reason, want ? want : "malformed hypervisor URI");
     free(got);
+    free(reason);
 }
 
 static void test_daemon_uri(const void *data)
@@ -43,24 +47,35 @@ static void test_daemon_uri(const void *data)
     cfg.remoteuri = (char *)"qemu+tls://%n.example.com/system";
     expect_daemon_uri(&cfg, "qemu:///system", "qemu+tls://node2.example.com/system");
     cfg.remoteuri = NULL;
-    CHECK(vmg_migration_daemon_uri(&cfg, "not a uri", "node2") == NULL);
+    expect_daemon_uri(&cfg, "not a uri", NULL);
 }
 
 static void expect_data_uri(const struct vmg_migrate_config *cfg, const char *target,
                             const char *want)
 {
-    char *reason = NULL, *got = vmg_migration_data_uri(cfg, target, "vm1", &reason);
+    char *reason = NULL, *got = NULL;
 
+    CHECK_INT(vmg_migration_data_uri(cfg, target, "vm1", &got, &reason), 0);
     CHECK_STR(got, want);
     CHECK(reason == NULL);
     free(got);
     free(reason);
 }
 
+/* A data URI that cannot be built: -1, no URI, a reason naming fragment. */
+static void expect_data_uri_refused(const struct vmg_migrate_config *cfg, const char *fragment)
+{
+    char *reason = NULL, *got = NULL;
+
+    CHECK_INT(vmg_migration_data_uri(cfg, "node2", "vm1", &got, &reason), -1);
+    CHECK(got == NULL && reason && strstr(reason, fragment));
+    free(reason);
+}
+
 static void test_data_uri(const void *data)
 {
     struct vmg_migrate_config cfg = config("tcp");
-    char *reason = NULL, *uri;
+    char *reason = NULL, *uri = NULL;
     unsigned port;
 
     expect_data_uri(&cfg, "node2", NULL);
@@ -72,10 +87,7 @@ static void test_data_uri(const void *data)
     cfg.network = (char *)"node1=fd00::1,node2=fd00::2";
     expect_data_uri(&cfg, "node2", "tcp://[fd00::2]");
     cfg.network = (char *)"node1=10.0.0.1";
-    uri = vmg_migration_data_uri(&cfg, "node2", "vm1", &reason);
-    CHECK(uri == NULL && reason && strstr(reason, "node2"));
-    free(reason);
-    reason = NULL;
+    expect_data_uri_refused(&cfg, "node2");
     cfg.network = NULL;
     cfg.network_suffix = (char *)"-mig";
     cfg.port = (char *)"49200";
@@ -83,16 +95,13 @@ static void test_data_uri(const void *data)
 
     /* A range gives each resource its own port, the same every time. */
     cfg.port = (char *)"49152-49215";
-    uri = vmg_migration_data_uri(&cfg, "node2", "vm1", &reason);
+    CHECK_INT(vmg_migration_data_uri(&cfg, "node2", "vm1", &uri, &reason), 0);
     CHECK(uri && sscanf(uri, "tcp://node2-mig:%u", &port) == 1 && port >= 49152 && port <= 49215);
     free(uri);
     static const char *const bad_ports[] = { "80", "5-4", "49152-x", "70000" };
     for (size_t i = 0; i < sizeof(bad_ports) / sizeof(bad_ports[0]); i++) {
         cfg.port = (char *)bad_ports[i];
-        uri = vmg_migration_data_uri(&cfg, "node2", "vm1", &reason);
-        CHECK(uri == NULL && reason != NULL);
-        free(reason);
-        reason = NULL;
+        expect_data_uri_refused(&cfg, "migration_port");
     }
     cfg.port = NULL;
     cfg.migrateuri = (char *)"tcp://%n-mig:49300";

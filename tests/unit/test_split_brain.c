@@ -74,14 +74,6 @@ static void test_uris(const void *data)
     check_uri("qemu+tcp://cl-n1:http/system", "tcp", "cl-n2", NULL);
 }
 
-static long long now_ms(void)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return now.tv_sec * 1000LL + now.tv_nsec / 1000000;
-}
-
 /* Accepts connections in the kernel's backlog and never reads a byte. */
 static int black_hole(char *uri, size_t size)
 {
@@ -104,24 +96,27 @@ static bool no_child_left(void)
     return waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD;
 }
 
-/* One probe; checks the answer, where and the time it took. */
+/* One probe; checks the answer (seen on want_where, or not seen when it is
+ * NULL), its reason and the time it took. */
 static void probe(const char *what, const char *const *nodes, const char *const *uris, size_t n,
-                  const char *uuid, const char *name, long long budget, int want,
+                  const char *uuid, const char *name, long long budget,
                   const char *want_where, long long min_ms)
 {
-    char *where = NULL;
-    long long start = now_ms(), took;
+    char *reason = NULL, want_reason[256];
+    long long start = vmg_now_ms(), took;
     int rc;
 
-    rc = vmg_split_brain_probe(nodes, uris, n, uuid, name, budget, &where);
-    took = now_ms() - start;
-    printf("# %s: rc %d, where %s, %lld ms (budget %lld)\n", what, rc, where ? where : "-",
+    rc = vmg_split_brain_probe(nodes, uris, n, uuid, name, budget, &reason);
+    took = vmg_now_ms() - start;
+    printf("# %s: rc %d, %s, %lld ms (budget %lld)\n", what, rc, reason ? reason : "not seen",
            took, budget);
-    CHECK_INT(rc, want);
-    CHECK_STR(where, want_where);
+    snprintf(want_reason, sizeof(want_reason), "%s already runs on %s", name,
+             want_where ? want_where : "");
+    CHECK_INT(rc, want_where ? -1 : 0);
+    CHECK_STR(reason, want_where ? want_reason : NULL);
     CHECK(took >= min_ms && took <= budget + SLACK_MS);
     CHECK(no_child_left());
-    free(where);
+    free(reason);
 }
 
 static void test_seen(const void *data)
@@ -129,13 +124,13 @@ static void test_seen(const void *data)
     const char *nodes[] = { "cl-n2", "cl-n3" };
     const char *uris[] = { NODE_URI, NODE_URI };
 
-    probe("by uuid", nodes, uris, 1, RUNNING_UUID, "vm-running", 3000, 1, "cl-n2", 0);
-    probe("by name", nodes + 1, uris, 1, NULL, "vm-running", 3000, 1, "cl-n3", 0);
-    probe("paused", nodes, uris, 1, NULL, "vm-paused", 3000, 1, "cl-n2", 0);
-    probe("shut off", nodes, uris, 2, NULL, "vm-shutoff", 3000, 0, NULL, 0);
+    probe("by uuid", nodes, uris, 1, RUNNING_UUID, "vm-running", 3000, "cl-n2", 0);
+    probe("by name", nodes + 1, uris, 1, NULL, "vm-running", 3000, "cl-n3", 0);
+    probe("paused", nodes, uris, 1, NULL, "vm-paused", 3000, "cl-n2", 0);
+    probe("shut off", nodes, uris, 2, NULL, "vm-shutoff", 3000, NULL, 0);
     probe("absent", nodes, uris, 2, "22222222-2222-4222-8222-222222222222", "vm-running",
-          3000, 0, NULL, 0);
-    probe("no peer", nodes, uris, 0, RUNNING_UUID, "vm-running", 3000, 0, NULL, 0);
+          3000, NULL, 0);
+    probe("no peer", nodes, uris, 0, RUNNING_UUID, "vm-running", 3000, NULL, 0);
 }
 
 static void test_unreachable(const void *data)
@@ -147,12 +142,12 @@ static void test_unreachable(const void *data)
 
     printf("# black hole at %s\n", hole);
     /* A missing socket fails at once. */
-    probe("missing socket", nodes, uris, 1, RUNNING_UUID, "vm-running", 3000, 0, NULL, 0);
+    probe("missing socket", nodes, uris, 1, RUNNING_UUID, "vm-running", 3000, NULL, 0);
     /* A black hole holds the check until its budget, not longer. */
-    probe("black hole", nodes + 1, uris + 1, 1, RUNNING_UUID, "vm-running", 800, 0, NULL, 750);
-    probe("both", nodes, uris, 2, RUNNING_UUID, "vm-running", 800, 0, NULL, 750);
+    probe("black hole", nodes + 1, uris + 1, 1, RUNNING_UUID, "vm-running", 800, NULL, 750);
+    probe("both", nodes, uris, 2, RUNNING_UUID, "vm-running", 800, NULL, 750);
     /* A peer that answers is not held up by one that does not. */
-    probe("hole and running", nodes, uris, 3, RUNNING_UUID, "vm-running", 3000, 1, "peer", 0);
+    probe("hole and running", nodes, uris, 3, RUNNING_UUID, "vm-running", 3000, "peer", 0);
     close(fd);
 }
 
@@ -161,7 +156,7 @@ static void test_check(const void *data)
 {
     struct vmg_context ctx;
     char path[] = "/tmp/vmg-test-cib-XXXXXX", command[512];
-    char *where = NULL;
+    char *reason = NULL;
     long long start, took;
     int fd;
 
@@ -175,8 +170,8 @@ static void test_check(const void *data)
     ctx.deadline_ms = vmg_now_ms() + 3000;     /* a third of it: 1 s for the check */
 
     setenv("CIB_file", "/nonexistent/cib.xml", 1);
-    CHECK_INT(vmg_split_brain_check(&ctx, &mig, NULL, &where), 0);
-    CHECK(where == NULL);
+    CHECK_INT(vmg_split_brain_check(&ctx, &mig, NULL, &reason), 0);
+    CHECK(reason == NULL);
 
     /* A copy: the file backend may write the CIB back when it signs off. */
     fd = mkstemp(path);
@@ -187,21 +182,21 @@ static void test_check(const void *data)
     }
     close(fd);
     setenv("CIB_file", path, 1);
-    start = now_ms();
-    CHECK_INT(vmg_split_brain_check(&ctx, &mig, NULL, &where), 0);
-    took = now_ms() - start;
+    start = vmg_now_ms();
+    CHECK_INT(vmg_split_brain_check(&ctx, &mig, NULL, &reason), 0);
+    took = vmg_now_ms() - start;
     printf("# peers from the CIB: %lld ms\n", took);
-    CHECK(where == NULL);
+    CHECK(reason == NULL);
     CHECK(took <= 1000 + SLACK_MS);
     /* The only other node is the migration source: nobody to ask. */
-    CHECK_INT(vmg_split_brain_check(&ctx, &mig, "cl-n2", &where), 0);
+    CHECK_INT(vmg_split_brain_check(&ctx, &mig, "cl-n2", &reason), 0);
     CHECK(no_child_left());
     unsetenv("CIB_file");
     unlink(path);
 
     /* No time left: skipped at once. */
     ctx.deadline_ms = vmg_now_ms();
-    CHECK_INT(vmg_split_brain_check(&ctx, &mig, NULL, &where), 0);
+    CHECK_INT(vmg_split_brain_check(&ctx, &mig, NULL, &reason), 0);
 }
 
 static void test_params(const void *data)
