@@ -83,53 +83,31 @@ int vmg_llt_parse_query(const char *output, unsigned *centisec)
 int vmg_llt_peerinact_get(unsigned *centisec, char **reason)
 {
     const char *argv[] = { vmg_llt_lltconfig_path(), "-T", "query", NULL };
-    char *output = NULL, *why = NULL;
-    int rc = -1;
+    VMG_AUTOFREE(char *) output = NULL;
 
-    *reason = NULL;
-    if (vmg_spawn_run(argv, LLTCONFIG_TIMEOUT_MS, &output, &why) < 0) {
-        vmg_error_set(reason, "cannot query LLT timers: %s", why ? why : "failed");
-        goto cleanup;
-    }
-    if (vmg_llt_parse_query(output, centisec) < 0) {
-        vmg_error_set(reason, "`%s -T query` printed no peerinact value", argv[0]);
-        goto cleanup;
-    }
-    rc = 0;
-cleanup:
-    free(why);
-    free(output);
-    return rc;
+    if (vmg_spawn_run(argv, LLTCONFIG_TIMEOUT_MS, &output, reason) < 0)
+        return vmg_error_set(reason, "cannot query LLT timers: %s", *reason);
+    if (vmg_llt_parse_query(output, centisec) < 0)
+        return vmg_error_set(reason, "`%s -T query` printed no peerinact value", argv[0]);
+    return 0;
 }
 
 int vmg_llt_peerinact_set(unsigned centisec, char **reason)
 {
     char timer[32];
     const char *argv[] = { vmg_llt_lltconfig_path(), "-T", timer, NULL };
-    char *why = NULL;
     unsigned now = 0;
-    int rc = -1;
 
-    *reason = NULL;
     snprintf(timer, sizeof(timer), "peerinact:%u", centisec);
-    if (vmg_spawn_run(argv, LLTCONFIG_TIMEOUT_MS, NULL, &why) < 0) {
-        vmg_error_set(reason, "cannot set LLT %s: %s", timer, why ? why : "failed");
-        goto cleanup;
-    }
+    if (vmg_spawn_run(argv, LLTCONFIG_TIMEOUT_MS, NULL, reason) < 0)
+        return vmg_error_set(reason, "cannot set LLT %s: %s", timer, *reason);
     /* lltconfig's exit code is not proof: the value LLT reports is. */
     if (vmg_llt_peerinact_get(&now, reason) < 0)
-        goto cleanup;
-    if (now != centisec) {
-        char got[32];
-
-        snprintf(got, sizeof(got), "%u", now);
-        vmg_error_set(reason, "LLT reports peerinact %s after `lltconfig -T %s`", got, timer);
-        goto cleanup;
-    }
-    rc = 0;
-cleanup:
-    free(why);
-    return rc;
+        return -1;
+    if (now != centisec)
+        return vmg_error_set(reason, "LLT reports peerinact %u after `lltconfig -T %s`", now,
+                             timer);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- llttab */
@@ -208,11 +186,11 @@ int vmg_llttab_read(const char *path, struct vmg_llttab *tab, char **reason)
 {
     char *text = NULL;
 
-    *reason = NULL;
     memset(tab, 0, sizeof(*tab));
     if (vmg_read_small_file(path, LLTTAB_MAX, &text, reason) < 0)
-        return *reason ? -1 : 0;            /* ENOENT: no line */
-    scan(text, tab);
+        return -1;
+    if (text)                               /* no file: no line */
+        scan(text, tab);
     free(text);
     return 0;
 }
@@ -278,13 +256,10 @@ int vmg_llttab_raise(const char *path, unsigned centisec, char **reason)
     struct vmg_llttab tab;
     int rc = -1;
 
-    *reason = NULL;
-    if (vmg_read_small_file(path, LLTTAB_MAX, &text, reason) < 0) {
-        if (*reason)
-            return -1;
-        if ((text = strdup("")) == NULL)
-            return vmg_error_set(reason, "out of memory reading %s", path);
-    }
+    if (vmg_read_small_file(path, LLTTAB_MAX, &text, reason) < 0)
+        return -1;
+    if (text == NULL && (text = strdup("")) == NULL)
+        return vmg_error_set(reason, "out of memory reading %s", path);
     scan(text, &tab);
     /* A second raise keeps the marker of the first: it holds the original. */
     if (!tab.marked) {
@@ -315,10 +290,11 @@ int vmg_llttab_restore(const char *path, bool *stale, char **reason)
     struct vmg_llttab tab;
     int rc = -1;
 
-    *reason = NULL;
     *stale = false;
     if (vmg_read_small_file(path, LLTTAB_MAX, &text, reason) < 0)
-        return *reason ? -1 : 0;            /* no file: nothing of ours is left */
+        return -1;
+    if (text == NULL)
+        return 0;                           /* no file: nothing of ours is left */
     scan(text, &tab);
     if (!tab.marked) {
         rc = 0;                             /* already restored */

@@ -196,8 +196,10 @@ static int state_load(const char *dir, struct state *st, char **reason)
     memset(st, 0, sizeof(*st));
     if (path == NULL)
         return vmg_error_set(reason, "out of memory");
-    if (vmg_read_small_file(path, STATE_MAX, &text, reason) < 0) {
-        rc = *reason ? -1 : 0;              /* none: nothing raised */
+    if (vmg_read_small_file(path, STATE_MAX, &text, reason) < 0)
+        goto cleanup;
+    if (text == NULL) {
+        rc = 0;                             /* none: nothing raised */
         goto cleanup;
     }
     line = strtok_r(text, "\n", &save);
@@ -490,21 +492,24 @@ struct reading {
     unsigned long long value;
 };
 
-static int read_target(int k, struct reading *out, char **reason)
+static int read_target(int k, struct reading *out, bool *gone, char **reason)
 {
     struct vmg_token_value token;
     uint32_t runtime = 0;
     unsigned cs = 0;
     int rc;
 
+    *gone = false;
     if (k == T_COROSYNC) {
-        rc = vmg_corosync_token_get(&token, &runtime, reason);
+        rc = vmg_corosync_token_get(&token, &runtime, gone, reason);
         out->present = token.present;
         out->value = token.present ? token.ms : runtime;
         return rc;
     }
-    if (!vmg_llt_available())
+    if (!vmg_llt_available()) {
+        *gone = true;
         return vmg_error_set(reason, "%s is not installed", vmg_llt_lltconfig_path());
+    }
     rc = vmg_llt_peerinact_get(&cs, reason);
     out->present = true;
     out->value = cs;
@@ -522,7 +527,7 @@ static unsigned token_wait_ms(unsigned long long raised)
     uint32_t runtime = 3000;
     char *why = NULL;
 
-    if (vmg_corosync_token_get(&token, &runtime, &why) < 0)
+    if (vmg_corosync_token_get(&token, &runtime, NULL, &why) < 0)
         runtime = 3000;
     free(why);
     return (unsigned)(runtime + raised / 4 + 1000);
@@ -555,6 +560,7 @@ static int restore_target(struct state *st, int k, char **reason)
     struct target *t = &st->t[k];
     struct reading now;
     char *why = NULL;
+    bool gone;
     int rc;
 
     if (!t->active)
@@ -573,8 +579,8 @@ static int restore_target(struct state *st, int k, char **reason)
         t->active = false;
         return 0;
     }
-    rc = read_target(k, &now, &why);
-    if (rc == VMG_COROSYNC_NOT_RUNNING || (k == T_LLT && !vmg_llt_available())) {
+    rc = read_target(k, &now, &gone, &why);
+    if (rc < 0 && gone) {
         qb_log(LOG_NOTICE, "%s: not running any more (%s): the raised value went with it",
                target_label(k), why ? why : "gone");
         free(why);
@@ -638,11 +644,11 @@ static int plan_target(struct state *st, int k, unsigned long long want, bool *a
     struct target *t = &st->t[k];
     struct reading now = { false, 0 };
     char *line = NULL;
-    int rc;
+    bool gone;
 
     *apply = false;
-    if ((rc = read_target(k, &now, reason)) < 0)
-        return rc;
+    if (read_target(k, &now, &gone, reason) < 0)
+        return -1;
     if (t->active && !(now.present && now.value == t->raised)) {
         qb_log(LOG_WARNING, "%s is %llu %s, not the %llu we set: someone changed it meanwhile; "
                "that value is the one to restore now", target_label(k), now.value,
@@ -729,6 +735,7 @@ static void forget_unapplied(struct state *st, const struct target before[T_COUN
     for (k = 0; k < T_COUNT; k++) {
         struct reading now;
         char *why = NULL;
+        bool gone;
 
         if (!apply[k])
             continue;
@@ -739,7 +746,7 @@ static void forget_unapplied(struct state *st, const struct target before[T_COUN
                 st->t[k].raised = tab.raised;
             else
                 st->t[k] = before[k];
-        } else if (read_target(k, &now, &why) < 0 || !now.present ||
+        } else if (read_target(k, &now, &gone, &why) < 0 || !now.present ||
                    now.value != st->t[k].raised) {
             st->t[k] = before[k];
         }
@@ -1444,7 +1451,7 @@ static int cli_query(const struct vmg_env *env)
 
     if (st == NULL)
         return OCF_ERR_GENERIC;
-    if (vmg_corosync_token_get(&token, &runtime, &why) == 0) {
+    if (vmg_corosync_token_get(&token, &runtime, NULL, &why) == 0) {
         if (token.present)
             printf("corosync totem.token=%" PRIu32 " runtime=%" PRIu32 "\n", token.ms, runtime);
         else

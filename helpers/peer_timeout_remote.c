@@ -72,19 +72,17 @@ static int llthosts_peers(char ***list, size_t *n, char **reason)
 
 static int cluster_peers(char ***list, size_t *n, char **reason)
 {
-    char **nodes = NULL, *why = NULL;
+    VMG_AUTOPTR(vmg_strv) nodes = NULL;
+    VMG_AUTOFREE(char *) why = NULL;
+    bool absent;
     size_t i;
-    int rc;
+    int rc = 0;
 
-    rc = vmg_corosync_other_nodes(&nodes, &why);
-    if (rc == VMG_COROSYNC_NOT_RUNNING) {
+    if (vmg_corosync_other_nodes(&nodes, &absent, &why) < 0) {
+        if (!absent)
+            return vmg_error_set(reason, "%s", why);
         qb_log(LOG_INFO, "no corosync here (%s): taking the cluster's nodes from " LLTHOSTS, why);
-        free(why);
         return llthosts_peers(list, n, reason);
-    }
-    if (rc < 0) {
-        *reason = why;
-        return -1;
     }
     for (i = 0; nodes[i] && rc == 0; i++) {
         char member[VMG_PT_MEMBER_MAX];
@@ -93,7 +91,6 @@ static int cluster_peers(char ***list, size_t *n, char **reason)
         if (vmg_strv_add_unique(list, n, member) < 0)
             rc = vmg_error_set(reason, "out of memory listing cluster nodes");
     }
-    vmg_strv_free(nodes);
     return rc;
 }
 

@@ -199,7 +199,6 @@ const char *vmg_spawn_last_line(const char *text, char *buf, size_t size)
 int vmg_spawn_run(const char *const argv[], unsigned timeout_ms, char **output, char **reason)
 {
     struct vmg_spawn child;
-    char *why = NULL;
     char last[256];
     int rc = -1;
 
@@ -207,25 +206,15 @@ int vmg_spawn_run(const char *const argv[], unsigned timeout_ms, char **output, 
         *output = NULL;
     if (vmg_spawn_start(&child, argv, reason) < 0)
         return -1;
-    if (vmg_spawn_wait(&child, vmg_now_ms() + timeout_ms, &why) < 0) {
-        vmg_error_set(reason, "%s: %s", argv[0], why ? why : "failed");
-        goto cleanup;
-    }
-    if (child.status != 0) {
-        char code[32];
-
-        snprintf(code, sizeof(code), "%d", child.status);
-        vmg_error_set(reason, "%s exited with %s: %s", argv[0], code,
+    if (vmg_spawn_wait(&child, vmg_now_ms() + timeout_ms, reason) < 0)
+        vmg_error_set(reason, "%s: %s", argv[0], *reason);
+    else if (child.status != 0)
+        vmg_error_set(reason, "%s exited with %d: %s", argv[0], child.status,
                       vmg_spawn_last_line(child.output, last, sizeof(last)));
-        goto cleanup;
-    }
-    if (output) {
-        *output = child.output;
-        child.output = NULL;
-    }
-    rc = 0;
-cleanup:
-    free(why);
+    else
+        rc = 0;
+    if (rc == 0 && output)
+        *output = vmg_steal(&child.output);
     vmg_spawn_clear(&child);
     return rc;
 }
@@ -308,49 +297,30 @@ cleanup:
 
 int vmg_read_small_file(const char *path, size_t max, char **data, char **reason)
 {
-    char *buf = NULL;
+    VMG_AUTOCLOSE int fd = -1;
+    VMG_AUTOFREE(char *) buf = NULL;
     size_t len = 0;
-    int fd, rc = -1;
 
     *data = NULL;
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        int err = errno;
-
-        if (err != ENOENT)
-            vmg_error_set(reason, "cannot open %s: %s", path, strerror(err));
-        errno = err;
-        return -1;
-    }
-    if ((buf = malloc(max + 1)) == NULL) {
-        vmg_error_set(reason, "out of memory reading %s", path);
-        goto cleanup;
-    }
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+        return errno == ENOENT ? 0 : vmg_error_set(reason, "cannot open %s: %s", path,
+                                                   strerror(errno));
+    if ((buf = malloc(max + 1)) == NULL)
+        return vmg_error_set(reason, "out of memory reading %s", path);
     for (;;) {
         ssize_t n = read(fd, buf + len, max + 1 - len);
 
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0) {
-            vmg_error_set(reason, "cannot read %s: %s", path, strerror(errno));
-            goto cleanup;
-        }
+        if (n < 0)
+            return vmg_error_set(reason, "cannot read %s: %s", path, strerror(errno));
         if (n == 0)
             break;
         len += (size_t)n;
-        if (len > max) {
-            vmg_error_set(reason, "%s is larger than expected: refusing to use it", path);
-            goto cleanup;
-        }
+        if (len > max)
+            return vmg_error_set(reason, "%s is larger than expected: refusing to use it", path);
     }
     buf[len] = '\0';
-    *data = buf;
-    buf = NULL;
-    rc = 0;
-cleanup:
-    free(buf);
-    close(fd);
-    if (rc < 0)
-        errno = EIO;
-    return rc;
+    *data = vmg_steal(&buf);
+    return 0;
 }

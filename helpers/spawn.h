@@ -42,8 +42,8 @@ void vmg_spawn_clear(struct vmg_spawn *child);
  * content, never a mix.  The file gets mode. */
 int vmg_write_atomic(const char *path, const char *data, size_t len, mode_t mode, char **reason);
 
-/* Reads a whole small file (at most max bytes); -1 with errno ENOENT when
- * it does not exist (*reason not set then), -1 with *reason otherwise. */
+/* Reads a whole small file (at most max bytes) into *data (caller frees);
+ * 0 with *data NULL when it does not exist, -1 with *reason. */
 int vmg_read_small_file(const char *path, size_t max, char **data, char **reason);
 
 /* The last non-empty line of text (into buf), for error messages. */
