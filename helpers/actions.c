@@ -59,7 +59,7 @@ static void recover_peer_timeouts(struct vmg_context *ctx)
     char *reason = NULL;
 
     if (vmg_params_load(vmg_peer_params, vmg_peer_params_count, &peer, &reason) == 0) {
-        vmg_peer_guard_recover(&peer, &ctx->env);
+        vmg_peer_guard_recover(&peer, &ctx->env, NULL);
         vmg_params_free(vmg_peer_params, vmg_peer_params_count, &peer);
     }
     free(reason);

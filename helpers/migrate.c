@@ -239,7 +239,7 @@ int vmg_migration_guardian(int fd, long long abort_at_ms)
         if (rc == OCF_SUCCESS)
             abort_migration_job(&ctx, "was killed while migrating");
         if (vmg_params_load(vmg_peer_params, vmg_peer_params_count, &peer, &reason) == 0) {
-            vmg_peer_guard_recover(&peer, &ctx.env);
+            vmg_peer_guard_recover(&peer, &ctx.env, NULL);
             vmg_params_free(vmg_peer_params, vmg_peer_params_count, &peer);
         }
     }
@@ -361,7 +361,7 @@ static int migrate_with_guards(struct vmg_context *ctx, const struct migration *
     } else {
         vmg_migration_run(ctx, &m->cfg, m->dom, m->dconn, m->daemon_uri, params, nparams,
                           flags, &result);
-        if (vmg_peer_guard_restore(guard) < 0)
+        if (vmg_peer_guard_restore(guard, NULL) < 0)
             qb_log(LOG_ERR, "the peer-failure timeouts raised for %s were not all restored; "
                    "the next action on this node retries", ctx->xml.name);
         if (result.succeeded)

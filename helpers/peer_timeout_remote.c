@@ -1,4 +1,13 @@
-/* ssh and QEMU guest agent transports for `vmguard peer-timeout`. */
+/* Peer-timeout guard: the members other than this node.
+ *
+ * Every member runs the same thing: `vmguard peer-timeout raise|restore ...`
+ * on itself, so each keeps its own state and recovers on its own.  The
+ * transports only carry that command:
+ *   ssh:HOST           host-cluster peer: ssh -o BatchMode=yes, fixed argv,
+ *                      every argument checked against a safe alphabet because
+ *                      ssh hands the joined words to the remote shell;
+ *   guest:DOM[@URI]    guest-cluster member: QEMU guest agent guest-exec via
+ *                      libvirt (virDomainQemuAgentCommand), no shell either. */
 #include <build-config.h>
 
 #include <ctype.h>
@@ -15,14 +24,32 @@
 
 #include "corosync_token.h"
 #include "log.h"
-#include "peer_timeout_remote.h"
+#include "peer_timeout_int.h"
+#include "spawn.h"
 #include "util.h"
 #include "virt.h"
+
+#ifndef VMG_SSH
+#define VMG_SSH "/usr/bin/ssh"
+#endif
 
 #define LLTHOSTS "/etc/llthosts"
 #define DEFAULT_GUEST_URI "qemu:///system"
 #define SSH_CONNECT_TIMEOUT_S "5"
 #define GUEST_POLL_MS 100
+/* A peer's raise waits for one token round there (see token_wait_ms in
+ * peer_timeout_targets.c); restores do not wait. */
+#define REMOTE_RAISE_BASE_MS 30000
+#define REMOTE_RESTORE_MS 20000
+
+/* One member's run of `vmguard peer-timeout ...`. */
+struct vmg_pt_call {
+    const char *member;         /* "ssh:HOST" or "guest:DOM[@URI]" (not owned) */
+    int rc;                     /* 0: the command exited 0 */
+    char *output;               /* what it printed (last lines are the answer) */
+    char *reason;               /* why rc != 0 */
+    struct vmg_spawn child;     /* ssh only */
+};
 
 /* Characters that mean themselves to any shell. */
 static bool shell_literal(const char *text)
@@ -405,7 +432,10 @@ cleanup:
 
 /* ------------------------------------------------------------- all */
 
-void vmg_pt_call_all(struct vmg_pt_call *calls, size_t n, const char *const args[],
+/* Runs `HELPER peer-timeout ARGS` on each member, ssh members in parallel,
+ * all within timeout_ms; fills calls[i] (caller: calls_clear).
+ * guest_helper: the path of vmguard inside guests. */
+static void call_all(struct vmg_pt_call *calls, size_t n, const char *const args[],
                      const char *guest_helper, unsigned timeout_ms)
 {
     long long deadline = vmg_now_ms() + timeout_ms;
@@ -433,7 +463,7 @@ void vmg_pt_call_all(struct vmg_pt_call *calls, size_t n, const char *const args
             vmg_error_set(&calls[i].reason, "cannot reach %s", calls[i].member);
 }
 
-void vmg_pt_calls_clear(struct vmg_pt_call *calls, size_t n)
+static void calls_clear(struct vmg_pt_call *calls, size_t n)
 {
     size_t i;
 
@@ -443,4 +473,100 @@ void vmg_pt_calls_clear(struct vmg_pt_call *calls, size_t n)
         free(calls[i].reason);
         calls[i].output = calls[i].reason = NULL;
     }
+}
+
+/* ------------------------------------------------- raise and restore */
+
+static void holder_args(const char *argv[], size_t *n, const char *verb, const char *id)
+{
+    argv[(*n)++] = verb;
+    argv[(*n)++] = "--holder";
+    argv[(*n)++] = id;
+}
+
+char **vmg_pt_remote_restore(char *const *members, size_t n, const char *id,
+                             const char *guest_helper)
+{
+    const char *args[8];
+    struct vmg_pt_call *calls;
+    char **failed = NULL;
+    size_t i, a = 0, nf = 0;
+
+    if (n == 0)
+        return NULL;
+    if ((calls = calloc(n, sizeof(*calls))) == NULL)
+        return NULL;
+    holder_args(args, &a, "restore", id);
+    args[a] = NULL;
+    for (i = 0; i < n; i++)
+        calls[i].member = members[i];
+    call_all(calls, n, args, guest_helper, REMOTE_RESTORE_MS);
+    for (i = 0; i < n; i++) {
+        if (calls[i].rc == 0) {
+            qb_log(LOG_INFO, "peer timeouts restored at %s", members[i]);
+            continue;
+        }
+        qb_log(LOG_ERR, "cannot restore the peer timeouts at %s: %s (its own lease ends them; "
+               "the next action here retries)", members[i], calls[i].reason);
+        vmg_strv_push(&failed, &nf, strdup(members[i]));
+    }
+    calls_clear(calls, n);
+    free(calls);
+    return failed;
+}
+
+int vmg_pt_remote_raise(char *const *members, size_t n, const char *id,
+                        const struct vmg_pt_request *req, unsigned long long lease_s,
+                        const char *guest_helper, char **reason)
+{
+    char lease[32], pause[32], margin[32], max[32];
+    const char *args[24];
+    struct vmg_pt_call *calls;
+    size_t i, a = 0;
+    int rc = 0;
+
+    if (n == 0)
+        return 0;
+    if ((calls = calloc(n, sizeof(*calls))) == NULL)
+        return vmg_error_set(reason, "out of memory");
+    snprintf(lease, sizeof(lease), "%llu", lease_s);
+    snprintf(pause, sizeof(pause), "%llu", req->pause_ms);
+    snprintf(margin, sizeof(margin), "%llu", req->margin_ms);
+    snprintf(max, sizeof(max), "%llu", req->max_ms);
+    holder_args(args, &a, "raise", id);
+    args[a++] = "--lease";
+    args[a++] = lease;
+    args[a++] = "--pause-ms";
+    args[a++] = pause;
+    args[a++] = "--margin-ms";
+    args[a++] = margin;
+    args[a++] = "--max-ms";
+    args[a++] = max;
+    args[a++] = "--clusters";
+    args[a++] = vmg_pt_clusters_text(req->clusters);
+    if (req->llt_required)
+        args[a++] = "--llt-required";
+    if (req->llttab)
+        args[a++] = "--llttab";
+    args[a] = NULL;
+    for (i = 0; i < n; i++)
+        calls[i].member = members[i];
+    call_all(calls, n, args, guest_helper,
+                    (unsigned)(REMOTE_RAISE_BASE_MS + vmg_pt_wanted_ms(req, VMG_PT_COROSYNC) / 4));
+    for (i = 0; i < n; i++) {
+        char last[256];
+
+        if (calls[i].rc == 0) {
+            qb_log(LOG_INFO, "peer timeouts raised at %s: %s", members[i],
+                   vmg_spawn_last_line(calls[i].output, last, sizeof(last)));
+            continue;
+        }
+        if (rc == 0)
+            vmg_error_set(reason, "cannot raise the peer timeouts at %s: %s", members[i],
+                        calls[i].reason);
+        rc = -1;
+    }
+    calls_clear(calls, n);
+    free(calls);
+    return rc;
 }

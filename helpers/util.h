@@ -66,6 +66,22 @@ static inline void vmg_closep(int *fd)
 }
 #define VMG_AUTOCLOSE __attribute__((cleanup(vmg_closep)))
 
+/* Closes *fd early and leaves -1 behind (an unlock before a long wait). */
+static inline void vmg_close(int *fd)
+{
+    vmg_closep(fd);
+    *fd = -1;
+}
+
+/* Returns *fd and leaves -1 behind: the scope no longer closes it. */
+static inline int vmg_steal_fd(int *fd)
+{
+    int value = *fd;
+
+    *fd = -1;
+    return value;
+}
+
 /* Returns *p and leaves NULL behind: the scope no longer frees it. */
 static inline void *vmg_steal(void *p)
 {

@@ -12,11 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "corosync_token.h"
 #include "llt_peerinact.h"
 #include "log.h"
-#include "peer_timeout.h"
-#include "peer_timeout_remote.h"
+#define VMG_PEER_TIMEOUT_PRIV_H_ALLOW
+#include "peer_timeout_priv.h"
 #include "spawn.h"
 #include "unit.h"
 #include "util.h"
@@ -250,7 +249,7 @@ static void test_dead_holder(const void *data)
 
     reset_llt();
     snprintf(dead.id, sizeof(dead.id), "nodeA.vm1.%ld.1", dead.pid);
-    CHECK_INT(vmg_pt_holder_self(&live, "nodeA", "vm2"), 0);
+    CHECK_INT(vmg_pt_holder_self(&live, "nodeA", "vm2", NULL), 0);
     CHECK_INT(raise_ok(&req, &dead), 0);
     CHECK_INT(raise_ok(&req, &live), 0);
     CHECK_INT(recover_ok(false), 0);
