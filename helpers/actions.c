@@ -51,20 +51,6 @@ static int run_validate(struct vmg_context *ctx)
     return rc;
 }
 
-/* Whatever a killed migrate_to left raised is restored by the next action
- * that touches the domain. */
-static void recover_peer_timeouts(struct vmg_context *ctx)
-{
-    struct vmg_peer_config peer = { 0 };
-    char *reason = NULL;
-
-    if (vmg_params_load(vmg_peer_params, vmg_peer_params_count, &peer, &reason) == 0) {
-        vmg_peer_guard_recover(&peer, &ctx->env, NULL);
-        vmg_params_free(vmg_peer_params, vmg_peer_params_count, &peer);
-    }
-    free(reason);
-}
-
 static int run_start(struct vmg_context *ctx)
 {
     enum vmg_health health;
@@ -72,7 +58,7 @@ static int run_start(struct vmg_context *ctx)
     virDomainPtr dom;
     int rc = OCF_SUCCESS;
 
-    recover_peer_timeouts(ctx);
+    vmg_peer_guard_recover_env(&ctx->env);
     /* Asking the peers costs up to seconds: only when about to start it. */
     dom = vmg_domain_lookup(ctx, &health, &detail);
     if (health == VMG_HEALTH_ABSENT || health == VMG_HEALTH_STOPPED)
@@ -84,13 +70,13 @@ static int run_start(struct vmg_context *ctx)
 
 static int run_stop(struct vmg_context *ctx)
 {
-    recover_peer_timeouts(ctx);
+    vmg_peer_guard_recover_env(&ctx->env);
     return vmg_domain_stop(ctx);
 }
 
 static int run_monitor(struct vmg_context *ctx)
 {
-    recover_peer_timeouts(ctx);
+    vmg_peer_guard_recover_env(&ctx->env);
     return vmg_domain_monitor(ctx);
 }
 

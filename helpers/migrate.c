@@ -217,8 +217,6 @@ static enum guardian_wake guardian_wait(int fd, long long until_ms)
 int vmg_migration_guardian(int fd, long long abort_at_ms)
 {
     struct vmg_context ctx;
-    struct vmg_peer_config peer = { 0 };
-    char *reason = NULL;
     enum guardian_wake wake;
     int rc;
 
@@ -238,12 +236,8 @@ int vmg_migration_guardian(int fd, long long abort_at_ms)
     if (wake == GUARDIAN_ORPHANED) {
         if (rc == OCF_SUCCESS)
             abort_migration_job(&ctx, "was killed while migrating");
-        if (vmg_params_load(vmg_peer_params, vmg_peer_params_count, &peer, &reason) == 0) {
-            vmg_peer_guard_recover(&peer, &ctx.env, NULL);
-            vmg_params_free(vmg_peer_params, vmg_peer_params_count, &peer);
-        }
+        vmg_peer_guard_recover_env(&ctx.env);
     }
-    free(reason);
     vmg_context_close(&ctx);
     return rc;
 }
@@ -356,7 +350,7 @@ static int migrate_with_guards(struct vmg_context *ctx, const struct migration *
     if (vmg_peer_guard_raise(&peer, &ctx->env, expected_pause_ms(&m->cfg), &guard,
                              &reason) < 0) {
         ocf_exit_reason("cannot raise the peer-failure timeouts before migrating %s: %s",
-                        ctx->xml.name, reason ? reason : "unknown error");
+                        ctx->xml.name, reason);
         rc = OCF_ERR_GENERIC;
     } else {
         vmg_migration_run(ctx, &m->cfg, m->dom, m->dconn, m->daemon_uri, params, nparams,

@@ -248,6 +248,17 @@ int vmg_peer_guard_restore(struct vmg_peer_guard *guard, char **reason)
     return rc;
 }
 
+void vmg_peer_guard_recover_env(const struct vmg_env *env)
+{
+    VMG_AUTOFREE(char *) why = NULL;
+    struct vmg_peer_config cfg = { 0 };
+
+    if (vmg_params_load(vmg_peer_params, vmg_peer_params_count, &cfg, &why) < 0)
+        return;
+    vmg_peer_guard_recover(&cfg, env, NULL);
+    vmg_params_free(vmg_peer_params, vmg_peer_params_count, &cfg);
+}
+
 int vmg_peer_guard_recover(const struct vmg_peer_config *cfg, const struct vmg_env *env,
                            char **reason)
 {

@@ -58,6 +58,12 @@ int vmg_peer_guard_restore(struct vmg_peer_guard *guard, char **reason);
 int vmg_peer_guard_recover(const struct vmg_peer_config *cfg, const struct vmg_env *env,
                            char **reason);
 
+/* The same as the first step of an action (start, stop, monitor, the
+ * guardian): whatever a killed migrate_to left raised is restored by the
+ * next action that touches the domain.  Loads the peer_timeout_* parameters
+ * itself; an invalid one skips it (validate-all and migrate_to report it). */
+void vmg_peer_guard_recover_env(const struct vmg_env *env);
+
 /* For validate-all: the parameters' syntax (cluster names, member words),
  * without contacting anything.  -1 with *reason naming the parameter. */
 int vmg_peer_config_check(const struct vmg_peer_config *cfg, char **reason);

@@ -233,13 +233,9 @@ static int ssh_start(struct vmg_pt_call *call, const char *const args[])
 static void ssh_finish(struct vmg_pt_call *call, long long deadline)
 {
     char last[256], code[16];
-    char *why = NULL;
 
-    if (vmg_spawn_wait(&call->child, deadline, &why) < 0) {
-        vmg_error_set(&call->reason, "%s", why ? why : "ssh did not finish");
-        free(why);
+    if (vmg_spawn_wait(&call->child, deadline, &call->reason) < 0)
         return;
-    }
     call->output = call->child.output;
     call->child.output = NULL;
     if (call->child.status != 0) {
