@@ -215,7 +215,8 @@ static virDomainPtr create_domain(struct vmg_context *ctx, virDomainPtr existing
 
 int vmg_domain_start(struct vmg_context *ctx)
 {
-    virDomainPtr existing, dom = NULL;
+    VMG_AUTOPTR(virDomainPtr) existing = NULL;
+    VMG_AUTOPTR(virDomainPtr) dom = NULL;
     enum vmg_health health;
     const char *detail;
     int rc = OCF_ERR_GENERIC;
@@ -224,51 +225,38 @@ int vmg_domain_start(struct vmg_context *ctx)
     switch (health) {
     case VMG_HEALTH_RUNNING:
         qb_log(LOG_INFO, "%s is already %s", ctx->xml.name, detail);
-        rc = OCF_SUCCESS;
-        goto cleanup;
+        return OCF_SUCCESS;
     case VMG_HEALTH_FAILED:
         ocf_exit_reason("%s is %s: it must be stopped before it can start", ctx->xml.name,
                         detail);
-        goto cleanup;
+        return OCF_ERR_GENERIC;
     case VMG_HEALTH_UNKNOWN:
         ocf_exit_reason("cannot tell the state of %s: %s", ctx->xml.name, detail);
-        goto cleanup;
+        return OCF_ERR_GENERIC;
     case VMG_HEALTH_FOREIGN:
         /* This node only: Pacemaker may start it elsewhere. */
         ocf_exit_reason("the name %s is %s on this node: remove or rename that domain, "
                         "then clean up the resource", ctx->xml.name, detail);
-        rc = OCF_ERR_INSTALLED;
-        goto cleanup;
+        return OCF_ERR_INSTALLED;
     case VMG_HEALTH_ABSENT:
     case VMG_HEALTH_STOPPED:
         break;
     }
-    if (health == VMG_HEALTH_ABSENT && existing) {
-        virDomainFree(existing);        /* vanished since the lookup */
-        existing = NULL;
-    }
+    if (health == VMG_HEALTH_ABSENT && existing)
+        virDomainFree(vmg_steal(&existing));    /* vanished since the lookup */
 
     qb_log(LOG_INFO, "starting %s (%s) from %s", ctx->xml.name,
            ctx->cfg.persistent ? "persistent" : "transient", ctx->cfg.config);
-    dom = create_domain(ctx, existing, &rc);
-    if (dom == NULL)
-        goto cleanup;
+    if ((dom = create_domain(ctx, existing, &rc)) == NULL)
+        return rc;
     if (!wait_for_health(ctx, dom, VMG_HEALTH_RUNNING, 0)) {
         vmg_domain_health(dom, &detail);
         ocf_exit_reason("%s did not reach the running state before the timeout: it is %s",
                         ctx->xml.name, detail);
-        rc = OCF_ERR_GENERIC;
-        goto cleanup;
+        return OCF_ERR_GENERIC;
     }
     qb_log(LOG_INFO, "%s is running", ctx->xml.name);
-    rc = OCF_SUCCESS;
-
-cleanup:
-    if (dom)
-        virDomainFree(dom);
-    if (existing)
-        virDomainFree(existing);
-    return rc;
+    return OCF_SUCCESS;
 }
 
 static long long destroy_reserve_ms(const struct vmg_context *ctx)
@@ -429,28 +417,26 @@ static int check_guest_agent(struct vmg_context *ctx, virDomainPtr dom)
 
 int vmg_domain_monitor(struct vmg_context *ctx)
 {
+    VMG_AUTOPTR(virDomainPtr) dom = NULL;
     enum vmg_health health;
     const char *detail;
-    virDomainPtr dom;
-    int rc = OCF_ERR_GENERIC;
+    int rc;
 
     dom = vmg_domain_lookup(ctx, &health, &detail);
     switch (health) {
     case VMG_HEALTH_ABSENT:
     case VMG_HEALTH_STOPPED:
         qb_log(LOG_DEBUG, "%s is %s", ctx->xml.name, detail);
-        rc = OCF_NOT_RUNNING;
-        goto cleanup;
+        return OCF_NOT_RUNNING;
     case VMG_HEALTH_FOREIGN:
         qb_log(LOG_WARNING, "%s is not running here: the name is %s", ctx->xml.name, detail);
-        rc = OCF_NOT_RUNNING;
-        goto cleanup;
+        return OCF_NOT_RUNNING;
     case VMG_HEALTH_UNKNOWN:
         ocf_exit_reason("cannot tell the state of %s: %s", ctx->xml.name, detail);
-        goto cleanup;
+        return OCF_ERR_GENERIC;
     case VMG_HEALTH_FAILED:
         ocf_exit_reason("%s is %s", ctx->xml.name, detail);
-        goto cleanup;
+        return OCF_ERR_GENERIC;
     case VMG_HEALTH_RUNNING:
         break;
     }
@@ -462,9 +448,5 @@ int vmg_domain_monitor(struct vmg_context *ctx)
         rc = check_control(ctx, dom);
     if (rc == OCF_SUCCESS && ctx->env.check_level >= 20)
         rc = check_guest_agent(ctx, dom);
-
-cleanup:
-    if (dom)
-        virDomainFree(dom);
     return rc;
 }

@@ -295,24 +295,22 @@ static char *prop(xmlNodePtr node, const char *name)
 
 char *vmg_domain_xml_cpu(const char *xml, char **mode)
 {
-    xmlDocPtr doc = parse_libvirt_xml(xml);
-    xmlBufferPtr buffer = NULL;
+    VMG_AUTOPTR(xmlDocPtr) doc = NULL;
+    xmlBufferPtr buffer;
     xmlNodePtr cpu;
     char *text = NULL;
 
     *mode = NULL;
+    doc = parse_libvirt_xml(xml);
     cpu = doc ? first_child(xmlDocGetRootElement(doc), "cpu") : NULL;
     if (cpu == NULL)
-        goto cleanup;
+        return NULL;
     *mode = prop(cpu, "mode");
-    buffer = xmlBufferCreate();
-    if (buffer && xmlNodeDump(buffer, doc, cpu, 0, 0) > 0)
+    if ((buffer = xmlBufferCreate()) == NULL)
+        return NULL;
+    if (xmlNodeDump(buffer, doc, cpu, 0, 0) > 0)
         text = strdup((const char *)xmlBufferContent(buffer));
-
-cleanup:
-    if (buffer)
-        xmlBufferFree(buffer);
-    xmlFreeDoc(doc);
+    xmlBufferFree(buffer);
     return text;
 }
 
@@ -330,41 +328,35 @@ static char *disk_source(xmlNodePtr disk)
     return NULL;
 }
 
-int vmg_domain_xml_disks(const char *xml, struct vmg_disk **disks, size_t *count)
+int vmg_domain_xml_disks(const char *xml, struct vmg_disk **disks, size_t *count,
+                         char **reason)
 {
-    xmlDocPtr doc = parse_libvirt_xml(xml);
+    VMG_AUTOPTR(xmlDocPtr) doc = NULL;
     xmlNodePtr devices, node;
-    struct vmg_disk *list = NULL, *grown;
-    size_t n = 0;
-    int rc = -1;
+    struct vmg_disk *grown;
 
     *disks = NULL;
     *count = 0;
-    if (doc == NULL)
-        return -1;
+    if ((doc = parse_libvirt_xml(xml)) == NULL)
+        return vmg_error_set(reason, "libvirt's domain XML does not parse");
     devices = first_child(xmlDocGetRootElement(doc), "devices");
     for (node = devices ? devices->children : NULL; node; node = node->next) {
         if (node->type != XML_ELEMENT_NODE || xmlStrcmp(node->name, BAD_CAST "disk"))
             continue;
-        grown = realloc(list, (n + 1) * sizeof(*list));
-        if (grown == NULL)
-            goto cleanup;
-        list = grown;
-        list[n].type = prop(node, "type");
-        list[n].target = prop(first_child(node, "target"), "dev");
-        list[n].source = disk_source(node);
-        list[n].readonly = first_child(node, "readonly") != NULL;
-        n++;
+        if ((grown = realloc(*disks, (*count + 1) * sizeof(**disks))) == NULL) {
+            vmg_disks_free(*disks, *count);
+            *disks = NULL;
+            *count = 0;
+            return vmg_error_set(reason, "out of memory");
+        }
+        *disks = grown;
+        grown[*count].type = prop(node, "type");
+        grown[*count].target = prop(first_child(node, "target"), "dev");
+        grown[*count].source = disk_source(node);
+        grown[*count].readonly = first_child(node, "readonly") != NULL;
+        (*count)++;
     }
-    *disks = list;
-    *count = n;
-    list = NULL;
-    rc = 0;
-
-cleanup:
-    vmg_disks_free(list, n);
-    xmlFreeDoc(doc);
-    return rc;
+    return 0;
 }
 
 void vmg_disks_free(struct vmg_disk *disks, size_t count)

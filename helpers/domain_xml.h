@@ -46,8 +46,9 @@ struct vmg_disk {
 /* The <cpu> element of xml serialized, with its mode attribute (NULL when
  * absent, the default "custom"); NULL when the domain has no <cpu>. */
 char *vmg_domain_xml_cpu(const char *xml, char **mode);
-/* The <disk> devices of xml; -1 when xml does not parse. */
-int vmg_domain_xml_disks(const char *xml, struct vmg_disk **disks, size_t *count);
+/* The <disk> devices of xml; -1 with *reason when xml does not parse. */
+int vmg_domain_xml_disks(const char *xml, struct vmg_disk **disks, size_t *count,
+                         char **reason);
 void vmg_disks_free(struct vmg_disk *disks, size_t count);
 
 /* Canonical form of a UUID written with or without dashes; -1 if malformed. */

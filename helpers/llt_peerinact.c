@@ -250,11 +250,25 @@ static int write_llttab(const char *path, const char *text, const char *marker_l
     return rc;
 }
 
+/* "set-timer peerinact:N\n" into *line; NULL when there is to be none. */
+static int timer_line(bool present, unsigned centisec, char **line, const char *path,
+                      char **reason)
+{
+    *line = NULL;
+    if (present && asprintf(line, "set-timer peerinact:%u\n", centisec) < 0) {
+        *line = NULL;
+        return vmg_error_set(reason, "out of memory rewriting %s", path);
+    }
+    return 0;
+}
+
 int vmg_llttab_raise(const char *path, unsigned centisec, char **reason)
 {
-    char *text = NULL, *marker = NULL, *timer = NULL;
+    VMG_AUTOFREE(char *) text = NULL;
+    VMG_AUTOFREE(char *) marker = NULL;
+    VMG_AUTOFREE(char *) timer = NULL;
     struct vmg_llttab tab;
-    int rc = -1;
+    char was[32] = "none";
 
     if (vmg_read_small_file(path, LLTTAB_MAX, &text, reason) < 0)
         return -1;
@@ -266,29 +280,24 @@ int vmg_llttab_raise(const char *path, unsigned centisec, char **reason)
         tab.was_present = tab.present;
         tab.was_centisec = tab.centisec;
     }
-    if ((tab.was_present
-             ? asprintf(&marker, "%s%u for a live migration; was: peerinact:%u\n",
-                        VMG_LLTTAB_MARKER, centisec, tab.was_centisec)
-             : asprintf(&marker, "%s%u for a live migration; was: none\n",
-                        VMG_LLTTAB_MARKER, centisec)) < 0 ||
-        asprintf(&timer, "set-timer peerinact:%u\n", centisec) < 0) {
-        marker = timer = NULL;
-        vmg_error_set(reason, "out of memory rewriting %s", path);
-        goto cleanup;
+    if (tab.was_present)
+        snprintf(was, sizeof(was), "peerinact:%u", tab.was_centisec);
+    if (asprintf(&marker, "%s%u for a live migration; was: %s\n", VMG_LLTTAB_MARKER,
+                 centisec, was) < 0) {
+        marker = NULL;
+        return vmg_error_set(reason, "out of memory rewriting %s", path);
     }
-    rc = write_llttab(path, text, marker, timer, reason);
-cleanup:
-    free(text);
-    free(marker);
-    free(timer);
-    return rc;
+    if (timer_line(true, centisec, &timer, path, reason) < 0)
+        return -1;
+    return write_llttab(path, text, marker, timer, reason);
 }
 
 int vmg_llttab_restore(const char *path, bool *stale, char **reason)
 {
-    char *text = NULL, *timer = NULL, *keep = NULL;
+    VMG_AUTOFREE(char *) text = NULL;
+    VMG_AUTOFREE(char *) timer = NULL;
     struct vmg_llttab tab;
-    int rc = -1;
+    int rc;
 
     *stale = false;
     if (vmg_read_small_file(path, LLTTAB_MAX, &text, reason) < 0)
@@ -296,30 +305,13 @@ int vmg_llttab_restore(const char *path, bool *stale, char **reason)
     if (text == NULL)
         return 0;                           /* no file: nothing of ours is left */
     scan(text, &tab);
-    if (!tab.marked) {
-        rc = 0;                             /* already restored */
-        goto cleanup;
-    }
-    if (!tab.present || tab.centisec != tab.raised) {
-        /* Not the value we wrote: the administrator's now; only drop the marker. */
-        *stale = true;
-        if (tab.present && asprintf(&keep, "set-timer peerinact:%u\n", tab.centisec) < 0) {
-            keep = NULL;
-            vmg_error_set(reason, "out of memory rewriting %s", path);
-            goto cleanup;
-        }
-        rc = write_llttab(path, text, NULL, keep, reason);
-        goto cleanup;
-    }
-    if (tab.was_present && asprintf(&timer, "set-timer peerinact:%u\n", tab.was_centisec) < 0) {
-        timer = NULL;
-        vmg_error_set(reason, "out of memory rewriting %s", path);
-        goto cleanup;
-    }
-    rc = write_llttab(path, text, NULL, timer, reason);
-cleanup:
-    free(text);
-    free(timer);
-    free(keep);
-    return rc;
+    if (!tab.marked)
+        return 0;                           /* already restored */
+    /* Not the value we wrote: the administrator's now; only drop the marker. */
+    *stale = !tab.present || tab.centisec != tab.raised;
+    if (*stale)
+        rc = timer_line(tab.present, tab.centisec, &timer, path, reason);
+    else
+        rc = timer_line(tab.was_present, tab.was_centisec, &timer, path, reason);
+    return rc < 0 ? -1 : write_llttab(path, text, NULL, timer, reason);
 }

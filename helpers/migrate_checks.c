@@ -90,12 +90,14 @@ static int check_disk(struct vmg_context *ctx, const struct vmg_migrate_config *
 static int check_storage(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
                          const char *live_xml, char **reason)
 {
+    VMG_AUTOFREE(char *) why = NULL;
     struct vmg_disk *disks = NULL;
     size_t n = 0, i;
     int rc = 0;
 
-    if (vmg_domain_xml_disks(live_xml, &disks, &n) < 0) {
-        qb_log(LOG_WARNING, "cannot list the disks of %s: storage check skipped", ctx->xml.name);
+    if (vmg_domain_xml_disks(live_xml, &disks, &n, &why) < 0) {
+        qb_log(LOG_WARNING, "cannot list the disks of %s (%s): storage check skipped",
+               ctx->xml.name, why);
         return 0;
     }
     for (i = 0; i < n && rc == 0; i++)

@@ -142,41 +142,30 @@ static int check_member(const char *word, char **reason)
 
 int vmg_pt_members_expand(const char *text, char ***members, char **reason)
 {
-    char *copy = NULL, *save = NULL, *word;
-    char **list = NULL;
+    VMG_AUTOFREE(char *) copy = NULL;
+    VMG_AUTOPTR(vmg_strv) list = NULL;
+    char *save = NULL, *word;
     size_t n = 0;
-    int rc = -1;
 
-    *reason = NULL;
     *members = NULL;
-    if ((copy = strdup(text ? text : "")) == NULL || (list = calloc(1, sizeof(*list))) == NULL) {
-        vmg_error_set(reason, "out of memory reading peer_timeout_members");
-        goto cleanup;
-    }
+    if ((copy = strdup(text ? text : "")) == NULL || (list = calloc(1, sizeof(*list))) == NULL)
+        return vmg_error_set(reason, "out of memory reading peer_timeout_members");
     for (word = strtok_r(copy, ", \t", &save); word; word = strtok_r(NULL, ", \t", &save)) {
         if (check_member(word, reason) < 0)
-            goto cleanup;
+            return -1;
         if (strcmp(word, "cluster") == 0) {
-            if (vmg_strv_add_unique(&list, &n, "local") < 0 || cluster_peers(&list, &n, reason) < 0)
-                goto cleanup;
+            if (vmg_strv_add_unique(&list, &n, "local") < 0)
+                return vmg_error_set(reason, "out of memory reading peer_timeout_members");
+            if (cluster_peers(&list, &n, reason) < 0)
+                return -1;
         } else if (vmg_strv_add_unique(&list, &n, word) < 0) {
-            vmg_error_set(reason, "out of memory reading peer_timeout_members");
-            goto cleanup;
+            return vmg_error_set(reason, "out of memory reading peer_timeout_members");
         }
     }
-    if (n == 0) {
-        vmg_error_set(reason, "peer_timeout_members is empty: name at least 'local'");
-        goto cleanup;
-    }
-    *members = list;
-    list = NULL;
-    rc = 0;
-cleanup:
-    if (rc < 0 && *reason == NULL)
-        vmg_error_set(reason, "out of memory reading peer_timeout_members");
-    vmg_strv_free(list);
-    free(copy);
-    return rc;
+    if (n == 0)
+        return vmg_error_set(reason, "peer_timeout_members is empty: name at least 'local'");
+    *members = vmg_steal(&list);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- ssh */
@@ -396,10 +385,10 @@ static int guest_wait(virDomainPtr dom, long long pid, long long deadline,
 static void guest_call(struct vmg_pt_call *call, const char *helper, const char *const args[],
                        long long deadline)
 {
+    VMG_AUTOPTR(virConnectPtr) conn = NULL;
+    VMG_AUTOPTR(virDomainPtr) dom = NULL;
     char spec[VMG_PT_MEMBER_MAX], *at;
     const char *uri = DEFAULT_GUEST_URI;
-    virConnectPtr conn = NULL;
-    virDomainPtr dom = NULL;
     long long pid = 0;
 
     snprintf(spec, sizeof(spec), "%s", call->member + 6);
@@ -410,20 +399,14 @@ static void guest_call(struct vmg_pt_call *call, const char *helper, const char 
     vmg_virt_quiet();
     if ((conn = virConnectOpen(uri)) == NULL) {
         vmg_error_set(&call->reason, "cannot connect to libvirt: %s", vmg_virt_error());
-        goto cleanup;
+        return;
     }
     if ((dom = virDomainLookupByName(conn, spec)) == NULL) {
         vmg_error_set(&call->reason, "no domain %s here: %s", spec, vmg_virt_error());
-        goto cleanup;
+        return;
     }
-    if (guest_start(dom, helper, args, &pid, &call->reason) < 0)
-        goto cleanup;
-    guest_wait(dom, pid, deadline, call);
-cleanup:
-    if (dom)
-        virDomainFree(dom);
-    if (conn)
-        virConnectClose(conn);
+    if (guest_start(dom, helper, args, &pid, &call->reason) == 0)
+        guest_wait(dom, pid, deadline, call);
 }
 
 /* ------------------------------------------------------------- all */

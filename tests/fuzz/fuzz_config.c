@@ -23,6 +23,7 @@ static void fuzz_xml(const uint8_t *data, size_t size)
     if (vmg_domain_xml_parse((const char *)data, size, &xml, &reason) == 0)
         vmg_domain_xml_clear(&xml);
     free(reason);
+    reason = NULL;
 
     /* The live-XML readers get libvirt's output, but must not crash on junk. */
     text = strndup((const char *)data, size);
@@ -31,8 +32,9 @@ static void fuzz_xml(const uint8_t *data, size_t size)
     cpu = vmg_domain_xml_cpu(text, &mode);
     free(cpu);
     free(mode);
-    if (vmg_domain_xml_disks(text, &disks, &n) == 0)
+    if (vmg_domain_xml_disks(text, &disks, &n, &reason) == 0)
         vmg_disks_free(disks, n);
+    free(reason);
     free(text);
 }
 

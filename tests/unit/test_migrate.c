@@ -129,13 +129,14 @@ static void test_live_xml(const void *data)
         "</devices></domain>";
     struct vmg_disk *disks;
     size_t n;
-    char *mode, *cpu = vmg_domain_xml_cpu(xml, &mode);
+    char *mode, *cpu = vmg_domain_xml_cpu(xml, &mode), *reason = NULL;
 
     CHECK(cpu && strstr(cpu, "<cpu") && strstr(cpu, "Skylake"));
     CHECK_STR(mode, "host-model");
     free(cpu);
     free(mode);
-    CHECK_INT(vmg_domain_xml_disks(xml, &disks, &n), 0);
+    CHECK_INT(vmg_domain_xml_disks(xml, &disks, &n, &reason), 0);
+    CHECK(reason == NULL);
     CHECK_INT(n, 3);
     CHECK_STR(disks[0].source, "/var/lib/x.qcow2");
     CHECK_STR(disks[0].type, "file");
@@ -143,7 +144,9 @@ static void test_live_xml(const void *data)
     CHECK(disks[2].source == NULL && disks[2].readonly);
     vmg_disks_free(disks, n);
     CHECK(vmg_domain_xml_cpu("<domain/>", &mode) == NULL && mode == NULL);
-    CHECK_INT(vmg_domain_xml_disks("<<", &disks, &n), -1);
+    CHECK_INT(vmg_domain_xml_disks("<<", &disks, &n, &reason), -1);
+    CHECK(reason && strstr(reason, "does not parse"));
+    free(reason);
 }
 
 static const struct unit_case cases[] = {
