@@ -19,6 +19,8 @@
 #include <libxml/tree.h>
 
 #include "domain_xml.h"
+#define VMG_DOMAIN_XML_PRIV_H_ALLOW
+#include "domain_xml_priv.h"
 #include "util.h"
 #include "virt.h"
 

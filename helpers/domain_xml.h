@@ -25,10 +25,6 @@ enum vmg_domain_xml_fault {
  * file ("domain XML /etc/x.xml is not well-formed XML ..."). */
 int vmg_domain_xml_load(const char *path, struct vmg_domain_xml *xml,
                         enum vmg_domain_xml_fault *fault, char **reason);
-/* Same checks on a document in memory (also the fuzzing entry point); every
- * failure is an invalid document, *reason says what follows its name. */
-int vmg_domain_xml_parse(const char *text, size_t len, struct vmg_domain_xml *xml,
-                         char **reason);
 static inline bool vmg_domain_xml_has_guest_agent(const struct vmg_domain_xml *xml)
 {
     return xml->has_guest_agent;
@@ -50,8 +46,5 @@ char *vmg_domain_xml_cpu(const char *xml, char **mode);
 int vmg_domain_xml_disks(const char *xml, struct vmg_disk **disks, size_t *count,
                          char **reason);
 void vmg_disks_free(struct vmg_disk *disks, size_t count);
-
-/* Canonical form of a UUID written with or without dashes; -1 if malformed. */
-int vmg_uuid_canonical(const char *text, char out[37]);
 
 #endif

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "llt_peerinact.h"
+#define VMG_LLT_PEERINACT_PRIV_H_ALLOW
+#include "llt_peerinact_priv.h"
 #include "log.h"
 #include "spawn.h"
 #include "util.h"

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "migrate_uri.h"
+#define VMG_MIGRATE_URI_PRIV_H_ALLOW
+#include "migrate_uri_priv.h"
 #include "util.h"
 
 static const char *const transports[] = { "", "tcp", "tls", "ssh", NULL };

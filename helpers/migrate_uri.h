@@ -37,8 +37,6 @@ struct vmg_migrate_config {
 extern const struct vmg_param vmg_migrate_params[];
 extern const size_t vmg_migrate_params_count;
 
-/* Substitutes %n in pattern by node; caller frees. */
-char *vmg_expand_node(const char *pattern, const char *node);
 /* The target daemon's URI into *uri (caller frees): remoteuri, else the
  * hypervisor URI pointed at target (vmg_peer_libvirt_uri).  -1 with
  * *reason "malformed hypervisor URI" when it cannot be built. */
@@ -53,16 +51,5 @@ int vmg_migration_data_uri(const struct vmg_migrate_config *cfg, const char *tar
 /* A host name, IPv4 or IPv6 address, and nothing that could change where
  * a URI built around it points (no '@', '/', '?', '#' or spaces). */
 bool vmg_host_name_ok(const char *node);
-
-/* The libvirt URI of node's daemon, as migration reaches it: the driver and
- * path (and user@, :port) of hypervisor_uri, with host node and the given
- * transport: qemu:///system + tcp + n2 -> qemu+tcp://n2/system; user, when
- * not NULL, replaces the URI's user.  With no
- * transport (NULL or ""), the hypervisor URI's own is kept unless it is
- * unix, else there is none (libvirt's default: TLS).  The query (socket=,
- * ...) names local things and is dropped.  NULL when the URI,
- * transport or node name is unusable, or out of memory; caller frees. */
-char *vmg_peer_libvirt_uri(const char *hypervisor_uri, const char *transport, const char *user,
-                           const char *node);
 
 #endif

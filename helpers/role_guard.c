@@ -12,6 +12,8 @@
 #include "cib.h"
 #include "log.h"
 #include "role_guard.h"
+#define VMG_ROLE_GUARD_PRIV_H_ALLOW
+#include "role_guard_priv.h"
 #include "util.h"
 #include "virt.h"
 

@@ -35,14 +35,4 @@ extern const size_t vmg_role_params_count;
  * migration is always safe. */
 int vmg_role_check(const struct vmg_role_config *cfg, const struct vmg_env *env, char **reason);
 
-/* ------------------------------------------------------------------------
- * Internals, for the unit tests. */
-
-/* The CIB part of the decision, on an XML tree that holds (at any depth)
- * the local node's <node> and <node_state> and the configured resource's
- * element: the whole CIB, or the answer of the query that vmg_role_check()
- * sends.  cib NULL means "unreadable".  Same result as vmg_role_check(). */
-int vmg_role_check_cib(const struct vmg_role_config *cfg, const char *node, xmlNode *cib,
-                       char **reason);
-
 #endif

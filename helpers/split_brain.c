@@ -21,6 +21,8 @@
 #include "migrate_uri.h"
 #include "ocf.h"
 #include "split_brain.h"
+#define VMG_SPLIT_BRAIN_PRIV_H_ALLOW
+#include "split_brain_priv.h"
 #include "util.h"
 #include "virt.h"
 

@@ -42,11 +42,4 @@ int vmg_split_brain_check(struct vmg_context *ctx, const struct vmg_migrate_conf
  * migration parameters itself (OCF_ERR_CONFIGURED when one is bad). */
 int vmg_split_brain_guard(struct vmg_context *ctx, const char *skip_node);
 
-/* ------------------------------------------------------------------------
- * Internal, for the unit tests: ask n peers (nodes[i] at uris[i]) for the
- * domain, all in parallel, for at most budget_ms.  Same result as above. */
-int vmg_split_brain_probe(const char *const *nodes, const char *const *uris, size_t n,
-                          const char *uuid, const char *name, long long budget_ms,
-                          char **reason);
-
 #endif

@@ -10,7 +10,8 @@
 
 #include "config.h"
 #include "domain.h"
-#include "domain_xml.h"
+#define VMG_DOMAIN_XML_PRIV_H_ALLOW
+#include "domain_xml_priv.h"
 #include "migrate.h"
 
 static void fuzz_xml(const uint8_t *data, size_t size)

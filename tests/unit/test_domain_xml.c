@@ -3,7 +3,8 @@
 
 #include <stdlib.h>
 
-#include "domain_xml.h"
+#define VMG_DOMAIN_XML_PRIV_H_ALLOW
+#include "domain_xml_priv.h"
 #include "unit.h"
 
 static int parse(const char *text, struct vmg_domain_xml *xml)

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 
 #include "domain_xml.h"
-#include "migrate_uri.h"
+#define VMG_MIGRATE_URI_PRIV_H_ALLOW
+#include "migrate_uri_priv.h"
 #include "unit.h"
 
 static struct vmg_migrate_config config(const char *transport)

@@ -12,7 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "llt_peerinact.h"
+#define VMG_LLT_PEERINACT_PRIV_H_ALLOW
+#include "llt_peerinact_priv.h"
 #include "log.h"
 #define VMG_PEER_TIMEOUT_PRIV_H_ALLOW
 #include "peer_timeout_priv.h"

@@ -11,7 +11,8 @@
 #include <libxml/parser.h>
 
 #include "log.h"
-#include "role_guard.h"
+#define VMG_ROLE_GUARD_PRIV_H_ALLOW
+#include "role_guard_priv.h"
 #include "unit.h"
 
 #define CIB_ROLE TEST_DATA_DIR "/cib-role.xml"

@@ -16,8 +16,10 @@
 #include <libvirt/virterror.h>
 
 #include "log.h"
-#include "migrate_uri.h"
-#include "split_brain.h"
+#define VMG_MIGRATE_URI_PRIV_H_ALLOW
+#include "migrate_uri_priv.h"
+#define VMG_SPLIT_BRAIN_PRIV_H_ALLOW
+#include "split_brain_priv.h"
 #include "unit.h"
 #include "virt.h"
 
