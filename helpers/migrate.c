@@ -299,6 +299,7 @@ struct migration {
     char *data_uri;             /* NULL: libvirt's default address */
     char *shown;                /* daemon_uri, fit for a log */
     virConnectPtr dconn;        /* the target's libvirtd; NULL: unreachable */
+    char *dconn_error;          /* why not, as libvirt said at once */
     virDomainPtr dom;
 };
 
@@ -308,6 +309,7 @@ static void migration_clear(struct migration *m)
     free(m->daemon_uri);
     free(m->data_uri);
     free(m->shown);
+    free(m->dconn_error);
     if (m->dconn)
         virConnectClose(m->dconn);
     if (m->dom)
@@ -408,7 +410,8 @@ static int check_migratable(struct vmg_context *ctx, const struct migration *m)
     }
     if (m->dconn == NULL) {
         ocf_exit_reason("cannot reach libvirt on %s at %s: %s", m->target,
-                        m->shown ? m->shown : "?", vmg_virt_error());
+                        m->shown ? m->shown : "?",
+                        m->dconn_error ? m->dconn_error : "out of memory");
         return OCF_ERR_GENERIC;
     }
     if (m->cfg.checks &&
@@ -448,7 +451,9 @@ static int migrate_to(struct vmg_context *ctx, struct migration *m)
         (rc = build_uris(ctx, m)) != OCF_SUCCESS)
         return rc;
     m->shown = vmg_log_redact_uri(m->daemon_uri);
-    m->dconn = virConnectOpen(m->daemon_uri);
+    /* Kept now: every libvirt call below resets the thread's last error. */
+    if ((m->dconn = virConnectOpen(m->daemon_uri)) == NULL)
+        m->dconn_error = strdup(vmg_virt_error());
     m->dom = vmg_domain_lookup(ctx, &health, &detail);
     if (m->dom == NULL || health != VMG_HEALTH_RUNNING || virDomainIsActive(m->dom) != 1)
         return check_already_migrated(ctx, m);

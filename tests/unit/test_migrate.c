@@ -1,12 +1,21 @@
 /* Migration URIs and the XML the pre-checks read. */
 #include <build-config.h>
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "domain_xml.h"
+#include "log.h"
+#include "migrate.h"
+#include "ocf.h"
+#include "spawn.h"
 #define VMG_MIGRATE_URI_PRIV_H_ALLOW
 #include "migrate_uri_priv.h"
 #include "unit.h"
+#include "virt.h"
+
+#define NODE_URI "test://" TEST_DATA_DIR "/test-node.xml"
 
 static struct vmg_migrate_config config(const char *transport)
 {
@@ -150,15 +159,60 @@ static void test_live_xml(const void *data)
     free(reason);
 }
 
+/* migrate_to with nothing listening where the target's libvirtd should be:
+ * the exit reason names libvirt's error, not whatever the calls after the
+ * failed open left in the thread's last error ("no error"). */
+static void test_unreachable_target(const void *data)
+{
+    char path[] = "/tmp/vmg-test-stderr-XXXXXX";
+    int fd = mkstemp(path), saved = dup(STDERR_FILENO), rc;
+    char *text = NULL, *why = NULL;
+    struct vmg_context ctx;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.conn = virConnectOpen(NODE_URI);
+    ctx.cfg.hypervisor = (char *)"qemu+tcp://127.0.0.1:1/system";
+    ctx.xml.name = (char *)"vm-running";
+    ctx.env.migrate_target = "127.0.0.1";
+    ctx.env.resource = "vm1";
+    ctx.deadline_ms = vmg_now_ms() + 10000;
+    if (fd < 0 || saved < 0 || ctx.conn == NULL) {
+        printf("Bail out! cannot set up migrate_to\n");
+        exit(1);
+    }
+    fflush(stderr);
+    dup2(fd, STDERR_FILENO);
+    rc = vmg_migrate_to(&ctx);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    close(fd);
+    CHECK_INT(rc, OCF_ERR_GENERIC);
+    CHECK_INT(vmg_read_small_file(path, 1 << 20, &text, &why), 0);
+    printf("# %s", text && strstr(text, "ocf-exit-reason:") ? strstr(text, "ocf-exit-reason:")
+                                                              : "no exit reason\n");
+    CHECK(text && strstr(text, "ocf-exit-reason:cannot reach libvirt on 127.0.0.1 at "
+                               "qemu+tcp://127.0.0.1:1/system: "));
+    CHECK(text && strstr(text, "refused") && !strstr(text, ": no error"));
+    free(text);
+    free(why);
+    unlink(path);
+    virConnectClose(ctx.conn);
+}
+
 static const struct unit_case cases[] = {
     { "daemon URI", test_daemon_uri, NULL },
     { "data URI", test_data_uri, NULL },
     { "%n expansion", test_expand, NULL },
     { "live XML", test_live_xml, NULL },
+    { "unreachable target", test_unreachable_target, NULL },
 };
 
 int main(void)
 {
+    vmg_log_init("unit", "test");
+    vmg_virt_quiet();
     UNIT_RUN(cases);
+    vmg_log_fini();
     return unit_done();
 }
