@@ -10,7 +10,11 @@
  * outcomes than success and failure (a file that is missing rather than
  * invalid, corosync not running at all), the outcome goes to an
  * out-parameter or a documented enum; failure itself follows the contract.
- * A function that cannot fail returns void, or its value. */
+ * A function that cannot fail returns void, or its value; a parser of a
+ * few characters that can only say "not valid" (vmg_uuid_canonical,
+ * vmg_llt_parse_query) returns -1 alone and its caller, which knows what
+ * it was reading, writes the sentence.  The caller initialises the reason
+ * to NULL and frees it, also after a success that left it NULL. */
 #ifndef VMG_UTIL_H
 #define VMG_UTIL_H
 
