@@ -4,9 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libvirt/virterror.h>
-
 #include "actions.h"
+#include "context.h"
 #include "domain.h"
 #include "log.h"
 #include "migrate.h"
@@ -14,9 +13,6 @@
 #include "peer_timeout.h"
 #include "role_guard.h"
 #include "split_brain.h"
-
-/* Used when Pacemaker gave no timeout (a run by hand). */
-#define DEFAULT_TIMEOUT_MS 60000
 
 struct action {
     const char *name;
@@ -27,15 +23,11 @@ struct action {
 /* Loads a table into scratch space only to report its first bad value. */
 static int validate_table(const struct vmg_param *table, size_t count, void *scratch)
 {
-    char *reason = NULL;
+    int rc = vmg_context_params(table, count, scratch);
 
-    if (vmg_params_load(table, count, scratch, &reason) < 0) {
-        ocf_exit_reason("%s", reason ? reason : "invalid parameter");
-        free(reason);
-        return OCF_ERR_CONFIGURED;
-    }
-    vmg_params_free(table, count, scratch);
-    return OCF_SUCCESS;
+    if (rc == OCF_SUCCESS)
+        vmg_params_free(table, count, scratch);
+    return rc;
 }
 
 /* The lifecycle parameters and the XML were checked by vmg_context_open. */
@@ -59,20 +51,6 @@ static int run_validate(struct vmg_context *ctx)
     return rc;
 }
 
-/* Whatever a killed migrate_to left raised is restored by the next action
- * that touches the domain. */
-static void recover_peer_timeouts(struct vmg_context *ctx)
-{
-    struct vmg_peer_config peer = { 0 };
-    char *reason = NULL;
-
-    if (vmg_params_load(vmg_peer_params, vmg_peer_params_count, &peer, &reason) == 0) {
-        vmg_peer_guard_recover(&peer, &ctx->env);
-        vmg_params_free(vmg_peer_params, vmg_peer_params_count, &peer);
-    }
-    free(reason);
-}
-
 static int run_start(struct vmg_context *ctx)
 {
     enum vmg_health health;
@@ -80,7 +58,7 @@ static int run_start(struct vmg_context *ctx)
     virDomainPtr dom;
     int rc = OCF_SUCCESS;
 
-    recover_peer_timeouts(ctx);
+    vmg_peer_guard_recover_env(&ctx->env);
     /* Asking the peers costs up to seconds: only when about to start it. */
     dom = vmg_domain_lookup(ctx, &health, &detail);
     if (health == VMG_HEALTH_ABSENT || health == VMG_HEALTH_STOPPED)
@@ -92,13 +70,13 @@ static int run_start(struct vmg_context *ctx)
 
 static int run_stop(struct vmg_context *ctx)
 {
-    recover_peer_timeouts(ctx);
+    vmg_peer_guard_recover_env(&ctx->env);
     return vmg_domain_stop(ctx);
 }
 
 static int run_monitor(struct vmg_context *ctx)
 {
-    recover_peer_timeouts(ctx);
+    vmg_peer_guard_recover_env(&ctx->env);
     return vmg_domain_monitor(ctx);
 }
 
@@ -136,91 +114,6 @@ static const struct action *find_action(const char *name)
         if (strcmp(actions[i].name, name) == 0)
             return &actions[i];
     return NULL;
-}
-
-/* libvirt prints every error to stderr by default; we report each once. */
-static void silence_libvirt(void *data, virErrorPtr error)
-{
-}
-
-static void set_deadline(struct vmg_context *ctx)
-{
-    unsigned long long ms = ctx->env.timeout_ms ? ctx->env.timeout_ms : DEFAULT_TIMEOUT_MS;
-
-    clock_gettime(CLOCK_MONOTONIC, &ctx->deadline);
-    ctx->deadline.tv_sec += ms / 1000;
-    ctx->deadline.tv_nsec += (ms % 1000) * 1000000L;
-    if (ctx->deadline.tv_nsec >= 1000000000L) {
-        ctx->deadline.tv_sec++;
-        ctx->deadline.tv_nsec -= 1000000000L;
-    }
-}
-
-/* A missing file means this node cannot run the VM (OCF_ERR_INSTALLED);
- * a file that is there but wrong is a configuration error everywhere. */
-static int load_domain_xml(struct vmg_context *ctx)
-{
-    char *reason = NULL;
-    int rc = OCF_SUCCESS;
-
-    if (ctx->cfg.config == NULL) {
-        ocf_exit_reason("required parameter config is not set");
-        return OCF_ERR_CONFIGURED;
-    }
-    switch (vmg_domain_xml_load(ctx->cfg.config, &ctx->xml, &reason)) {
-    case VMG_DOMAIN_XML_OK:
-        break;
-    case VMG_DOMAIN_XML_MISSING:
-        if (ocf_is_probe() && strcmp(ctx->action, "monitor") == 0)
-            qb_log(LOG_INFO, "%s: not running on this node", reason ? reason : "no config");
-        else
-            ocf_exit_reason("%s", reason ? reason : "cannot read the domain XML");
-        rc = OCF_ERR_INSTALLED;
-        break;
-    case VMG_DOMAIN_XML_INVALID:
-        ocf_exit_reason("%s", reason ? reason : "the domain XML is invalid");
-        rc = OCF_ERR_CONFIGURED;
-        break;
-    }
-    free(reason);
-    return rc;
-}
-
-int vmg_context_open(struct vmg_context *ctx, const char *action, unsigned needs)
-{
-    char *reason = NULL;
-    int rc;
-
-    memset(ctx, 0, sizeof(*ctx));
-    ctx->action = action;
-    if (vmg_env_load(&ctx->env, &reason) < 0) {
-        ocf_exit_reason("%s", reason ? reason : "malformed OCF environment");
-        free(reason);
-        return OCF_ERR_ARGS;
-    }
-    set_deadline(ctx);
-    if (!(needs & VMG_NEEDS_PARAMS))
-        return OCF_SUCCESS;
-
-    if (vmg_params_load(vmg_domain_params, vmg_domain_params_count, &ctx->cfg, &reason) < 0) {
-        ocf_exit_reason("%s", reason ? reason : "invalid parameter");
-        free(reason);
-        return OCF_ERR_CONFIGURED;
-    }
-    rc = load_domain_xml(ctx);
-    if (rc != OCF_SUCCESS || !(needs & VMG_NEEDS_LIBVIRT))
-        return rc;
-
-    virSetErrorFunc(NULL, silence_libvirt);
-    return vmg_connect(ctx) == 0 ? OCF_SUCCESS : OCF_ERR_GENERIC;
-}
-
-void vmg_context_close(struct vmg_context *ctx)
-{
-    if (ctx->conn)
-        virConnectClose(ctx->conn);
-    vmg_domain_xml_clear(&ctx->xml);
-    vmg_params_free(vmg_domain_params, vmg_domain_params_count, &ctx->cfg);
 }
 
 int vmg_run_action(const char *name)

@@ -2,29 +2,17 @@
 #include <build-config.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/utsname.h>
 
 #include "config.h"
+#include "util.h"
 
 #define VMG_STATE_SUBDIR "vmguard"
-
-static int fail(char **reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(char **reason, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    if (vasprintf(reason, fmt, ap) < 0)
-        *reason = NULL;
-    va_end(ap);
-    return -1;
-}
 
 bool vmg_parse_bool(const char *text, bool *value)
 {
@@ -100,30 +88,30 @@ static int load_one(const struct vmg_param *param, void *target, char **reason)
         return 0;
 
     if (strlen(text) > VMG_PARAM_MAX_LEN)
-        return fail(reason, "parameter %s is longer than %d bytes", param->name,
+        return vmg_error_set(reason, "parameter %s is longer than %d bytes", param->name,
                     VMG_PARAM_MAX_LEN);
     if (!is_clean_text(text))
-        return fail(reason, "parameter %s contains control characters or invalid UTF-8",
+        return vmg_error_set(reason, "parameter %s contains control characters or invalid UTF-8",
                     param->name);
 
     switch (param->type) {
     case VMG_PARAM_PATH:
         if (text[0] != '/')
-            return fail(reason, "parameter %s must be an absolute path, not '%.80s'",
+            return vmg_error_set(reason, "parameter %s must be an absolute path, not '%.80s'",
                         param->name, text);
         /* fall through */
     case VMG_PARAM_STRING:
         if ((*(char **)field = strdup(text)) == NULL)
-            return fail(reason, "out of memory reading %s", param->name);
+            return vmg_error_set(reason, "out of memory reading %s", param->name);
         return 0;
     case VMG_PARAM_BOOL:
         if (!vmg_parse_bool(text, (bool *)field))
-            return fail(reason, "parameter %s must be true or false, not '%.40s'",
+            return vmg_error_set(reason, "parameter %s must be true or false, not '%.40s'",
                         param->name, text);
         return 0;
     case VMG_PARAM_UINT:
         if (!parse_ull(text, &number) || number < param->min || number > param->max)
-            return fail(reason, "parameter %s is out of range: '%.40s' (expected a whole "
+            return vmg_error_set(reason, "parameter %s is out of range: '%.40s' (expected a whole "
                         "number from %llu to %llu)", param->name, text, param->min, param->max);
         *(unsigned long long *)field = number;
         return 0;
@@ -131,13 +119,13 @@ static int load_one(const struct vmg_param *param, void *target, char **reason)
         for (i = 0; param->choices[i]; i++) {
             if (strcmp(text, param->choices[i]) == 0) {
                 if ((*(char **)field = strdup(text)) == NULL)
-                    return fail(reason, "out of memory reading %s", param->name);
+                    return vmg_error_set(reason, "out of memory reading %s", param->name);
                 return 0;
             }
         }
-        return fail(reason, "parameter %s has an unknown value '%.40s'", param->name, text);
+        return vmg_error_set(reason, "parameter %s has an unknown value '%.40s'", param->name, text);
     }
-    return fail(reason, "parameter %s has an unknown type", param->name);
+    return vmg_error_set(reason, "parameter %s has an unknown type", param->name);
 }
 
 int vmg_params_load(const struct vmg_param *table, size_t n, void *target, char **reason)
@@ -177,7 +165,7 @@ static int env_number(const char *key, unsigned long long *value, char **reason)
     if (text == NULL || *text == '\0')
         return 0;
     if (!parse_ull(text, value))
-        return fail(reason, "%s is not a whole number: '%.40s'", key, text);
+        return vmg_error_set(reason, "%s is not a whole number: '%.40s'", key, text);
     return 0;
 }
 
@@ -218,4 +206,18 @@ int vmg_env_load(struct vmg_env *env, char **reason)
     snprintf(state_dir, sizeof(state_dir), "%s/%s", rsctmp, VMG_STATE_SUBDIR);
     env->state_dir = state_dir;
     return 0;
+}
+
+const char *vmg_local_node_name(const struct vmg_env *env, char *buf, size_t size)
+{
+    struct utsname host;
+
+    if (env && env->local_node)
+        return env->local_node;
+    /* Pacemaker names the node after its host name unless corosync.conf
+     * says otherwise; every action Pacemaker runs passes the real name. */
+    if (uname(&host) < 0 || host.nodename[0] == '\0')
+        return NULL;
+    snprintf(buf, size, "%s", host.nodename);
+    return buf;
 }

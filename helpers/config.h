@@ -54,4 +54,8 @@ struct vmg_env {
 /* Reads the environment once; returns -1 with *reason on a malformed value. */
 int vmg_env_load(struct vmg_env *env, char **reason);
 
+/* The local node's name in the cluster: OCF_RESKEY_CRM_meta_on_node, else
+ * the host name (a run by hand).  NULL when neither is known. */
+const char *vmg_local_node_name(const struct vmg_env *env, char *buf, size_t size);
+
 #endif

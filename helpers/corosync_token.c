@@ -11,55 +11,53 @@
 
 #include "corosync_token.h"
 #include "log.h"
-#include "spawn.h"
+#include "util.h"
 
 #define TOKEN_KEY "totem.token"
 #define RUNTIME_TOKEN_KEY "runtime.config.totem.token"
 #define TOKEN_RX_KEY "stats.srp.orf_token_rx"
 #define POLL_MS 20
 
-static int cs_fail(char **reason, const char *what, cs_error_t err)
+/* Sets *reason; CS_ERR_LIBRARY means no corosync answers here (*absent). */
+static int cs_fail(char **reason, bool *absent, const char *what, cs_error_t err)
 {
-    if (asprintf(reason, "%s: corosync error %d%s", what, (int)err,
-                 err == CS_ERR_LIBRARY ? " (corosync is not running in this node's namespace)" :
-                 err == CS_ERR_ACCESS ? " (permission denied)" : "") < 0)
-        *reason = NULL;
-    return err == CS_ERR_LIBRARY ? VMG_COROSYNC_NOT_RUNNING : -1;
+    if (absent)
+        *absent = err == CS_ERR_LIBRARY;
+    return vmg_error_set(reason, "%s: corosync error %d%s", what, (int)err,
+                         err == CS_ERR_LIBRARY ?
+                         " (corosync is not running in this node's namespace)" :
+                         err == CS_ERR_ACCESS ? " (permission denied)" : "");
 }
 
-static int open_map(cmap_handle_t *handle, cmap_map_t map, char **reason)
+static int open_map(cmap_handle_t *handle, cmap_map_t map, bool *absent, char **reason)
 {
     cs_error_t err = cmap_initialize_map(handle, map);
 
     if (err != CS_OK)
-        return cs_fail(reason, "cannot connect to corosync's cmap", err);
+        return cs_fail(reason, absent, "cannot connect to corosync's cmap", err);
     return 0;
 }
 
 int vmg_corosync_token_get(struct vmg_token_value *configured, uint32_t *runtime_ms,
-                           char **reason)
+                           bool *absent, char **reason)
 {
     cmap_handle_t handle;
     cs_error_t err;
-    int rc;
+    int rc = 0;
 
-    *reason = NULL;
-    if ((rc = open_map(&handle, CMAP_MAP_DEFAULT, reason)) < 0)
-        return rc;
+    if (absent)
+        *absent = false;
+    if (open_map(&handle, CMAP_MAP_DEFAULT, absent, reason) < 0)
+        return -1;
     err = cmap_get_uint32(handle, TOKEN_KEY, &configured->ms);
     configured->present = err == CS_OK;
-    if (err != CS_OK && err != CS_ERR_NOT_EXIST) {
-        rc = cs_fail(reason, "cannot read " TOKEN_KEY, err);
-        goto cleanup;
-    }
     if (!configured->present)
         configured->ms = 0;
-    if (runtime_ms && (err = cmap_get_uint32(handle, RUNTIME_TOKEN_KEY, runtime_ms)) != CS_OK) {
-        rc = cs_fail(reason, "cannot read " RUNTIME_TOKEN_KEY, err);
-        goto cleanup;
-    }
-    rc = 0;
-cleanup:
+    if (err != CS_OK && err != CS_ERR_NOT_EXIST)
+        rc = cs_fail(reason, absent, "cannot read " TOKEN_KEY, err);
+    else if (runtime_ms &&
+             (err = cmap_get_uint32(handle, RUNTIME_TOKEN_KEY, runtime_ms)) != CS_OK)
+        rc = cs_fail(reason, absent, "cannot read " RUNTIME_TOKEN_KEY, err);
     cmap_finalize(handle);
     return rc;
 }
@@ -69,7 +67,7 @@ static int read_token_rx(cmap_handle_t stats, uint64_t *count, char **reason)
     cs_error_t err = cmap_get_uint64(stats, TOKEN_RX_KEY, count);
 
     if (err != CS_OK)
-        return cs_fail(reason, "cannot read " TOKEN_RX_KEY, err);
+        return cs_fail(reason, NULL, "cannot read " TOKEN_RX_KEY, err);
     return 0;
 }
 
@@ -79,22 +77,19 @@ static int read_token_rx(cmap_handle_t stats, uint64_t *count, char **reason)
 static int wait_token_round(cmap_handle_t stats, uint64_t before, unsigned wait_ms,
                             char **reason)
 {
-    unsigned long long deadline = vmg_spawn_now_ms() + wait_ms;
+    long long deadline = vmg_now_ms() + wait_ms;
     uint64_t now_count = before;
-    int rc;
 
-    while (vmg_spawn_now_ms() < deadline) {
+    while (vmg_now_ms() < deadline) {
         usleep(POLL_MS * 1000);
-        if ((rc = read_token_rx(stats, &now_count, reason)) < 0)
-            return rc;
+        if (read_token_rx(stats, &now_count, reason) < 0)
+            return -1;
         if (now_count > before)
             return 0;
     }
-    if (asprintf(reason, "no corosync token was received within %u ms after changing "
-                 TOKEN_KEY " (" TOKEN_RX_KEY " stayed at %" PRIu64 "): the ring may be re-forming",
-                 wait_ms, before) < 0)
-        *reason = NULL;
-    return -1;
+    return vmg_error_set(reason, "no corosync token was received within %u ms after changing "
+                         TOKEN_KEY " (" TOKEN_RX_KEY " stayed at %" PRIu64 "): the ring may be "
+                         "re-forming", wait_ms, before);
 }
 
 int vmg_corosync_wait_token_round(unsigned wait_ms, char **reason)
@@ -103,13 +98,27 @@ int vmg_corosync_wait_token_round(unsigned wait_ms, char **reason)
     uint64_t before = 0;
     int rc;
 
-    *reason = NULL;
-    if ((rc = open_map(&stats, CMAP_MAP_STATS, reason)) < 0)
-        return rc;
+    if (open_map(&stats, CMAP_MAP_STATS, NULL, reason) < 0)
+        return -1;
     if ((rc = read_token_rx(stats, &before, reason)) == 0)
         rc = wait_token_round(stats, before, wait_ms, reason);
     cmap_finalize(stats);
     return rc;
+}
+
+/* Sets (present) or deletes (!present) totem.token in an open map. */
+static int set_token(cmap_handle_t handle, const struct vmg_token_value *value, char **reason)
+{
+    cs_error_t err;
+
+    if (value->present)
+        err = cmap_set_uint32(handle, TOKEN_KEY, value->ms);
+    else if ((err = cmap_delete(handle, TOKEN_KEY)) == CS_ERR_NOT_EXIST)
+        err = CS_OK;
+    if (err != CS_OK)
+        return cs_fail(reason, NULL, value->present ? "cannot set " TOKEN_KEY :
+                       "cannot delete " TOKEN_KEY, err);
+    return 0;
 }
 
 int vmg_corosync_token_apply(const struct vmg_token_value *value, unsigned wait_ms,
@@ -118,67 +127,27 @@ int vmg_corosync_token_apply(const struct vmg_token_value *value, unsigned wait_
     cmap_handle_t handle = 0, stats = 0;
     bool have_stats = false;
     uint64_t before = 0;
-    cs_error_t err;
-    int rc;
+    int rc = -1;
 
-    *reason = NULL;
-    if ((rc = open_map(&handle, CMAP_MAP_DEFAULT, reason)) < 0)
-        return rc;
+    if (open_map(&handle, CMAP_MAP_DEFAULT, NULL, reason) < 0)
+        return -1;
     if (wait_ms > 0) {
-        if ((rc = open_map(&stats, CMAP_MAP_STATS, reason)) < 0)
+        if (open_map(&stats, CMAP_MAP_STATS, NULL, reason) < 0)
             goto cleanup;
         have_stats = true;
     }
-    if (value->present)
-        err = cmap_set_uint32(handle, TOKEN_KEY, value->ms);
-    else {
-        err = cmap_delete(handle, TOKEN_KEY);
-        if (err == CS_ERR_NOT_EXIST)
-            err = CS_OK;
-    }
-    if (err != CS_OK) {
-        rc = cs_fail(reason, value->present ? "cannot set " TOKEN_KEY : "cannot delete " TOKEN_KEY,
-                     err);
+    if (set_token(handle, value, reason) < 0)
         goto cleanup;
-    }
     /* Read the counter after the change: any later receipt arms the new value. */
-    if (have_stats) {
-        if ((rc = read_token_rx(stats, &before, reason)) < 0)
-            goto cleanup;
-        if ((rc = wait_token_round(stats, before, wait_ms, reason)) < 0)
-            goto cleanup;
-    }
+    if (have_stats && (read_token_rx(stats, &before, reason) < 0 ||
+                       wait_token_round(stats, before, wait_ms, reason) < 0))
+        goto cleanup;
     rc = 0;
 cleanup:
     if (have_stats)
         cmap_finalize(stats);
     cmap_finalize(handle);
     return rc;
-}
-
-void vmg_strv_free(char **strv)
-{
-    size_t i;
-
-    if (strv == NULL)
-        return;
-    for (i = 0; strv[i]; i++)
-        free(strv[i]);
-    free(strv);
-}
-
-static int strv_push(char ***strv, size_t *n, char *item)
-{
-    char **grown = realloc(*strv, (*n + 2) * sizeof(**strv));
-
-    if (grown == NULL) {
-        free(item);
-        return -1;
-    }
-    grown[(*n)++] = item;
-    grown[*n] = NULL;
-    *strv = grown;
-    return 0;
 }
 
 /* The address the administrator would ssh to: the node name when the
@@ -213,7 +182,7 @@ static bool is_member(cmap_handle_t handle, uint32_t nodeid)
     return joined;
 }
 
-int vmg_corosync_other_nodes(char ***names, char **reason)
+int vmg_corosync_other_nodes(char ***names, bool *absent, char **reason)
 {
     cmap_handle_t handle;
     uint32_t local_pos, nodeid;
@@ -223,15 +192,16 @@ int vmg_corosync_other_nodes(char ***names, char **reason)
     char key[128];
     int rc;
 
-    *reason = NULL;
     *names = NULL;
-    if ((rc = open_map(&handle, CMAP_MAP_DEFAULT, reason)) < 0)
-        return rc;
+    if (absent)
+        *absent = false;
+    if (open_map(&handle, CMAP_MAP_DEFAULT, absent, reason) < 0)
+        return -1;
     if (cmap_get_uint32(handle, "nodelist.local_node_pos", &local_pos) != CS_OK)
         local_pos = UINT32_MAX;
     if ((list = calloc(1, sizeof(*list))) == NULL) {
         rc = -1;
-        *reason = strdup("out of memory listing corosync nodes");
+        vmg_error_set(reason, "out of memory listing corosync nodes");
         goto cleanup;
     }
     /* Positions are dense from 0 in corosync's nodelist. */
@@ -256,15 +226,16 @@ int vmg_corosync_other_nodes(char ***names, char **reason)
             continue;
         if ((address = node_address(handle, pos)) == NULL)
             continue;
-        if (strv_push(&list, &n, address) < 0) {
+        if (vmg_strv_push(&list, &n, address) < 0) {
             rc = -1;
-            *reason = strdup("out of memory listing corosync nodes");
+            vmg_error_set(reason, "out of memory listing corosync nodes");
             goto cleanup;
         }
     }
     if (local_pos == UINT32_MAX) {
         rc = -1;
-        *reason = strdup("corosync has no nodelist.local_node_pos: cannot tell this node from its peers");
+        vmg_error_set(reason, "corosync has no nodelist.local_node_pos: cannot tell this "
+                      "node from its peers");
         goto cleanup;
     }
     *names = list;

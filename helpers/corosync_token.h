@@ -1,4 +1,5 @@
-/* Corosync's token timeout (totem.token) on this node, through libcmap.
+/* Corosync's token timeout (totem.token) on this node, through libcmap: the
+ * only module that links corosync's libraries.
  *
  * Measured in the lab (docs/peer-timeout.md): a value set with libcmap is
  * local to the node, arms only at the next token receipt, and deleting the
@@ -12,19 +13,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Returned instead of -1 when no corosync answers here: at restore time
- * that means the runtime value we set is gone with the daemon. */
-#define VMG_COROSYNC_NOT_RUNNING (-2)
-
 struct vmg_token_value {
     bool present;       /* false: the key is absent (corosync.conf has no token:) */
     uint32_t ms;        /* meaningful when present */
 };
 
 /* Reads totem.token and the effective runtime.config.totem.token (may be
- * NULL).  0, -1 or VMG_COROSYNC_NOT_RUNNING, with *reason on failure. */
+ * NULL).  -1 with *reason on failure, and *absent (may be NULL) when no
+ * corosync answers here at all: at restore time that means the runtime
+ * value we set went with the daemon. */
 int vmg_corosync_token_get(struct vmg_token_value *configured, uint32_t *runtime_ms,
-                           char **reason);
+                           bool *absent, char **reason);
 
 /* Sets (present) or deletes (!present) totem.token.  With wait_ms > 0 it then
  * waits until a token has been received after the change, i.e. until the new
@@ -38,9 +37,8 @@ int vmg_corosync_wait_token_round(unsigned wait_ms, char **reason);
 
 /* Names (nodelist.node.X.name, else ring0_addr) of the other nodes in the
  * nodelist that are members now, NULL-terminated, caller frees with
- * vmg_strv_free. */
-int vmg_corosync_other_nodes(char ***names, char **reason);
-
-void vmg_strv_free(char **strv);
+ * vmg_strv_free (util.h).  -1 with *reason, and *absent (may be NULL) when
+ * no corosync answers here. */
+int vmg_corosync_other_nodes(char ***names, bool *absent, char **reason);
 
 #endif

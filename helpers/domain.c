@@ -1,11 +1,8 @@
 /* Domain lifecycle: start, stop and monitor through the libvirt C API. */
 #include <build-config.h>
 
-#include <errno.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libvirt/virterror.h>
 
@@ -17,86 +14,9 @@
 #define POLL_MS 100
 /* A monitor that QEMU has not answered for this long is hung, not busy. */
 #define MONITOR_HUNG_MS 30000
-/* A restarting libvirtd gets up to a third of the action's time, at most
- * this long, before the helper reports it unreachable. */
-#define CONNECT_RETRY_MAX_MS 15000
-#define CONNECT_RETRY_MS 250
 /* Part of stop's timeout kept for destroy, in ms: a tenth, within bounds. */
 #define DESTROY_RESERVE_MIN_MS 2000
 #define DESTROY_RESERVE_MAX_MS 10000
-
-static const char *const shutdown_modes[] = { "acpi-then-agent", "acpi", "agent", NULL };
-
-const struct vmg_param vmg_domain_params[] = {
-    { "config", VMG_PARAM_PATH, NULL, offsetof(struct vmg_domain_config, config), 0, 0, NULL },
-    { "hypervisor", VMG_PARAM_STRING, "qemu:///system",
-      offsetof(struct vmg_domain_config, hypervisor), 0, 0, NULL },
-    { "force_stop", VMG_PARAM_BOOL, "false",
-      offsetof(struct vmg_domain_config, force_stop), 0, 0, NULL },
-    { "persistent", VMG_PARAM_BOOL, "false",
-      offsetof(struct vmg_domain_config, persistent), 0, 0, NULL },
-    { "shutdown_mode", VMG_PARAM_ENUM, "acpi-then-agent",
-      offsetof(struct vmg_domain_config, shutdown_mode), 0, 0, shutdown_modes },
-};
-const size_t vmg_domain_params_count = sizeof(vmg_domain_params) / sizeof(vmg_domain_params[0]);
-
-const char *vmg_virt_error(void)
-{
-    const char *message = virGetLastErrorMessage();
-
-    return message ? message : "unknown libvirt error";
-}
-
-long long vmg_ms_left(const struct vmg_context *ctx)
-{
-    struct timespec now;
-    long long left;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    left = (ctx->deadline.tv_sec - now.tv_sec) * 1000LL +
-           (ctx->deadline.tv_nsec - now.tv_nsec) / 1000000LL;
-    return left > 0 ? left : 0;
-}
-
-void vmg_sleep_ms(long long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
-
-/* Refused or missing socket: libvirtd is (re)starting, worth waiting for. */
-static bool is_transient_connect_error(void)
-{
-    int code = virGetLastErrorCode();
-
-    return code == VIR_ERR_SYSTEM_ERROR || code == VIR_ERR_NO_CONNECT;
-}
-
-int vmg_connect(struct vmg_context *ctx)
-{
-    char *shown = vmg_log_redact_uri(ctx->cfg.hypervisor);
-    long long budget = vmg_ms_left(ctx) / 3;
-    bool told = false;
-
-    if (budget > CONNECT_RETRY_MAX_MS)
-        budget = CONNECT_RETRY_MAX_MS;
-    budget = vmg_ms_left(ctx) - budget;     /* retry until this much is left */
-    while ((ctx->conn = virConnectOpen(ctx->cfg.hypervisor)) == NULL &&
-           is_transient_connect_error() && vmg_ms_left(ctx) > budget) {
-        if (!told)
-            qb_log(LOG_WARNING, "libvirt at %s refuses connections (%s): retrying",
-                   shown ? shown : "?", vmg_virt_error());
-        told = true;
-        vmg_sleep_ms(CONNECT_RETRY_MS);
-    }
-    if (ctx->conn == NULL)
-        ocf_exit_reason("cannot connect to libvirt at %s: %s", shown ? shown : "?",
-                        vmg_virt_error());
-    free(shown);
-    return ctx->conn ? 0 : -1;
-}
 
 static enum vmg_health paused_health(int reason, const char **detail)
 {
@@ -295,7 +215,8 @@ static virDomainPtr create_domain(struct vmg_context *ctx, virDomainPtr existing
 
 int vmg_domain_start(struct vmg_context *ctx)
 {
-    virDomainPtr existing, dom = NULL;
+    VMG_AUTOPTR(virDomainPtr) existing = NULL;
+    VMG_AUTOPTR(virDomainPtr) dom = NULL;
     enum vmg_health health;
     const char *detail;
     int rc = OCF_ERR_GENERIC;
@@ -304,51 +225,38 @@ int vmg_domain_start(struct vmg_context *ctx)
     switch (health) {
     case VMG_HEALTH_RUNNING:
         qb_log(LOG_INFO, "%s is already %s", ctx->xml.name, detail);
-        rc = OCF_SUCCESS;
-        goto cleanup;
+        return OCF_SUCCESS;
     case VMG_HEALTH_FAILED:
         ocf_exit_reason("%s is %s: it must be stopped before it can start", ctx->xml.name,
                         detail);
-        goto cleanup;
+        return OCF_ERR_GENERIC;
     case VMG_HEALTH_UNKNOWN:
         ocf_exit_reason("cannot tell the state of %s: %s", ctx->xml.name, detail);
-        goto cleanup;
+        return OCF_ERR_GENERIC;
     case VMG_HEALTH_FOREIGN:
         /* This node only: Pacemaker may start it elsewhere. */
         ocf_exit_reason("the name %s is %s on this node: remove or rename that domain, "
                         "then clean up the resource", ctx->xml.name, detail);
-        rc = OCF_ERR_INSTALLED;
-        goto cleanup;
+        return OCF_ERR_INSTALLED;
     case VMG_HEALTH_ABSENT:
     case VMG_HEALTH_STOPPED:
         break;
     }
-    if (health == VMG_HEALTH_ABSENT && existing) {
-        virDomainFree(existing);        /* vanished since the lookup */
-        existing = NULL;
-    }
+    if (health == VMG_HEALTH_ABSENT && existing)
+        virDomainFree(vmg_steal(&existing));    /* vanished since the lookup */
 
     qb_log(LOG_INFO, "starting %s (%s) from %s", ctx->xml.name,
            ctx->cfg.persistent ? "persistent" : "transient", ctx->cfg.config);
-    dom = create_domain(ctx, existing, &rc);
-    if (dom == NULL)
-        goto cleanup;
+    if ((dom = create_domain(ctx, existing, &rc)) == NULL)
+        return rc;
     if (!wait_for_health(ctx, dom, VMG_HEALTH_RUNNING, 0)) {
         vmg_domain_health(dom, &detail);
         ocf_exit_reason("%s did not reach the running state before the timeout: it is %s",
                         ctx->xml.name, detail);
-        rc = OCF_ERR_GENERIC;
-        goto cleanup;
+        return OCF_ERR_GENERIC;
     }
     qb_log(LOG_INFO, "%s is running", ctx->xml.name);
-    rc = OCF_SUCCESS;
-
-cleanup:
-    if (dom)
-        virDomainFree(dom);
-    if (existing)
-        virDomainFree(existing);
-    return rc;
+    return OCF_SUCCESS;
 }
 
 static long long destroy_reserve_ms(const struct vmg_context *ctx)
@@ -509,28 +417,26 @@ static int check_guest_agent(struct vmg_context *ctx, virDomainPtr dom)
 
 int vmg_domain_monitor(struct vmg_context *ctx)
 {
+    VMG_AUTOPTR(virDomainPtr) dom = NULL;
     enum vmg_health health;
     const char *detail;
-    virDomainPtr dom;
-    int rc = OCF_ERR_GENERIC;
+    int rc;
 
     dom = vmg_domain_lookup(ctx, &health, &detail);
     switch (health) {
     case VMG_HEALTH_ABSENT:
     case VMG_HEALTH_STOPPED:
         qb_log(LOG_DEBUG, "%s is %s", ctx->xml.name, detail);
-        rc = OCF_NOT_RUNNING;
-        goto cleanup;
+        return OCF_NOT_RUNNING;
     case VMG_HEALTH_FOREIGN:
         qb_log(LOG_WARNING, "%s is not running here: the name is %s", ctx->xml.name, detail);
-        rc = OCF_NOT_RUNNING;
-        goto cleanup;
+        return OCF_NOT_RUNNING;
     case VMG_HEALTH_UNKNOWN:
         ocf_exit_reason("cannot tell the state of %s: %s", ctx->xml.name, detail);
-        goto cleanup;
+        return OCF_ERR_GENERIC;
     case VMG_HEALTH_FAILED:
         ocf_exit_reason("%s is %s", ctx->xml.name, detail);
-        goto cleanup;
+        return OCF_ERR_GENERIC;
     case VMG_HEALTH_RUNNING:
         break;
     }
@@ -542,9 +448,5 @@ int vmg_domain_monitor(struct vmg_context *ctx)
         rc = check_control(ctx, dom);
     if (rc == OCF_SUCCESS && ctx->env.check_level >= 20)
         rc = check_guest_agent(ctx, dom);
-
-cleanup:
-    if (dom)
-        virDomainFree(dom);
     return rc;
 }

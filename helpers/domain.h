@@ -3,34 +3,12 @@
 #define VMG_DOMAIN_H
 
 #include <stdbool.h>
-#include <time.h>
 
 #include <libvirt/libvirt.h>
 
-#include "config.h"
-#include "domain_xml.h"
-
-/* Parameters of the lifecycle (see metadata/VirtualMachine.xml). */
-struct vmg_domain_config {
-    char *config;               /* path of the domain XML */
-    char *hypervisor;           /* libvirt URI */
-    bool force_stop;
-    bool persistent;            /* define the domain instead of a transient create */
-    char *shutdown_mode;        /* acpi, agent, acpi-then-agent */
-};
-
-extern const struct vmg_param vmg_domain_params[];
-extern const size_t vmg_domain_params_count;
-
-/* Everything one action needs, owned by the action runner. */
-struct vmg_context {
-    const char *action;
-    struct vmg_env env;
-    struct vmg_domain_config cfg;
-    struct vmg_domain_xml xml;
-    virConnectPtr conn;
-    struct timespec deadline;   /* CLOCK_MONOTONIC: Pacemaker's timeout */
-};
+#include "context.h"
+#include "util.h"
+#include "virt.h"
 
 /* Health of the domain as the monitor sees it. */
 enum vmg_health {
@@ -41,9 +19,6 @@ enum vmg_health {
     VMG_HEALTH_UNKNOWN,     /* libvirt could not tell */
     VMG_HEALTH_FOREIGN,     /* ours is not here, another UUID holds the name */
 };
-
-/* Opens ctx->conn to ctx->cfg.hypervisor.  -1 after ocf_exit_reason. */
-int vmg_connect(struct vmg_context *ctx);
 
 /* Looks up the configured domain; NULL with *health ABSENT when it is not
  * there, NULL with FOREIGN when a domain with another UUID has its name,
@@ -56,12 +31,5 @@ enum vmg_health vmg_domain_health(virDomainPtr dom, const char **detail);
 int vmg_domain_start(struct vmg_context *ctx);
 int vmg_domain_stop(struct vmg_context *ctx);
 int vmg_domain_monitor(struct vmg_context *ctx);
-
-/* Milliseconds left before ctx->deadline, 0 when passed. */
-long long vmg_ms_left(const struct vmg_context *ctx);
-void vmg_sleep_ms(long long ms);
-
-/* The last libvirt error as one line, for a reason or a log. */
-const char *vmg_virt_error(void);
 
 #endif

@@ -9,7 +9,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,22 +19,10 @@
 #include <libxml/tree.h>
 
 #include "domain_xml.h"
-
-static enum vmg_domain_xml_error fail(enum vmg_domain_xml_error code, char **reason,
-                                      const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static enum vmg_domain_xml_error fail(enum vmg_domain_xml_error code, char **reason,
-                                      const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    if (vasprintf(reason, fmt, ap) < 0)
-        *reason = NULL;
-    va_end(ap);
-    return code;
-}
+#define VMG_DOMAIN_XML_PRIV_H_ALLOW
+#include "domain_xml_priv.h"
+#include "util.h"
+#include "virt.h"
 
 int vmg_uuid_canonical(const char *text, char out[37])
 {
@@ -135,179 +122,156 @@ static bool has_guest_agent_channel(xmlNodePtr root)
     return found;
 }
 
-static void ignore_xml_error(void *ctx, const char *msg, ...)
+/* The document, parsed without network, DTD or entities; NULL after a reason. */
+static xmlDocPtr parse_document(const char *text, size_t len, char **reason)
 {
-}
-
-enum vmg_domain_xml_error vmg_domain_xml_parse(const char *text, size_t len,
-                                               struct vmg_domain_xml *xml, char **reason)
-{
-    enum vmg_domain_xml_error rc = VMG_DOMAIN_XML_INVALID;
-    xmlParserCtxtPtr ctxt = NULL;
-    xmlDocPtr doc = NULL;
-    xmlNodePtr root, node;
-    char *uuid = NULL;
-    char canonical[37];
-    int count;
-
-    memset(xml, 0, sizeof(*xml));
-    *reason = NULL;
-    if (len == 0)
-        return fail(rc, reason, "is empty");
-    if (len > VMG_DOMAIN_XML_MAX_SIZE)
-        return fail(rc, reason, "is larger than %zu bytes", VMG_DOMAIN_XML_MAX_SIZE);
-    if (memchr(text, '\0', len) != NULL)
-        return fail(rc, reason, "contains a NUL byte");
+    xmlParserCtxtPtr ctxt;
+    xmlDocPtr doc;
 
     /* Errors are reported once, by us, with the file name. */
-    xmlSetGenericErrorFunc(NULL, ignore_xml_error);
-    ctxt = xmlNewParserCtxt();
-    if (ctxt == NULL) {
-        fail(rc, reason, "cannot be parsed: out of memory");
-        goto cleanup;
+    vmg_xml_quiet();
+    if ((ctxt = xmlNewParserCtxt()) == NULL) {
+        vmg_error_set(reason, "cannot be parsed: out of memory");
+        return NULL;
     }
     doc = xmlCtxtReadMemory(ctxt, text, (int)len, "domain.xml", NULL,
                             XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (doc == NULL) {
         const xmlError *error = xmlCtxtGetLastError(ctxt);
 
-        fail(rc, reason, "is not well-formed XML (line %d: %s)",
-             error ? error->line : 0, error && error->message ? error->message : "parse error");
-        if (*reason)
-            (*reason)[strcspn(*reason, "\n")] = '\0';
-        goto cleanup;
+        vmg_error_set(reason, "is not well-formed XML (line %d: %s)", error ? error->line : 0,
+                      error && error->message ? error->message : "parse error");
+        (*reason)[strcspn(*reason, "\n")] = '\0';
+    } else if (doc->intSubset != NULL || doc->extSubset != NULL) {
+        vmg_error_set(reason, "has a DOCTYPE; domain XML has none and entities are not "
+                      "expanded");
+        xmlFreeDoc(doc);
+        doc = NULL;
     }
-    if (doc->intSubset != NULL || doc->extSubset != NULL) {
-        fail(rc, reason, "has a DOCTYPE; domain XML has none and entities are not expanded");
-        goto cleanup;
-    }
-    root = xmlDocGetRootElement(doc);
-    if (root == NULL || xmlStrcmp(root->name, BAD_CAST "domain") != 0) {
-        fail(rc, reason, "has root element <%s>, not <domain>",
-             root ? (const char *)root->name : "");
-        goto cleanup;
-    }
-
-    node = only_child(root, "name", &count);
-    if (node == NULL) {
-        if (count)
-            fail(rc, reason, "has %d <name> elements", count);
-        else
-            fail(rc, reason, "has no <name> element");
-        goto cleanup;
-    }
-    xml->name = trimmed_content(node);
-    if (xml->name == NULL || !is_usable_name(xml->name)) {
-        fail(rc, reason, "has an unusable domain <name> (empty, too long, '/' or control characters)");
-        goto cleanup;
-    }
-
-    node = only_child(root, "uuid", &count);
-    if (count > 1) {
-        fail(rc, reason, "has %d <uuid> elements", count);
-        goto cleanup;
-    }
-    if (node) {
-        uuid = trimmed_content(node);
-        if (uuid == NULL || vmg_uuid_canonical(uuid, canonical) < 0) {
-            fail(rc, reason, "has a malformed <uuid>");
-            goto cleanup;
-        }
-        xml->uuid = strdup(canonical);
-    }
-
-    xml->has_guest_agent = has_guest_agent_channel(root);
-    xml->text = strndup(text, len);
-    if (xml->text == NULL || (node && xml->uuid == NULL)) {
-        fail(rc, reason, "could not be copied: out of memory");
-        goto cleanup;
-    }
-    rc = VMG_DOMAIN_XML_OK;
-
-cleanup:
-    free(uuid);
-    xmlFreeDoc(doc);
     xmlFreeParserCtxt(ctxt);
-    if (rc != VMG_DOMAIN_XML_OK)
-        vmg_domain_xml_clear(xml);
-    return rc;
+    return doc;
 }
 
-static enum vmg_domain_xml_error read_bounded(const char *path, char **text, size_t *len,
-                                              char **reason)
+/* <uuid>, when there is one, in canonical form into xml->uuid. */
+static int read_uuid(xmlNodePtr root, struct vmg_domain_xml *xml, char **reason)
 {
-    enum vmg_domain_xml_error rc = VMG_DOMAIN_XML_MISSING;
+    VMG_AUTOFREE(char *) uuid = NULL;
+    char canonical[37];
+    xmlNodePtr node;
+    int count;
+
+    node = only_child(root, "uuid", &count);
+    if (count > 1)
+        return vmg_error_set(reason, "has %d <uuid> elements", count);
+    if (node == NULL)
+        return 0;
+    uuid = trimmed_content(node);
+    if (uuid == NULL || vmg_uuid_canonical(uuid, canonical) < 0)
+        return vmg_error_set(reason, "has a malformed <uuid>");
+    if ((xml->uuid = strdup(canonical)) == NULL)
+        return vmg_error_set(reason, "could not be copied: out of memory");
+    return 0;
+}
+
+/* The few fields the helper interprets. */
+static int read_fields(xmlDocPtr doc, struct vmg_domain_xml *xml, char **reason)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc), node;
+    int count;
+
+    if (root == NULL || xmlStrcmp(root->name, BAD_CAST "domain") != 0)
+        return vmg_error_set(reason, "has root element <%s>, not <domain>",
+                             root ? (const char *)root->name : "");
+    node = only_child(root, "name", &count);
+    if (node == NULL && count)
+        return vmg_error_set(reason, "has %d <name> elements", count);
+    if (node == NULL)
+        return vmg_error_set(reason, "has no <name> element");
+    xml->name = trimmed_content(node);
+    if (xml->name == NULL || !is_usable_name(xml->name))
+        return vmg_error_set(reason, "has an unusable domain <name> (empty, too long, '/' or "
+                             "control characters)");
+    if (read_uuid(root, xml, reason) < 0)
+        return -1;
+    xml->has_guest_agent = has_guest_agent_channel(root);
+    return 0;
+}
+
+int vmg_domain_xml_parse(const char *text, size_t len, struct vmg_domain_xml *xml,
+                         char **reason)
+{
+    VMG_AUTOPTR(xmlDocPtr) doc = NULL;
+
+    memset(xml, 0, sizeof(*xml));
+    if (len == 0)
+        return vmg_error_set(reason, "is empty");
+    if (len > VMG_DOMAIN_XML_MAX_SIZE)
+        return vmg_error_set(reason, "is larger than %zu bytes", VMG_DOMAIN_XML_MAX_SIZE);
+    if (memchr(text, '\0', len) != NULL)
+        return vmg_error_set(reason, "contains a NUL byte");
+    if ((doc = parse_document(text, len, reason)) == NULL)
+        return -1;
+    if (read_fields(doc, xml, reason) < 0 ||
+        ((xml->text = strndup(text, len)) == NULL &&
+         vmg_error_set(reason, "could not be copied: out of memory") < 0)) {
+        vmg_domain_xml_clear(xml);
+        return -1;
+    }
+    return 0;
+}
+
+/* The whole file, at most VMG_DOMAIN_XML_MAX_SIZE bytes, into *text. */
+static int read_bounded(const char *path, char **text, size_t *len,
+                        enum vmg_domain_xml_fault *fault, char **reason)
+{
+    VMG_AUTOCLOSE int fd = -1;
+    VMG_AUTOFREE(char *) buf = NULL;
     struct stat st;
     ssize_t got;
     size_t total = 0;
-    int fd;
 
-    *text = NULL;
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0)
-        return fail(rc, reason, "cannot be opened: %s", strerror(errno));
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        fail(VMG_DOMAIN_XML_INVALID, reason, "is not a regular file");
-        rc = VMG_DOMAIN_XML_INVALID;
-        goto cleanup;
-    }
-    if ((size_t)st.st_size > VMG_DOMAIN_XML_MAX_SIZE) {
-        rc = fail(VMG_DOMAIN_XML_INVALID, reason, "is larger than %zu bytes",
-                  VMG_DOMAIN_XML_MAX_SIZE);
-        goto cleanup;
-    }
+    *fault = VMG_DOMAIN_XML_MISSING;
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+        return vmg_error_set(reason, "cannot be opened: %s", strerror(errno));
+    *fault = VMG_DOMAIN_XML_INVALID;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        return vmg_error_set(reason, "is not a regular file");
+    if ((size_t)st.st_size > VMG_DOMAIN_XML_MAX_SIZE)
+        return vmg_error_set(reason, "is larger than %zu bytes", VMG_DOMAIN_XML_MAX_SIZE);
     /* One byte more than allowed tells a file that grew while we read it. */
-    *text = malloc(VMG_DOMAIN_XML_MAX_SIZE + 1);
-    if (*text == NULL) {
-        rc = fail(VMG_DOMAIN_XML_INVALID, reason, "cannot be read: out of memory");
-        goto cleanup;
-    }
-    while ((got = read(fd, *text + total, VMG_DOMAIN_XML_MAX_SIZE + 1 - total)) > 0)
+    if ((buf = malloc(VMG_DOMAIN_XML_MAX_SIZE + 1)) == NULL)
+        return vmg_error_set(reason, "cannot be read: out of memory");
+    while ((got = read(fd, buf + total, VMG_DOMAIN_XML_MAX_SIZE + 1 - total)) > 0)
         total += (size_t)got;
     if (got < 0) {
-        rc = fail(VMG_DOMAIN_XML_MISSING, reason, "cannot be read: %s", strerror(errno));
-        goto cleanup;
+        *fault = VMG_DOMAIN_XML_MISSING;
+        return vmg_error_set(reason, "cannot be read: %s", strerror(errno));
     }
-    if (total > VMG_DOMAIN_XML_MAX_SIZE) {
-        rc = fail(VMG_DOMAIN_XML_INVALID, reason, "is larger than %zu bytes",
-                  VMG_DOMAIN_XML_MAX_SIZE);
-        goto cleanup;
-    }
+    if (total > VMG_DOMAIN_XML_MAX_SIZE)
+        return vmg_error_set(reason, "is larger than %zu bytes", VMG_DOMAIN_XML_MAX_SIZE);
+    *text = vmg_steal(&buf);
     *len = total;
-    rc = VMG_DOMAIN_XML_OK;
-
-cleanup:
-    close(fd);
-    if (rc != VMG_DOMAIN_XML_OK) {
-        free(*text);
-        *text = NULL;
-    }
-    return rc;
+    return 0;
 }
 
-enum vmg_domain_xml_error vmg_domain_xml_load(const char *path, struct vmg_domain_xml *xml,
-                                              char **reason)
+int vmg_domain_xml_load(const char *path, struct vmg_domain_xml *xml,
+                        enum vmg_domain_xml_fault *fault, char **reason)
 {
-    enum vmg_domain_xml_error rc;
-    char *text = NULL, *why = NULL;
+    VMG_AUTOFREE(char *) text = NULL;
     size_t len = 0;
 
     memset(xml, 0, sizeof(*xml));
-    rc = read_bounded(path, &text, &len, &why);
-    if (rc == VMG_DOMAIN_XML_OK)
-        rc = vmg_domain_xml_parse(text, len, xml, &why);
-    if (rc != VMG_DOMAIN_XML_OK && asprintf(reason, "domain XML %s %s", path,
-                                            why ? why : "is unusable") < 0)
-        *reason = NULL;
-    free(why);
-    free(text);
-    return rc;
+    *fault = VMG_DOMAIN_XML_INVALID;
+    if (read_bounded(path, &text, &len, fault, reason) < 0 ||
+        vmg_domain_xml_parse(text, len, xml, reason) < 0)
+        return vmg_error_set(reason, "domain XML %s %s", path, *reason);
+    return 0;
 }
 
 /* libvirt's own output: trusted, still parsed without network or entities. */
 static xmlDocPtr parse_libvirt_xml(const char *xml)
 {
-    xmlSetGenericErrorFunc(NULL, ignore_xml_error);
+    vmg_xml_quiet();
     return xmlReadMemory(xml, (int)strlen(xml), "libvirt.xml", NULL,
                          XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 }
@@ -333,24 +297,22 @@ static char *prop(xmlNodePtr node, const char *name)
 
 char *vmg_domain_xml_cpu(const char *xml, char **mode)
 {
-    xmlDocPtr doc = parse_libvirt_xml(xml);
-    xmlBufferPtr buffer = NULL;
+    VMG_AUTOPTR(xmlDocPtr) doc = NULL;
+    xmlBufferPtr buffer;
     xmlNodePtr cpu;
     char *text = NULL;
 
     *mode = NULL;
+    doc = parse_libvirt_xml(xml);
     cpu = doc ? first_child(xmlDocGetRootElement(doc), "cpu") : NULL;
     if (cpu == NULL)
-        goto cleanup;
+        return NULL;
     *mode = prop(cpu, "mode");
-    buffer = xmlBufferCreate();
-    if (buffer && xmlNodeDump(buffer, doc, cpu, 0, 0) > 0)
+    if ((buffer = xmlBufferCreate()) == NULL)
+        return NULL;
+    if (xmlNodeDump(buffer, doc, cpu, 0, 0) > 0)
         text = strdup((const char *)xmlBufferContent(buffer));
-
-cleanup:
-    if (buffer)
-        xmlBufferFree(buffer);
-    xmlFreeDoc(doc);
+    xmlBufferFree(buffer);
     return text;
 }
 
@@ -368,41 +330,35 @@ static char *disk_source(xmlNodePtr disk)
     return NULL;
 }
 
-int vmg_domain_xml_disks(const char *xml, struct vmg_disk **disks, size_t *count)
+int vmg_domain_xml_disks(const char *xml, struct vmg_disk **disks, size_t *count,
+                         char **reason)
 {
-    xmlDocPtr doc = parse_libvirt_xml(xml);
+    VMG_AUTOPTR(xmlDocPtr) doc = NULL;
     xmlNodePtr devices, node;
-    struct vmg_disk *list = NULL, *grown;
-    size_t n = 0;
-    int rc = -1;
+    struct vmg_disk *grown;
 
     *disks = NULL;
     *count = 0;
-    if (doc == NULL)
-        return -1;
+    if ((doc = parse_libvirt_xml(xml)) == NULL)
+        return vmg_error_set(reason, "libvirt's domain XML does not parse");
     devices = first_child(xmlDocGetRootElement(doc), "devices");
     for (node = devices ? devices->children : NULL; node; node = node->next) {
         if (node->type != XML_ELEMENT_NODE || xmlStrcmp(node->name, BAD_CAST "disk"))
             continue;
-        grown = realloc(list, (n + 1) * sizeof(*list));
-        if (grown == NULL)
-            goto cleanup;
-        list = grown;
-        list[n].type = prop(node, "type");
-        list[n].target = prop(first_child(node, "target"), "dev");
-        list[n].source = disk_source(node);
-        list[n].readonly = first_child(node, "readonly") != NULL;
-        n++;
+        if ((grown = realloc(*disks, (*count + 1) * sizeof(**disks))) == NULL) {
+            vmg_disks_free(*disks, *count);
+            *disks = NULL;
+            *count = 0;
+            return vmg_error_set(reason, "out of memory");
+        }
+        *disks = grown;
+        grown[*count].type = prop(node, "type");
+        grown[*count].target = prop(first_child(node, "target"), "dev");
+        grown[*count].source = disk_source(node);
+        grown[*count].readonly = first_child(node, "readonly") != NULL;
+        (*count)++;
     }
-    *disks = list;
-    *count = n;
-    list = NULL;
-    rc = 0;
-
-cleanup:
-    vmg_disks_free(list, n);
-    xmlFreeDoc(doc);
-    return rc;
+    return 0;
 }
 
 void vmg_disks_free(struct vmg_disk *disks, size_t count)

@@ -15,18 +15,16 @@ struct vmg_domain_xml {
     bool has_guest_agent;   /* a channel to org.qemu.guest_agent.0 */
 };
 
-enum vmg_domain_xml_error {
-    VMG_DOMAIN_XML_OK = 0,
+/* Why a domain XML cannot be used; it decides the action's exit code. */
+enum vmg_domain_xml_fault {
     VMG_DOMAIN_XML_MISSING,     /* absent or unreadable: not installed on this node */
     VMG_DOMAIN_XML_INVALID,     /* present but not a usable definition */
 };
 
-/* Reads and checks path.  On error *reason (caller frees) explains it. */
-enum vmg_domain_xml_error vmg_domain_xml_load(const char *path, struct vmg_domain_xml *xml,
-                                              char **reason);
-/* Same checks on a document in memory (also the fuzzing entry point). */
-enum vmg_domain_xml_error vmg_domain_xml_parse(const char *text, size_t len,
-                                               struct vmg_domain_xml *xml, char **reason);
+/* Reads and checks path.  0, or -1 with *fault and *reason, which names the
+ * file ("domain XML /etc/x.xml is not well-formed XML ..."). */
+int vmg_domain_xml_load(const char *path, struct vmg_domain_xml *xml,
+                        enum vmg_domain_xml_fault *fault, char **reason);
 static inline bool vmg_domain_xml_has_guest_agent(const struct vmg_domain_xml *xml)
 {
     return xml->has_guest_agent;
@@ -44,11 +42,9 @@ struct vmg_disk {
 /* The <cpu> element of xml serialized, with its mode attribute (NULL when
  * absent, the default "custom"); NULL when the domain has no <cpu>. */
 char *vmg_domain_xml_cpu(const char *xml, char **mode);
-/* The <disk> devices of xml; -1 when xml does not parse. */
-int vmg_domain_xml_disks(const char *xml, struct vmg_disk **disks, size_t *count);
+/* The <disk> devices of xml; -1 with *reason when xml does not parse. */
+int vmg_domain_xml_disks(const char *xml, struct vmg_disk **disks, size_t *count,
+                         char **reason);
 void vmg_disks_free(struct vmg_disk *disks, size_t count);
-
-/* Canonical form of a UUID written with or without dashes; -1 if malformed. */
-int vmg_uuid_canonical(const char *text, char out[37]);
 
 #endif

@@ -10,8 +10,11 @@
 #include <unistd.h>
 
 #include "llt_peerinact.h"
+#define VMG_LLT_PEERINACT_PRIV_H_ALLOW
+#include "llt_peerinact_priv.h"
 #include "log.h"
 #include "spawn.h"
+#include "util.h"
 
 /* lltconfig answers at once; anything slower is a hung LLT. */
 #define LLTCONFIG_TIMEOUT_MS 10000
@@ -82,53 +85,31 @@ int vmg_llt_parse_query(const char *output, unsigned *centisec)
 int vmg_llt_peerinact_get(unsigned *centisec, char **reason)
 {
     const char *argv[] = { vmg_llt_lltconfig_path(), "-T", "query", NULL };
-    char *output = NULL, *why = NULL;
-    int rc = -1;
+    VMG_AUTOFREE(char *) output = NULL;
 
-    *reason = NULL;
-    if (vmg_spawn_run(argv, LLTCONFIG_TIMEOUT_MS, &output, &why) < 0) {
-        vmg_pt_fail(reason, "cannot query LLT timers: %s", why ? why : "failed");
-        goto cleanup;
-    }
-    if (vmg_llt_parse_query(output, centisec) < 0) {
-        vmg_pt_fail(reason, "`%s -T query` printed no peerinact value", argv[0]);
-        goto cleanup;
-    }
-    rc = 0;
-cleanup:
-    free(why);
-    free(output);
-    return rc;
+    if (vmg_spawn_run(argv, LLTCONFIG_TIMEOUT_MS, &output, reason) < 0)
+        return vmg_error_set(reason, "cannot query LLT timers: %s", *reason);
+    if (vmg_llt_parse_query(output, centisec) < 0)
+        return vmg_error_set(reason, "`%s -T query` printed no peerinact value", argv[0]);
+    return 0;
 }
 
 int vmg_llt_peerinact_set(unsigned centisec, char **reason)
 {
     char timer[32];
     const char *argv[] = { vmg_llt_lltconfig_path(), "-T", timer, NULL };
-    char *why = NULL;
     unsigned now = 0;
-    int rc = -1;
 
-    *reason = NULL;
     snprintf(timer, sizeof(timer), "peerinact:%u", centisec);
-    if (vmg_spawn_run(argv, LLTCONFIG_TIMEOUT_MS, NULL, &why) < 0) {
-        vmg_pt_fail(reason, "cannot set LLT %s: %s", timer, why ? why : "failed");
-        goto cleanup;
-    }
+    if (vmg_spawn_run(argv, LLTCONFIG_TIMEOUT_MS, NULL, reason) < 0)
+        return vmg_error_set(reason, "cannot set LLT %s: %s", timer, *reason);
     /* lltconfig's exit code is not proof: the value LLT reports is. */
     if (vmg_llt_peerinact_get(&now, reason) < 0)
-        goto cleanup;
-    if (now != centisec) {
-        char got[32];
-
-        snprintf(got, sizeof(got), "%u", now);
-        vmg_pt_fail(reason, "LLT reports peerinact %s after `lltconfig -T %s`", got, timer);
-        goto cleanup;
-    }
-    rc = 0;
-cleanup:
-    free(why);
-    return rc;
+        return -1;
+    if (now != centisec)
+        return vmg_error_set(reason, "LLT reports peerinact %u after `lltconfig -T %s`", now,
+                             timer);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- llttab */
@@ -207,11 +188,11 @@ int vmg_llttab_read(const char *path, struct vmg_llttab *tab, char **reason)
 {
     char *text = NULL;
 
-    *reason = NULL;
     memset(tab, 0, sizeof(*tab));
     if (vmg_read_small_file(path, LLTTAB_MAX, &text, reason) < 0)
-        return *reason ? -1 : 0;            /* ENOENT: no line */
-    scan(text, tab);
+        return -1;
+    if (text)                               /* no file: no line */
+        scan(text, tab);
     free(text);
     return 0;
 }
@@ -265,84 +246,74 @@ static int write_llttab(const char *path, const char *text, const char *marker_l
     int rc;
 
     if (out == NULL)
-        return vmg_pt_fail(reason, "out of memory rewriting %s", path);
+        return vmg_error_set(reason, "out of memory rewriting %s", path);
     rc = vmg_write_atomic(path, out, strlen(out), file_mode(path), reason);
     free(out);
     return rc;
 }
 
+/* "set-timer peerinact:N\n" into *line; NULL when there is to be none. */
+static int timer_line(bool present, unsigned centisec, char **line, const char *path,
+                      char **reason)
+{
+    *line = NULL;
+    if (present && asprintf(line, "set-timer peerinact:%u\n", centisec) < 0) {
+        *line = NULL;
+        return vmg_error_set(reason, "out of memory rewriting %s", path);
+    }
+    return 0;
+}
+
 int vmg_llttab_raise(const char *path, unsigned centisec, char **reason)
 {
-    char *text = NULL, *marker = NULL, *timer = NULL;
+    VMG_AUTOFREE(char *) text = NULL;
+    VMG_AUTOFREE(char *) marker = NULL;
+    VMG_AUTOFREE(char *) timer = NULL;
     struct vmg_llttab tab;
-    int rc = -1;
+    char was[32] = "none";
 
-    *reason = NULL;
-    if (vmg_read_small_file(path, LLTTAB_MAX, &text, reason) < 0) {
-        if (*reason)
-            return -1;
-        if ((text = strdup("")) == NULL)
-            return vmg_pt_fail(reason, "out of memory reading %s", path);
-    }
+    if (vmg_read_small_file(path, LLTTAB_MAX, &text, reason) < 0)
+        return -1;
+    if (text == NULL && (text = strdup("")) == NULL)
+        return vmg_error_set(reason, "out of memory reading %s", path);
     scan(text, &tab);
     /* A second raise keeps the marker of the first: it holds the original. */
     if (!tab.marked) {
         tab.was_present = tab.present;
         tab.was_centisec = tab.centisec;
     }
-    if ((tab.was_present
-             ? asprintf(&marker, "%s%u for a live migration; was: peerinact:%u\n",
-                        VMG_LLTTAB_MARKER, centisec, tab.was_centisec)
-             : asprintf(&marker, "%s%u for a live migration; was: none\n",
-                        VMG_LLTTAB_MARKER, centisec)) < 0 ||
-        asprintf(&timer, "set-timer peerinact:%u\n", centisec) < 0) {
-        marker = timer = NULL;
-        vmg_pt_fail(reason, "out of memory rewriting %s", path);
-        goto cleanup;
+    if (tab.was_present)
+        snprintf(was, sizeof(was), "peerinact:%u", tab.was_centisec);
+    if (asprintf(&marker, "%s%u for a live migration; was: %s\n", VMG_LLTTAB_MARKER,
+                 centisec, was) < 0) {
+        marker = NULL;
+        return vmg_error_set(reason, "out of memory rewriting %s", path);
     }
-    rc = write_llttab(path, text, marker, timer, reason);
-cleanup:
-    free(text);
-    free(marker);
-    free(timer);
-    return rc;
+    if (timer_line(true, centisec, &timer, path, reason) < 0)
+        return -1;
+    return write_llttab(path, text, marker, timer, reason);
 }
 
 int vmg_llttab_restore(const char *path, bool *stale, char **reason)
 {
-    char *text = NULL, *timer = NULL, *keep = NULL;
+    VMG_AUTOFREE(char *) text = NULL;
+    VMG_AUTOFREE(char *) timer = NULL;
     struct vmg_llttab tab;
-    int rc = -1;
+    int rc;
 
-    *reason = NULL;
     *stale = false;
     if (vmg_read_small_file(path, LLTTAB_MAX, &text, reason) < 0)
-        return *reason ? -1 : 0;            /* no file: nothing of ours is left */
+        return -1;
+    if (text == NULL)
+        return 0;                           /* no file: nothing of ours is left */
     scan(text, &tab);
-    if (!tab.marked) {
-        rc = 0;                             /* already restored */
-        goto cleanup;
-    }
-    if (!tab.present || tab.centisec != tab.raised) {
-        /* Not the value we wrote: the administrator's now; only drop the marker. */
-        *stale = true;
-        if (tab.present && asprintf(&keep, "set-timer peerinact:%u\n", tab.centisec) < 0) {
-            keep = NULL;
-            vmg_pt_fail(reason, "out of memory rewriting %s", path);
-            goto cleanup;
-        }
-        rc = write_llttab(path, text, NULL, keep, reason);
-        goto cleanup;
-    }
-    if (tab.was_present && asprintf(&timer, "set-timer peerinact:%u\n", tab.was_centisec) < 0) {
-        timer = NULL;
-        vmg_pt_fail(reason, "out of memory rewriting %s", path);
-        goto cleanup;
-    }
-    rc = write_llttab(path, text, NULL, timer, reason);
-cleanup:
-    free(text);
-    free(timer);
-    free(keep);
-    return rc;
+    if (!tab.marked)
+        return 0;                           /* already restored */
+    /* Not the value we wrote: the administrator's now; only drop the marker. */
+    *stale = !tab.present || tab.centisec != tab.raised;
+    if (*stale)
+        rc = timer_line(tab.present, tab.centisec, &timer, path, reason);
+    else
+        rc = timer_line(tab.was_present, tab.was_centisec, &timer, path, reason);
+    return rc < 0 ? -1 : write_llttab(path, text, NULL, timer, reason);
 }

@@ -37,9 +37,6 @@ int vmg_llt_peerinact_get(unsigned *centisec, char **reason);
 /* `lltconfig -T peerinact:N`, then query: -1 unless LLT reports N. */
 int vmg_llt_peerinact_set(unsigned centisec, char **reason);
 
-/* Finds "peerinact = N" (or "peerinact:N") in query output; -1 if absent. */
-int vmg_llt_parse_query(const char *output, unsigned *centisec);
-
 struct vmg_llttab {
     bool present;           /* a set-timer peerinact line is there */
     unsigned centisec;      /* its value (the last one wins, as in LLT) */

@@ -17,7 +17,8 @@
 
 #include <libvirt/virterror.h>
 
-#include "actions.h"
+#include "context.h"
+#include "domain.h"
 #include "log.h"
 #include "migrate.h"
 #include "ocf.h"
@@ -29,161 +30,6 @@
 /* Pause assumed for a post-copy switch-over when raising peer timeouts: the
  * guest runs on the target while pages are pulled, stalls are short. */
 #define POSTCOPY_SWITCH_PAUSE_MS 1000
-
-static const char *const transports[] = { "", "tcp", "tls", "ssh", NULL };
-static const char *const postcopy_modes[] = { "off", "auto", "always", NULL };
-static const char *const persistence[] = { "auto", "true", "false", NULL };
-
-#define MIG(field) offsetof(struct vmg_migrate_config, field)
-const struct vmg_param vmg_migrate_params[] = {
-    { "migration_transport", VMG_PARAM_ENUM, "", MIG(transport), 0, 0, transports },
-    { "migration_user", VMG_PARAM_STRING, NULL, MIG(migration_user), 0, 0, NULL },
-    { "remoteuri", VMG_PARAM_STRING, NULL, MIG(remoteuri), 0, 0, NULL },
-    { "migrateuri", VMG_PARAM_STRING, NULL, MIG(migrateuri), 0, 0, NULL },
-    { "migration_network", VMG_PARAM_STRING, NULL, MIG(network), 0, 0, NULL },
-    { "migration_network_suffix", VMG_PARAM_STRING, NULL, MIG(network_suffix), 0, 0, NULL },
-    { "migration_port", VMG_PARAM_STRING, NULL, MIG(port), 0, 0, NULL },
-    { "migration_bandwidth", VMG_PARAM_UINT, "0", MIG(bandwidth), 0, 1ULL << 40, NULL },
-    { "migration_speed", VMG_PARAM_UINT, "0", MIG(speed), 0, 1ULL << 40, NULL },
-    { "migration_max_downtime", VMG_PARAM_UINT, "0", MIG(max_downtime), 0, 3600000, NULL },
-    { "migration_downtime", VMG_PARAM_UINT, "0", MIG(downtime), 0, 3600000, NULL },
-    { "migration_downtime_limit", VMG_PARAM_UINT, "2000", MIG(downtime_limit), 0, 3600000,
-      NULL },
-    { "migration_auto_converge", VMG_PARAM_BOOL, "false", MIG(auto_converge), 0, 0, NULL },
-    { "migration_postcopy", VMG_PARAM_ENUM, "off", MIG(postcopy), 0, 0, postcopy_modes },
-    { "migration_compression", VMG_PARAM_STRING, NULL, MIG(compression), 0, 0, NULL },
-    { "migration_parallel", VMG_PARAM_UINT, "0", MIG(parallel), 0, 255, NULL },
-    { "migration_persistent", VMG_PARAM_ENUM, "auto", MIG(persistent), 0, 0, persistence },
-    { "migration_block", VMG_PARAM_BOOL, "false", MIG(block), 0, 0, NULL },
-    { "migration_checks", VMG_PARAM_BOOL, "true", MIG(checks), 0, 0, NULL },
-};
-#undef MIG
-const size_t vmg_migrate_params_count = sizeof(vmg_migrate_params) / sizeof(vmg_migrate_params[0]);
-
-char *vmg_expand_node(const char *pattern, const char *node)
-{
-    size_t len = 1, node_len = strlen(node);
-    const char *p;
-    char *out, *o;
-
-    for (p = pattern; *p; p++)
-        len += p[0] == '%' && p[1] == 'n' ? (p++, node_len) : 1;
-    out = malloc(len);
-    if (out == NULL)
-        return NULL;
-    for (o = out, p = pattern; *p; p++) {
-        if (p[0] == '%' && p[1] == 'n') {
-            o = stpcpy(o, node);
-            p++;
-        } else {
-            *o++ = *p;
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
-char *vmg_migration_daemon_uri(const struct vmg_migrate_config *cfg, const char *hypervisor,
-                               const char *target)
-{
-    if (cfg->remoteuri)
-        return vmg_expand_node(cfg->remoteuri, target);
-    return vmg_peer_libvirt_uri(hypervisor, cfg->transport, cfg->migration_user, target);
-}
-
-/* "node1=10.0.0.1 node2=10.0.0.2": the address for target, or NULL. */
-static char *lookup_network_map(const char *map, const char *target)
-{
-    size_t target_len = strlen(target);
-    const char *p = map;
-
-    while (*p) {
-        size_t len;
-
-        p += strspn(p, " \t,");
-        len = strcspn(p, " \t,");
-        if (len > target_len + 1 && strncmp(p, target, target_len) == 0 && p[target_len] == '=')
-            return strndup(p + target_len + 1, len - target_len - 1);
-        p += len;
-    }
-    return NULL;
-}
-
-/* node1.example.com + "-mig" -> node1-mig.example.com, as VirtualDomain. */
-static char *apply_suffix(const char *target, const char *suffix)
-{
-    size_t label = strcspn(target, ".");
-    char *host;
-
-    if (asprintf(&host, "%.*s%s%s", (int)label, target, suffix, target + label) < 0)
-        return NULL;
-    return host;
-}
-
-/* A range spreads the VMs of a node over its ports, so two migrations
- * from one node do not ask the target for the same port. */
-static int choose_port(const char *spec, const char *resource, unsigned *port, char **reason)
-{
-    unsigned long low, high;
-    unsigned hash = 5381;
-    char *end;
-
-    errno = 0;
-    low = strtoul(spec, &end, 10);
-    high = low;
-    if (*end == '-')
-        high = strtoul(end + 1, &end, 10);
-    if (errno || *end || end == spec || low < 1024 || high > 65535 || low > high) {
-        if (asprintf(reason, "migration_port must be a port or a range from 1024 to 65535, "
-                     "not '%.40s'", spec) < 0)
-            *reason = NULL;
-        return -1;
-    }
-    for (; *resource; resource++)
-        hash = hash * 33 + (unsigned char)*resource;
-    *port = (unsigned)(low + hash % (high - low + 1));
-    return 0;
-}
-
-char *vmg_migration_data_uri(const struct vmg_migrate_config *cfg, const char *target,
-                             const char *resource, char **reason)
-{
-    const char *suffix = cfg->network ? cfg->network : cfg->network_suffix;
-    char *host = NULL, *uri = NULL;
-    unsigned port = 0;
-
-    *reason = NULL;
-    if (cfg->migrateuri)
-        return vmg_expand_node(cfg->migrateuri, target);
-    if (cfg->port && choose_port(cfg->port, resource, &port, reason) < 0)
-        return NULL;
-    if (suffix && strchr(suffix, '=')) {
-        host = lookup_network_map(suffix, target);
-        if (host == NULL) {
-            if (asprintf(reason, "migration_network has no address for node %s", target) < 0)
-                *reason = NULL;
-            return NULL;
-        }
-    } else if (suffix) {
-        host = apply_suffix(target, suffix);
-    } else if (port) {
-        host = strdup(target);
-    } else {
-        return NULL;
-    }
-    if (host == NULL)
-        return NULL;
-    if (asprintf(&uri, strchr(host, ':') ? "tcp://[%s]" : "tcp://%s", host) >= 0 && port) {
-        char *with_port;
-
-        if (asprintf(&with_port, "%s:%u", uri, port) < 0)
-            with_port = NULL;
-        free(uri);
-        uri = with_port;
-    }
-    free(host);
-    return uri;
-}
 
 static unsigned long long effective_downtime(const struct vmg_migrate_config *cfg)
 {
@@ -351,7 +197,7 @@ static enum guardian_wake guardian_wait(int fd, long long until_ms)
     int ready;
 
     for (;;) {
-        left = until_ms < 0 ? -1 : until_ms - (long long)vmg_spawn_now_ms();
+        left = until_ms < 0 ? -1 : until_ms - (long long)vmg_now_ms();
         if (until_ms >= 0 && left <= 0)
             return GUARDIAN_OVERDUE;
         ready = poll(&release, 1, left > INT_MAX ? INT_MAX : (int)left);
@@ -371,8 +217,6 @@ static enum guardian_wake guardian_wait(int fd, long long until_ms)
 int vmg_migration_guardian(int fd, long long abort_at_ms)
 {
     struct vmg_context ctx;
-    struct vmg_peer_config peer = { 0 };
-    char *reason = NULL;
     enum guardian_wake wake;
     int rc;
 
@@ -392,30 +236,26 @@ int vmg_migration_guardian(int fd, long long abort_at_ms)
     if (wake == GUARDIAN_ORPHANED) {
         if (rc == OCF_SUCCESS)
             abort_migration_job(&ctx, "was killed while migrating");
-        if (vmg_params_load(vmg_peer_params, vmg_peer_params_count, &peer, &reason) == 0) {
-            vmg_peer_guard_recover(&peer, &ctx.env);
-            vmg_params_free(vmg_peer_params, vmg_peer_params_count, &peer);
-        }
+        vmg_peer_guard_recover_env(&ctx.env);
     }
-    free(reason);
     vmg_context_close(&ctx);
     return rc;
 }
 
 /* --- migrate_to --------------------------------------------------------- */
 
-/* An invalid role parameter counts as a mark: a cold migration is safe. */
-static bool is_ha_primary(struct vmg_context *ctx, char **why)
+/* -1 with *reason when the resource is HA-primary here; an invalid role
+ * parameter counts as a mark: a cold migration is safe. */
+static int check_role(struct vmg_context *ctx, char **reason)
 {
     struct vmg_role_config role = { 0 };
-    bool primary;
+    int rc;
 
-    *why = NULL;
-    if (vmg_params_load(vmg_role_params, vmg_role_params_count, &role, why) < 0)
-        return true;
-    primary = vmg_role_is_ha_primary(&role, &ctx->env, why);
+    if (vmg_params_load(vmg_role_params, vmg_role_params_count, &role, reason) < 0)
+        return -1;
+    rc = vmg_role_check(&role, &ctx->env, reason);
     vmg_params_free(vmg_role_params, vmg_role_params_count, &role);
-    return primary;
+    return rc;
 }
 
 static void log_result(struct vmg_context *ctx, const char *target,
@@ -451,185 +291,224 @@ static int report_failure(struct vmg_context *ctx, virDomainPtr dom, const char 
     return OCF_ERR_GENERIC;
 }
 
-/* The VM is not here: it may already be on the target (a retried migrate_to
- * after libvirt finished). */
-static int check_already_migrated(struct vmg_context *ctx, virConnectPtr dconn, const char *target)
-{
-    virDomainPtr remote = dconn ? virDomainLookupByName(dconn, ctx->xml.name) : NULL;
-    int rc = OCF_ERR_GENERIC;
+/* One migrate_to: what it was asked for and what it built on the way. */
+struct migration {
+    struct vmg_migrate_config cfg;
+    const char *target;
+    char *daemon_uri;           /* the target's libvirtd */
+    char *data_uri;             /* NULL: libvirt's default address */
+    char *shown;                /* daemon_uri, fit for a log */
+    virConnectPtr dconn;        /* the target's libvirtd; NULL: unreachable */
+    char *dconn_error;          /* why not, as libvirt said at once */
+    virDomainPtr dom;
+};
 
-    if (remote && virDomainIsActive(remote) == 1) {
-        qb_log(LOG_NOTICE, "%s already runs on %s: nothing to migrate", ctx->xml.name, target);
-        rc = OCF_SUCCESS;
-    } else {
-        ocf_exit_reason("%s is not running on this node: nothing to migrate to %s",
-                        ctx->xml.name, target);
-    }
-    if (remote)
-        virDomainFree(remote);
-    return rc;
+static void migration_clear(struct migration *m)
+{
+    vmg_params_free(vmg_migrate_params, vmg_migrate_params_count, &m->cfg);
+    free(m->daemon_uri);
+    free(m->data_uri);
+    free(m->shown);
+    free(m->dconn_error);
+    if (m->dconn)
+        virConnectClose(m->dconn);
+    if (m->dom)
+        virDomainFree(m->dom);
 }
 
-static int migrate_with_guards(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
-                               virDomainPtr dom, virConnectPtr dconn, const char *daemon_uri,
-                               const char *target,
+/* The VM is not here: it may already be on the target (a retried migrate_to
+ * after libvirt finished). */
+static int check_already_migrated(struct vmg_context *ctx, const struct migration *m)
+{
+    VMG_AUTOPTR(virDomainPtr) remote = NULL;
+
+    if (m->dconn)
+        remote = virDomainLookupByName(m->dconn, ctx->xml.name);
+    if (remote && virDomainIsActive(remote) == 1) {
+        qb_log(LOG_NOTICE, "%s already runs on %s: nothing to migrate", ctx->xml.name,
+               m->target);
+        return OCF_SUCCESS;
+    }
+    ocf_exit_reason("%s is not running on this node: nothing to migrate to %s", ctx->xml.name,
+                    m->target);
+    return OCF_ERR_GENERIC;
+}
+
+static int migrate_with_guards(struct vmg_context *ctx, const struct migration *m,
                                virTypedParameterPtr params, int nparams, unsigned int flags)
 {
     struct vmg_peer_config peer = { 0 };
     struct vmg_peer_guard *guard = NULL;
     struct vmg_migration_result result = { 0 };
-    char *reason = NULL;
-    int guardian = -1, rc = OCF_ERR_GENERIC;
+    VMG_AUTOFREE(char *) reason = NULL;
+    int guardian, rc;
 
-    if (vmg_params_load(vmg_peer_params, vmg_peer_params_count, &peer, &reason) < 0) {
-        ocf_exit_reason("%s", reason ? reason : "invalid peer-timeout parameter");
-        rc = OCF_ERR_CONFIGURED;
-        goto cleanup;
-    }
+    rc = vmg_context_params(vmg_peer_params, vmg_peer_params_count, &peer);
+    if (rc != OCF_SUCCESS)
+        return rc;
     /* Halfway between the watchdog's own abort and Pacemaker's timeout. */
-    guardian = start_guardian((long long)vmg_spawn_now_ms() + vmg_ms_left(ctx) -
+    guardian = start_guardian(vmg_now_ms() + vmg_ms_left(ctx) -
                               vmg_migration_abort_margin_ms(ctx) / 2);
-    if (vmg_peer_guard_raise(&peer, &ctx->env, expected_pause_ms(cfg), &guard, &reason) < 0) {
+    if (vmg_peer_guard_raise(&peer, &ctx->env, expected_pause_ms(&m->cfg), &guard,
+                             &reason) < 0) {
         ocf_exit_reason("cannot raise the peer-failure timeouts before migrating %s: %s",
-                        ctx->xml.name, reason ? reason : "unknown error");
-        goto cleanup;
-    }
-
-    vmg_migration_run(ctx, cfg, dom, dconn, daemon_uri, params, nparams, flags, &result);
-    if (vmg_peer_guard_restore(guard) < 0)
-        qb_log(LOG_ERR, "the peer-failure timeouts raised for %s were not all restored; the "
-               "next action on this node retries", ctx->xml.name);
-    guard = NULL;
-
-    if (result.succeeded) {
-        log_result(ctx, target, &result);
-        rc = OCF_SUCCESS;
+                        ctx->xml.name, reason);
+        rc = OCF_ERR_GENERIC;
     } else {
-        rc = report_failure(ctx, dom, target, &result);
+        vmg_migration_run(ctx, &m->cfg, m->dom, m->dconn, m->daemon_uri, params, nparams,
+                          flags, &result);
+        if (vmg_peer_guard_restore(guard, NULL) < 0)
+            qb_log(LOG_ERR, "the peer-failure timeouts raised for %s were not all restored; "
+                   "the next action on this node retries", ctx->xml.name);
+        if (result.succeeded)
+            log_result(ctx, m->target, &result);
+        rc = result.succeeded ? OCF_SUCCESS : report_failure(ctx, m->dom, m->target, &result);
     }
-
-cleanup:
-    if (guard)
-        vmg_peer_guard_restore(guard);
     stop_guardian(guardian);
     vmg_migration_result_clear(&result);
     vmg_params_free(vmg_peer_params, vmg_peer_params_count, &peer);
-    free(reason);
     return rc;
+}
+
+/* The target's name goes into URIs (%n): it must not point them elsewhere. */
+static int check_target(const char *target)
+{
+    if (target == NULL) {
+        ocf_exit_reason("migrate_to needs OCF_RESKEY_CRM_meta_migrate_target");
+        return OCF_ERR_GENERIC;
+    }
+    if (!vmg_host_name_ok(target)) {
+        ocf_exit_reason("the migration target '%.64s' is not a usable host name", target);
+        return OCF_ERR_GENERIC;
+    }
+    return OCF_SUCCESS;
+}
+
+/* The data URI first: its reason names the parameter to fix. */
+static int build_uris(struct vmg_context *ctx, struct migration *m)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+
+    if (vmg_migration_data_uri(&m->cfg, m->target, ctx->env.resource, &m->data_uri,
+                               &reason) == 0 &&
+        vmg_migration_daemon_uri(&m->cfg, ctx->cfg.hypervisor, m->target, &m->daemon_uri,
+                                 &reason) == 0)
+        return OCF_SUCCESS;
+    ocf_exit_reason("cannot build the migration URIs for %s: %s", m->target, reason);
+    return OCF_ERR_CONFIGURED;
+}
+
+/* Every reason to refuse a live migration of a VM that runs here. */
+static int check_migratable(struct vmg_context *ctx, const struct migration *m)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+
+    if (check_role(ctx, &reason) < 0) {
+        ocf_exit_reason("%s is HA-primary (%s): it is not live-migrated; Pacemaker stops it "
+                        "here and starts it on %s", ctx->xml.name, reason, m->target);
+        return OCF_ERR_GENERIC;
+    }
+    if (m->dconn == NULL) {
+        ocf_exit_reason("cannot reach libvirt on %s at %s: %s", m->target,
+                        m->shown ? m->shown : "?",
+                        m->dconn_error ? m->dconn_error : "out of memory");
+        return OCF_ERR_GENERIC;
+    }
+    if (m->cfg.checks &&
+        vmg_migration_prechecks(ctx, &m->cfg, m->dom, m->dconn, m->target, &reason) < 0) {
+        ocf_exit_reason("%s", reason);
+        return OCF_ERR_GENERIC;
+    }
+    return OCF_SUCCESS;
+}
+
+static int start_migration(struct vmg_context *ctx, const struct migration *m)
+{
+    virTypedParameterPtr params = NULL;
+    unsigned int flags;
+    int nparams = 0, rc = OCF_ERR_GENERIC;
+
+    if (build_request(&m->cfg, m->dom, m->data_uri, &params, &nparams, &flags) < 0) {
+        ocf_exit_reason("cannot prepare the migration of %s: %s", ctx->xml.name,
+                        vmg_virt_error());
+    } else {
+        qb_log(LOG_NOTICE, "live-migrating %s to %s via %s, data over %s", ctx->xml.name,
+               m->target, m->shown ? m->shown : "?",
+               m->data_uri ? m->data_uri : "libvirt's default address");
+        rc = migrate_with_guards(ctx, m, params, nparams, flags);
+    }
+    virTypedParamsFree(params, nparams);
+    return rc;
+}
+
+static int migrate_to(struct vmg_context *ctx, struct migration *m)
+{
+    enum vmg_health health;
+    const char *detail;
+    int rc;
+
+    if ((rc = check_target(m->target)) != OCF_SUCCESS ||
+        (rc = build_uris(ctx, m)) != OCF_SUCCESS)
+        return rc;
+    m->shown = vmg_log_redact_uri(m->daemon_uri);
+    /* Kept now: every libvirt call below resets the thread's last error. */
+    if ((m->dconn = virConnectOpen(m->daemon_uri)) == NULL)
+        m->dconn_error = strdup(vmg_virt_error());
+    m->dom = vmg_domain_lookup(ctx, &health, &detail);
+    if (m->dom == NULL || health != VMG_HEALTH_RUNNING || virDomainIsActive(m->dom) != 1)
+        return check_already_migrated(ctx, m);
+    if ((rc = check_migratable(ctx, m)) != OCF_SUCCESS)
+        return rc;
+    return start_migration(ctx, m);
 }
 
 int vmg_migrate_to(struct vmg_context *ctx)
 {
-    struct vmg_migrate_config cfg = { 0 };
-    const char *target = ctx->env.migrate_target, *detail;
-    char *daemon_uri = NULL, *data_uri = NULL, *shown = NULL, *reason = NULL;
-    virTypedParameterPtr params = NULL;
-    virConnectPtr dconn = NULL;
-    virDomainPtr dom = NULL;
-    enum vmg_health health;
-    unsigned int flags;
-    int nparams = 0, rc = OCF_ERR_CONFIGURED;
+    struct migration m = { .target = ctx->env.migrate_target };
+    int rc = vmg_context_params(vmg_migrate_params, vmg_migrate_params_count, &m.cfg);
 
-    if (vmg_params_load(vmg_migrate_params, vmg_migrate_params_count, &cfg, &reason) < 0) {
-        ocf_exit_reason("%s", reason ? reason : "invalid migration parameter");
-        goto cleanup;
-    }
-    rc = OCF_ERR_GENERIC;
-    if (target == NULL) {
-        ocf_exit_reason("migrate_to needs OCF_RESKEY_CRM_meta_migrate_target");
-        goto cleanup;
-    }
-    /* It is put into URIs (%n): it must not be able to point them elsewhere. */
-    if (!vmg_host_name_ok(target)) {
-        ocf_exit_reason("the migration target '%.64s' is not a usable host name", target);
-        goto cleanup;
-    }
-    daemon_uri = vmg_migration_daemon_uri(&cfg, ctx->cfg.hypervisor, target);
-    data_uri = vmg_migration_data_uri(&cfg, target, ctx->env.resource, &reason);
-    if (daemon_uri == NULL || (data_uri == NULL && reason)) {
-        ocf_exit_reason("cannot build the migration URIs for %s: %s", target,
-                        reason ? reason : "malformed hypervisor URI");
-        rc = OCF_ERR_CONFIGURED;
-        goto cleanup;
-    }
-    shown = vmg_log_redact_uri(daemon_uri);
-    dconn = virConnectOpen(daemon_uri);
-
-    dom = vmg_domain_lookup(ctx, &health, &detail);
-    if (dom == NULL || health != VMG_HEALTH_RUNNING || virDomainIsActive(dom) != 1) {
-        rc = check_already_migrated(ctx, dconn, target);
-        goto cleanup;
-    }
-    if (is_ha_primary(ctx, &reason)) {
-        ocf_exit_reason("%s is HA-primary (%s): it is not live-migrated; Pacemaker stops it "
-                        "here and starts it on %s", ctx->xml.name, reason, target);
-        goto cleanup;
-    }
-    if (dconn == NULL) {
-        ocf_exit_reason("cannot reach libvirt on %s at %s: %s", target, shown ? shown : "?",
-                        vmg_virt_error());
-        goto cleanup;
-    }
-    if (cfg.checks && vmg_migration_prechecks(ctx, &cfg, dom, dconn, target) < 0)
-        goto cleanup;
-    if (build_request(&cfg, dom, data_uri, &params, &nparams, &flags) < 0) {
-        ocf_exit_reason("cannot prepare the migration of %s: %s", ctx->xml.name,
-                        vmg_virt_error());
-        goto cleanup;
-    }
-    qb_log(LOG_NOTICE, "live-migrating %s to %s via %s, data over %s", ctx->xml.name, target,
-           shown ? shown : "?", data_uri ? data_uri : "libvirt's default address");
-    rc = migrate_with_guards(ctx, &cfg, dom, dconn, daemon_uri, target, params, nparams, flags);
-
-cleanup:
-    virTypedParamsFree(params, nparams);
-    if (dom)
-        virDomainFree(dom);
-    if (dconn)
-        virConnectClose(dconn);
-    vmg_params_free(vmg_migrate_params, vmg_migrate_params_count, &cfg);
-    free(daemon_uri);
-    free(data_uri);
-    free(shown);
-    free(reason);
+    if (rc == OCF_SUCCESS)
+        rc = migrate_to(ctx, &m);
+    migration_clear(&m);
     return rc;
 }
 
 /* --- migrate_from ------------------------------------------------------- */
 
-int vmg_migrate_from(struct vmg_context *ctx)
+/* Waits for the domain to run here; false when it failed or time ran out. */
+static bool wait_arrival(struct vmg_context *ctx, const char *source)
 {
-    const char *source = ctx->env.migrate_source ? ctx->env.migrate_source : "the source";
     enum vmg_health health = VMG_HEALTH_ABSENT;
     const char *detail = "not defined";
-    virDomainPtr dom = NULL;
-    int rc = OCF_ERR_GENERIC;
 
     /* libvirt has finished by the time migrate_to returned, but a post-copy
      * or a slow resume may still be settling. */
     for (;;) {
-        if (dom)
-            virDomainFree(dom);
-        dom = vmg_domain_lookup(ctx, &health, &detail);
-        if (dom && health == VMG_HEALTH_RUNNING) {
-            int state, reason;
+        VMG_AUTOPTR(virDomainPtr) dom = NULL;
+        int state, reason;
 
-            if (virDomainGetState(dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_RUNNING)
-                break;
-        }
+        dom = vmg_domain_lookup(ctx, &health, &detail);
+        if (dom && health == VMG_HEALTH_RUNNING &&
+            virDomainGetState(dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_RUNNING)
+            return true;
         if (health == VMG_HEALTH_FAILED || vmg_ms_left(ctx) <= 0) {
             ocf_exit_reason("%s did not arrive from %s: it is %s on this node", ctx->xml.name,
                             source, detail);
-            goto cleanup;
+            return false;
         }
         vmg_sleep_ms(200);
     }
+}
+
+int vmg_migrate_from(struct vmg_context *ctx)
+{
+    const char *source = ctx->env.migrate_source ? ctx->env.migrate_source : "the source";
+    int rc;
+
+    if (!wait_arrival(ctx, source))
+        return OCF_ERR_GENERIC;
     rc = vmg_split_brain_guard(ctx, ctx->env.migrate_source);
     if (rc == OCF_SUCCESS)
         qb_log(LOG_NOTICE, "%s arrived from %s and runs here", ctx->xml.name, source);
-
-cleanup:
-    if (dom)
-        virDomainFree(dom);
     return rc;
 }

@@ -16,13 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libvirt/virterror.h>
 
 #include "log.h"
 #include "migrate.h"
+#include "util.h"
+#include "virt.h"
 
 #define POLL_MS 500
 #define PROGRESS_LOG_MS 5000
@@ -68,14 +69,6 @@ static volatile sig_atomic_t termination_requested;
 static void on_termination(int signo)
 {
     termination_requested = 1;
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000LL;
 }
 
 static void *migration_thread_main(void *opaque)
@@ -231,9 +224,9 @@ static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_
     if (virDomainGetJobStats(dom, &type, &stats, &n, 0) < 0 || type == VIR_DOMAIN_JOB_NONE)
         goto cleanup;       /* not started yet, or just finished */
 
-    if (now_ms() >= w->next_progress_ms) {
+    if (vmg_now_ms() >= w->next_progress_ms) {
         log_progress(ctx, stats, n);
-        w->next_progress_ms = now_ms() + PROGRESS_LOG_MS;
+        w->next_progress_ms = vmg_now_ms() + PROGRESS_LOG_MS;
     }
     if (w->postcopy)
         goto cleanup;       /* post-copy always completes: never abort it */

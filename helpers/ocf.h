@@ -1,4 +1,14 @@
-/* OCF 1.1 exit codes and the exit-reason channel to Pacemaker. */
+/* OCF 1.1 exit codes and the exit-reason channel to Pacemaker.
+ *
+ * Only the action layer returns these codes and calls ocf_exit_reason():
+ * where an action is decided.  That is the action table (actions.c), what
+ * it dispatches to and the static steps of those in the same file
+ * (vmg_domain_start/stop/monitor, vmg_migrate_to/from), the shared steps
+ * that decide an action's code (vmg_context_open, vmg_context_params,
+ * vmg_split_brain_guard) and main's other entry points
+ * (vmg_migration_guardian, vmg_peer_timeout_cli).  Everything below follows
+ * util.h's error contract, 0 or -1 with a reason, and the action layer
+ * turns the reason into the exit reason, keeping its words. */
 #ifndef VMG_OCF_H
 #define VMG_OCF_H
 

@@ -12,7 +12,9 @@
  *   lease), written before anything is raised, so the next action after a
  *   killed helper restores, and the last holder to go restores;
  * - a restore leaves a value that is no longer the one we set: it is the
- *   administrator's. */
+ *   administrator's.
+ * The guard is a family of files sharing peer_timeout_int.h (see there);
+ * this header is all the rest of the helper sees of it. */
 #ifndef VMG_PEER_TIMEOUT_H
 #define VMG_PEER_TIMEOUT_H
 
@@ -45,68 +47,29 @@ int vmg_peer_guard_raise(const struct vmg_peer_config *cfg, const struct vmg_env
                          char **reason);
 
 /* Restore what raise changed (success, failure or abort alike), frees guard.
- * Logs failures; returns 0 or -1.  NULL is a no-op. */
-int vmg_peer_guard_restore(struct vmg_peer_guard *guard);
+ * Logs every failure (what is left is restored by the next action); -1 with
+ * *reason (reason may be NULL) when something was not put back.  NULL is a
+ * no-op. */
+int vmg_peer_guard_restore(struct vmg_peer_guard *guard, char **reason);
 
 /* Restore leftovers of a helper that was killed while a guard was raised;
- * called first by start/stop/monitor/migrate_*.  Cheap when there is no state. */
-int vmg_peer_guard_recover(const struct vmg_peer_config *cfg, const struct vmg_env *env);
+ * called first by start/stop/monitor/migrate_*.  Cheap when there is no
+ * state.  Logs a failure, and returns -1 with *reason (may be NULL). */
+int vmg_peer_guard_recover(const struct vmg_peer_config *cfg, const struct vmg_env *env,
+                           char **reason);
+
+/* The same as the first step of an action (start, stop, monitor, the
+ * guardian): whatever a killed migrate_to left raised is restored by the
+ * next action that touches the domain.  Loads the peer_timeout_* parameters
+ * itself; an invalid one skips it (validate-all and migrate_to report it). */
+void vmg_peer_guard_recover_env(const struct vmg_env *env);
 
 /* For validate-all: the parameters' syntax (cluster names, member words),
  * without contacting anything.  -1 with *reason naming the parameter. */
 int vmg_peer_config_check(const struct vmg_peer_config *cfg, char **reason);
 
-/* `vmguard peer-timeout ARGS...`: argv[0] is the sub-command. */
+/* `vmguard peer-timeout ARGS...`: argv[0] is the sub-command.  An entry
+ * point of main.c: an OCF code, after an exit reason. */
 int vmg_peer_timeout_cli(int argc, char **argv);
-
-/* ------------------------------------------------------------------------
- * This node's part, used by the above, the CLI and the unit tests. */
-
-enum {
-    VMG_PT_COROSYNC = 1,
-    VMG_PT_LLT = 2,
-};
-
-#define VMG_PT_ID_MAX 160
-
-/* What one holder asks of this node. */
-struct vmg_pt_request {
-    unsigned clusters;              /* VMG_PT_* bits */
-    unsigned long long pause_ms, margin_ms, max_ms;
-    bool llt_required, llttab;
-};
-
-/* One migration holding the raise: alive while its process (pid + start
- * time, against pid reuse) lives, or, for a raise requested by a peer
- * (pid 0), until its lease expires (CLOCK_BOOTTIME seconds). */
-struct vmg_pt_holder {
-    char id[VMG_PT_ID_MAX];
-    long pid;
-    unsigned long long start;
-    unsigned long long expires;
-};
-
-/* Parses "corosync,llt" into VMG_PT_* bits; -1 on an unknown name. */
-int vmg_pt_parse_clusters(const char *text, unsigned *clusters);
-
-/* Value to set: pause + margin, for Corosync divided by 0.8 because an idle
- * ring holds the token for ~0.19 x token (measured), capped at max_ms. */
-unsigned long long vmg_pt_wanted_ms(const struct vmg_pt_request *req, unsigned cluster);
-
-/* Fills holder for the calling process. */
-int vmg_pt_holder_self(struct vmg_pt_holder *holder, const char *node, const char *resource);
-
-/* Raises this node's timeouts for holder and records it (state first).
- * *summary (may be NULL) says what was done. */
-int vmg_pt_local_raise(const char *state_dir, const struct vmg_pt_request *req,
-                       const struct vmg_pt_holder *holder, char **summary, char **reason);
-
-/* Drops holder; when no live holder remains, restores what was saved,
- * leaving any value that is no longer ours.  0 also when holder is unknown. */
-int vmg_pt_local_release(const char *state_dir, const char *holder_id, char **reason);
-
-/* Drops dead holders (restoring at their remote members first) and restores
- * when none is left.  llttab: also look for our marker in llttab. */
-int vmg_pt_local_recover(const char *state_dir, bool llttab, char **reason);
 
 #endif

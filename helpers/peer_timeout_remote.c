@@ -1,4 +1,13 @@
-/* ssh and QEMU guest agent transports for `vmguard peer-timeout`. */
+/* Peer-timeout guard: the members other than this node.
+ *
+ * Every member runs the same thing: `vmguard peer-timeout raise|restore ...`
+ * on itself, so each keeps its own state and recovers on its own.  The
+ * transports only carry that command:
+ *   ssh:HOST           host-cluster peer: ssh -o BatchMode=yes, fixed argv,
+ *                      every argument checked against a safe alphabet because
+ *                      ssh hands the joined words to the remote shell;
+ *   guest:DOM[@URI]    guest-cluster member: QEMU guest agent guest-exec via
+ *                      libvirt (virDomainQemuAgentCommand), no shell either. */
 #include <build-config.h>
 
 #include <ctype.h>
@@ -15,12 +24,32 @@
 
 #include "corosync_token.h"
 #include "log.h"
-#include "peer_timeout_remote.h"
+#include "peer_timeout_int.h"
+#include "spawn.h"
+#include "util.h"
+#include "virt.h"
+
+#ifndef VMG_SSH
+#define VMG_SSH "/usr/bin/ssh"
+#endif
 
 #define LLTHOSTS "/etc/llthosts"
 #define DEFAULT_GUEST_URI "qemu:///system"
 #define SSH_CONNECT_TIMEOUT_S "5"
 #define GUEST_POLL_MS 100
+/* A peer's raise waits for one token round there (see token_wait_ms in
+ * peer_timeout_targets.c); restores do not wait. */
+#define REMOTE_RAISE_BASE_MS 30000
+#define REMOTE_RESTORE_MS 20000
+
+/* One member's run of `vmguard peer-timeout ...`. */
+struct vmg_pt_call {
+    const char *member;         /* "ssh:HOST" or "guest:DOM[@URI]" (not owned) */
+    int rc;                     /* 0: the command exited 0 */
+    char *output;               /* what it printed (last lines are the answer) */
+    char *reason;               /* why rc != 0 */
+    struct vmg_spawn child;     /* ssh only */
+};
 
 /* Characters that mean themselves to any shell. */
 static bool shell_literal(const char *text)
@@ -40,24 +69,6 @@ bool vmg_pt_safe_word(const char *text)
     return shell_literal(text) && *text != '-';
 }
 
-static int strv_add_unique(char ***strv, size_t *n, const char *item)
-{
-    char **grown;
-    size_t i;
-
-    for (i = 0; i < *n; i++)
-        if (strcmp((*strv)[i], item) == 0)
-            return 0;
-    grown = realloc(*strv, (*n + 2) * sizeof(**strv));
-    if (grown == NULL)
-        return -1;
-    *strv = grown;
-    if ((grown[*n] = strdup(item)) == NULL)
-        return -1;
-    grown[++*n] = NULL;
-    return 0;
-}
-
 /* /etc/llthosts: "ID NAME" per line; the line naming this host is skipped. */
 static int llthosts_peers(char ***list, size_t *n, char **reason)
 {
@@ -68,7 +79,7 @@ static int llthosts_peers(char ***list, size_t *n, char **reason)
     int rc = 0;
 
     if (f == NULL)
-        return vmg_pt_fail(reason, "no corosync nodelist and cannot read " LLTHOSTS ": %s",
+        return vmg_error_set(reason, "no corosync nodelist and cannot read " LLTHOSTS ": %s",
                     strerror(errno));
     gethostname(host, sizeof(host) - 1);
     while (fgets(line, sizeof(line), f)) {
@@ -77,8 +88,8 @@ static int llthosts_peers(char ***list, size_t *n, char **reason)
         if (sscanf(line, "%u %255s", &id, name) != 2 || strcmp(name, host) == 0)
             continue;
         snprintf(member, sizeof(member), "ssh:%s", name);
-        if (strv_add_unique(list, n, member) < 0) {
-            rc = vmg_pt_fail(reason, "out of memory listing %s", LLTHOSTS);
+        if (vmg_strv_add_unique(list, n, member) < 0) {
+            rc = vmg_error_set(reason, "out of memory listing %s", LLTHOSTS);
             break;
         }
     }
@@ -88,28 +99,25 @@ static int llthosts_peers(char ***list, size_t *n, char **reason)
 
 static int cluster_peers(char ***list, size_t *n, char **reason)
 {
-    char **nodes = NULL, *why = NULL;
+    VMG_AUTOPTR(vmg_strv) nodes = NULL;
+    VMG_AUTOFREE(char *) why = NULL;
+    bool absent;
     size_t i;
-    int rc;
+    int rc = 0;
 
-    rc = vmg_corosync_other_nodes(&nodes, &why);
-    if (rc == VMG_COROSYNC_NOT_RUNNING) {
+    if (vmg_corosync_other_nodes(&nodes, &absent, &why) < 0) {
+        if (!absent)
+            return vmg_error_set(reason, "%s", why);
         qb_log(LOG_INFO, "no corosync here (%s): taking the cluster's nodes from " LLTHOSTS, why);
-        free(why);
         return llthosts_peers(list, n, reason);
-    }
-    if (rc < 0) {
-        *reason = why;
-        return -1;
     }
     for (i = 0; nodes[i] && rc == 0; i++) {
         char member[VMG_PT_MEMBER_MAX];
 
         snprintf(member, sizeof(member), "ssh:%s", nodes[i]);
-        if (strv_add_unique(list, n, member) < 0)
-            rc = vmg_pt_fail(reason, "out of memory listing cluster nodes");
+        if (vmg_strv_add_unique(list, n, member) < 0)
+            rc = vmg_error_set(reason, "out of memory listing cluster nodes");
     }
-    vmg_strv_free(nodes);
     return rc;
 }
 
@@ -124,51 +132,40 @@ static int check_member(const char *word, char **reason)
     else if (strncmp(word, "guest:", 6) == 0)
         rest = word + 6;
     else
-        return vmg_pt_fail(reason, "peer_timeout_members: unknown member '%s' "
+        return vmg_error_set(reason, "peer_timeout_members: unknown member '%s' "
                     "(use local, cluster, ssh:HOST or guest:DOMAIN[@URI])", word);
     if (*rest == '\0' || *rest == '@' || !vmg_pt_safe_word(rest))
-        return vmg_pt_fail(reason, "peer_timeout_members: '%s' is empty or has characters outside "
+        return vmg_error_set(reason, "peer_timeout_members: '%s' is empty or has characters outside "
                     "A-Z a-z 0-9 . _ , : = / @ + -", word);
     return 0;
 }
 
 int vmg_pt_members_expand(const char *text, char ***members, char **reason)
 {
-    char *copy = NULL, *save = NULL, *word;
-    char **list = NULL;
+    VMG_AUTOFREE(char *) copy = NULL;
+    VMG_AUTOPTR(vmg_strv) list = NULL;
+    char *save = NULL, *word;
     size_t n = 0;
-    int rc = -1;
 
-    *reason = NULL;
     *members = NULL;
-    if ((copy = strdup(text ? text : "")) == NULL || (list = calloc(1, sizeof(*list))) == NULL) {
-        vmg_pt_fail(reason, "out of memory reading peer_timeout_members");
-        goto cleanup;
-    }
+    if ((copy = strdup(text ? text : "")) == NULL || (list = calloc(1, sizeof(*list))) == NULL)
+        return vmg_error_set(reason, "out of memory reading peer_timeout_members");
     for (word = strtok_r(copy, ", \t", &save); word; word = strtok_r(NULL, ", \t", &save)) {
         if (check_member(word, reason) < 0)
-            goto cleanup;
+            return -1;
         if (strcmp(word, "cluster") == 0) {
-            if (strv_add_unique(&list, &n, "local") < 0 || cluster_peers(&list, &n, reason) < 0)
-                goto cleanup;
-        } else if (strv_add_unique(&list, &n, word) < 0) {
-            vmg_pt_fail(reason, "out of memory reading peer_timeout_members");
-            goto cleanup;
+            if (vmg_strv_add_unique(&list, &n, "local") < 0)
+                return vmg_error_set(reason, "out of memory reading peer_timeout_members");
+            if (cluster_peers(&list, &n, reason) < 0)
+                return -1;
+        } else if (vmg_strv_add_unique(&list, &n, word) < 0) {
+            return vmg_error_set(reason, "out of memory reading peer_timeout_members");
         }
     }
-    if (n == 0) {
-        vmg_pt_fail(reason, "peer_timeout_members is empty: name at least 'local'");
-        goto cleanup;
-    }
-    *members = list;
-    list = NULL;
-    rc = 0;
-cleanup:
-    if (rc < 0 && *reason == NULL)
-        vmg_pt_fail(reason, "out of memory reading peer_timeout_members");
-    vmg_strv_free(list);
-    free(copy);
-    return rc;
+    if (n == 0)
+        return vmg_error_set(reason, "peer_timeout_members is empty: name at least 'local'");
+    *members = vmg_steal(&list);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- ssh */
@@ -179,10 +176,10 @@ static int own_path(char *buf, size_t size, char **reason)
     ssize_t len = readlink("/proc/self/exe", buf, size - 1);
 
     if (len <= 0)
-        return vmg_pt_fail(reason, "cannot find the helper's own path: %s", strerror(errno));
+        return vmg_error_set(reason, "cannot find the helper's own path: %s", strerror(errno));
     buf[len] = '\0';
     if (!vmg_pt_safe_word(buf))
-        return vmg_pt_fail(reason, "the helper's path '%s' has characters a remote shell would "
+        return vmg_error_set(reason, "the helper's path '%s' has characters a remote shell would "
                     "interpret", buf);
     return 0;
 }
@@ -215,41 +212,32 @@ static int ssh_start(struct vmg_pt_call *call, const char *const args[])
     for (a = 0; args[a] && i < sizeof(argv) / sizeof(argv[0]) - 1; a++) {
         /* Our option names start with '-'; values were checked by the caller. */
         if (!shell_literal(args[a]))
-            return vmg_pt_fail(&call->reason, "refusing to pass '%s' through ssh", args[a]);
+            return vmg_error_set(&call->reason, "refusing to pass '%s' through ssh", args[a]);
         argv[i++] = args[a];
     }
     argv[i] = NULL;
     return vmg_spawn_start(&call->child, argv, &call->reason);
 }
 
-static void ssh_finish(struct vmg_pt_call *call, unsigned long long deadline)
+static void ssh_finish(struct vmg_pt_call *call, long long deadline)
 {
     char last[256], code[16];
-    char *why = NULL;
 
-    if (vmg_spawn_wait(&call->child, deadline, &why) < 0) {
-        vmg_pt_fail(&call->reason, "%s", why ? why : "ssh did not finish");
-        free(why);
+    if (vmg_spawn_wait(&call->child, deadline, &call->reason) < 0)
         return;
-    }
     call->output = call->child.output;
     call->child.output = NULL;
     if (call->child.status != 0) {
         snprintf(code, sizeof(code), "%d", call->child.status);
-        if (asprintf(&call->reason, "exit code %s%s: %s", code,
-                     call->child.status == 255 ? " (ssh could not connect or authenticate)" : "",
-                     vmg_spawn_last_line(call->output, last, sizeof(last))) < 0)
-            call->reason = NULL;
+        vmg_error_set(&call->reason, "exit code %s%s: %s", code,
+                      call->child.status == 255 ? " (ssh could not connect or authenticate)" : "",
+                      vmg_spawn_last_line(call->output, last, sizeof(last)));
         return;
     }
     call->rc = 0;
 }
 
 /* ---------------------------------------------------------- guest agent */
-
-static void ignore_libvirt_error(void *data, virErrorPtr error)
-{
-}
 
 /* Appends text as a JSON string (quotes included). */
 static void json_string(char *out, size_t size, const char *text)
@@ -347,11 +335,11 @@ static int guest_start(virDomainPtr dom, const char *helper, const char *const a
 
     reply = virDomainQemuAgentCommand(dom, cmd, 10, 0);
     if (reply == NULL)
-        return vmg_pt_fail(reason, "guest-exec failed: %s", virGetLastErrorMessage());
+        return vmg_error_set(reason, "guest-exec failed: %s", vmg_virt_error());
     value = json_value(reply, "pid");
     if (value == NULL || !isdigit((unsigned char)*value)) {
         free(reply);
-        return vmg_pt_fail(reason, "guest-exec gave no pid");
+        return vmg_error_set(reason, "guest-exec gave no pid");
     }
     *pid = strtoll(value, NULL, 10);
     free(reply);
@@ -359,20 +347,20 @@ static int guest_start(virDomainPtr dom, const char *helper, const char *const a
 }
 
 /* Polls guest-exec-status until the command exited or the deadline. */
-static int guest_wait(virDomainPtr dom, long long pid, unsigned long long deadline,
+static int guest_wait(virDomainPtr dom, long long pid, long long deadline,
                       struct vmg_pt_call *call)
 {
     char cmd[128], last[256], code[16];
 
     snprintf(cmd, sizeof(cmd),
              "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":%lld}}", pid);
-    while (vmg_spawn_now_ms() < deadline) {
+    while (vmg_now_ms() < deadline) {
         char *reply = virDomainQemuAgentCommand(dom, cmd, 5, 0);
         const char *exited, *value;
 
         if (reply == NULL)
-            return vmg_pt_fail(&call->reason, "guest-exec-status failed: %s",
-                        virGetLastErrorMessage());
+            return vmg_error_set(&call->reason, "guest-exec-status failed: %s",
+                        vmg_virt_error());
         exited = json_value(reply, "exited");
         if (exited && strncmp(exited, "true", 4) == 0) {
             int status = (value = json_value(reply, "exitcode")) ? atoi(value) : -1;
@@ -385,22 +373,22 @@ static int guest_wait(virDomainPtr dom, long long pid, unsigned long long deadli
                 return 0;
             }
             snprintf(code, sizeof(code), "%d", status);
-            return vmg_pt_fail(&call->reason, "exit code %s in the guest: %s", code,
+            return vmg_error_set(&call->reason, "exit code %s in the guest: %s", code,
                         vmg_spawn_last_line(call->output, last, sizeof(last)));
         }
         free(reply);
         usleep(GUEST_POLL_MS * 1000);
     }
-    return vmg_pt_fail(&call->reason, "the command in the guest did not finish in time");
+    return vmg_error_set(&call->reason, "the command in the guest did not finish in time");
 }
 
 static void guest_call(struct vmg_pt_call *call, const char *helper, const char *const args[],
-                       unsigned long long deadline)
+                       long long deadline)
 {
+    VMG_AUTOPTR(virConnectPtr) conn = NULL;
+    VMG_AUTOPTR(virDomainPtr) dom = NULL;
     char spec[VMG_PT_MEMBER_MAX], *at;
     const char *uri = DEFAULT_GUEST_URI;
-    virConnectPtr conn = NULL;
-    virDomainPtr dom = NULL;
     long long pid = 0;
 
     snprintf(spec, sizeof(spec), "%s", call->member + 6);
@@ -408,31 +396,28 @@ static void guest_call(struct vmg_pt_call *call, const char *helper, const char 
         *at = '\0';
         uri = at + 1;
     }
-    virSetErrorFunc(NULL, ignore_libvirt_error);
+    vmg_virt_quiet();
     if ((conn = virConnectOpen(uri)) == NULL) {
-        vmg_pt_fail(&call->reason, "cannot connect to libvirt: %s", virGetLastErrorMessage());
-        goto cleanup;
+        vmg_error_set(&call->reason, "cannot connect to libvirt: %s", vmg_virt_error());
+        return;
     }
     if ((dom = virDomainLookupByName(conn, spec)) == NULL) {
-        vmg_pt_fail(&call->reason, "no domain %s here: %s", spec, virGetLastErrorMessage());
-        goto cleanup;
+        vmg_error_set(&call->reason, "no domain %s here: %s", spec, vmg_virt_error());
+        return;
     }
-    if (guest_start(dom, helper, args, &pid, &call->reason) < 0)
-        goto cleanup;
-    guest_wait(dom, pid, deadline, call);
-cleanup:
-    if (dom)
-        virDomainFree(dom);
-    if (conn)
-        virConnectClose(conn);
+    if (guest_start(dom, helper, args, &pid, &call->reason) == 0)
+        guest_wait(dom, pid, deadline, call);
 }
 
 /* ------------------------------------------------------------- all */
 
-void vmg_pt_call_all(struct vmg_pt_call *calls, size_t n, const char *const args[],
+/* Runs `HELPER peer-timeout ARGS` on each member, ssh members in parallel,
+ * all within timeout_ms; fills calls[i] (caller: calls_clear).
+ * guest_helper: the path of vmguard inside guests. */
+static void call_all(struct vmg_pt_call *calls, size_t n, const char *const args[],
                      const char *guest_helper, unsigned timeout_ms)
 {
-    unsigned long long deadline = vmg_spawn_now_ms() + timeout_ms;
+    long long deadline = vmg_now_ms() + timeout_ms;
     size_t i;
 
     for (i = 0; i < n; i++) {
@@ -454,10 +439,10 @@ void vmg_pt_call_all(struct vmg_pt_call *calls, size_t n, const char *const args
             ssh_finish(&calls[i], deadline);
     for (i = 0; i < n; i++)
         if (calls[i].rc != 0 && calls[i].reason == NULL)
-            vmg_pt_fail(&calls[i].reason, "cannot reach %s", calls[i].member);
+            vmg_error_set(&calls[i].reason, "cannot reach %s", calls[i].member);
 }
 
-void vmg_pt_calls_clear(struct vmg_pt_call *calls, size_t n)
+static void calls_clear(struct vmg_pt_call *calls, size_t n)
 {
     size_t i;
 
@@ -467,4 +452,100 @@ void vmg_pt_calls_clear(struct vmg_pt_call *calls, size_t n)
         free(calls[i].reason);
         calls[i].output = calls[i].reason = NULL;
     }
+}
+
+/* ------------------------------------------------- raise and restore */
+
+static void holder_args(const char *argv[], size_t *n, const char *verb, const char *id)
+{
+    argv[(*n)++] = verb;
+    argv[(*n)++] = "--holder";
+    argv[(*n)++] = id;
+}
+
+char **vmg_pt_remote_restore(char *const *members, size_t n, const char *id,
+                             const char *guest_helper)
+{
+    const char *args[8];
+    struct vmg_pt_call *calls;
+    char **failed = NULL;
+    size_t i, a = 0, nf = 0;
+
+    if (n == 0)
+        return NULL;
+    if ((calls = calloc(n, sizeof(*calls))) == NULL)
+        return NULL;
+    holder_args(args, &a, "restore", id);
+    args[a] = NULL;
+    for (i = 0; i < n; i++)
+        calls[i].member = members[i];
+    call_all(calls, n, args, guest_helper, REMOTE_RESTORE_MS);
+    for (i = 0; i < n; i++) {
+        if (calls[i].rc == 0) {
+            qb_log(LOG_INFO, "peer timeouts restored at %s", members[i]);
+            continue;
+        }
+        qb_log(LOG_ERR, "cannot restore the peer timeouts at %s: %s (its own lease ends them; "
+               "the next action here retries)", members[i], calls[i].reason);
+        vmg_strv_push(&failed, &nf, strdup(members[i]));
+    }
+    calls_clear(calls, n);
+    free(calls);
+    return failed;
+}
+
+int vmg_pt_remote_raise(char *const *members, size_t n, const char *id,
+                        const struct vmg_pt_request *req, unsigned long long lease_s,
+                        const char *guest_helper, char **reason)
+{
+    char lease[32], pause[32], margin[32], max[32];
+    const char *args[24];
+    struct vmg_pt_call *calls;
+    size_t i, a = 0;
+    int rc = 0;
+
+    if (n == 0)
+        return 0;
+    if ((calls = calloc(n, sizeof(*calls))) == NULL)
+        return vmg_error_set(reason, "out of memory");
+    snprintf(lease, sizeof(lease), "%llu", lease_s);
+    snprintf(pause, sizeof(pause), "%llu", req->pause_ms);
+    snprintf(margin, sizeof(margin), "%llu", req->margin_ms);
+    snprintf(max, sizeof(max), "%llu", req->max_ms);
+    holder_args(args, &a, "raise", id);
+    args[a++] = "--lease";
+    args[a++] = lease;
+    args[a++] = "--pause-ms";
+    args[a++] = pause;
+    args[a++] = "--margin-ms";
+    args[a++] = margin;
+    args[a++] = "--max-ms";
+    args[a++] = max;
+    args[a++] = "--clusters";
+    args[a++] = vmg_pt_clusters_text(req->clusters);
+    if (req->llt_required)
+        args[a++] = "--llt-required";
+    if (req->llttab)
+        args[a++] = "--llttab";
+    args[a] = NULL;
+    for (i = 0; i < n; i++)
+        calls[i].member = members[i];
+    call_all(calls, n, args, guest_helper,
+                    (unsigned)(REMOTE_RAISE_BASE_MS + vmg_pt_wanted_ms(req, VMG_PT_COROSYNC) / 4));
+    for (i = 0; i < n; i++) {
+        char last[256];
+
+        if (calls[i].rc == 0) {
+            qb_log(LOG_INFO, "peer timeouts raised at %s: %s", members[i],
+                   vmg_spawn_last_line(calls[i].output, last, sizeof(last)));
+            continue;
+        }
+        if (rc == 0)
+            vmg_error_set(reason, "cannot raise the peer timeouts at %s: %s", members[i],
+                        calls[i].reason);
+        rc = -1;
+    }
+    calls_clear(calls, n);
+    free(calls);
+    return rc;
 }

@@ -1,27 +1,24 @@
 /* HA-primary guard: which resources must move cold (see role_guard.h). */
 #include <build-config.h>
 
-#include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
-#include <crm/cib.h>
-#include <crm/common/results.h>
-#include <crm/common/xml.h>
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 
+#include "cib.h"
 #include "log.h"
 #include "role_guard.h"
+#define VMG_ROLE_GUARD_PRIV_H_ALLOW
+#include "role_guard_priv.h"
+#include "util.h"
+#include "virt.h"
 
 /* The CIB manager is local; an answer slower than this means it is stuck. */
 #define ROLE_CIB_TIMEOUT_S 5
-/* Longest node or resource name looked up; real ones are host names and ids. */
-#define CIB_NAME_MAX 255
 
 #define ROLE(field) offsetof(struct vmg_role_config, field)
 
@@ -35,95 +32,6 @@ const size_t vmg_role_params_count = sizeof(vmg_role_params) / sizeof(vmg_role_p
 /* OCF exit codes a monitor reports for a promoted instance. */
 #define OCF_RUNNING_PROMOTED 8
 #define OCF_NOT_RUNNING_RC 7
-
-static void set_text(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void set_text(char **out, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    if (vasprintf(out, fmt, ap) < 0)
-        *out = NULL;
-    va_end(ap);
-}
-
-/* --------------------------------------------------------------- libcib */
-
-bool vmg_cib_name_ok(const char *text)
-{
-    const unsigned char *p = (const unsigned char *)text;
-
-    if (text == NULL || *text == '\0' || strlen(text) > CIB_NAME_MAX)
-        return false;
-    for (; *p; p++)
-        if (*p < 0x20 || *p == 0x7f || *p == '\'')
-            return false;
-    return true;
-}
-
-const char *vmg_local_node_name(const struct vmg_env *env, char *buf, size_t size)
-{
-    struct utsname host;
-
-    if (env && env->local_node)
-        return env->local_node;
-    /* Pacemaker names the node after its host name unless corosync.conf
-     * says otherwise; every action Pacemaker runs passes the real name. */
-    if (uname(&host) < 0 || host.nodename[0] == '\0')
-        return NULL;
-    snprintf(buf, size, "%s", host.nodename);
-    return buf;
-}
-
-int vmg_cib_query(const char *xpath, int timeout_s, xmlNode **result, char **reason)
-{
-    cib_t *cib = NULL;
-    xmlNode *output = NULL;
-    int rc, ret = -1;
-
-    *result = NULL;
-    *reason = NULL;
-    /* Loads the CIB schemas, which the $CIB_file backend validates against. */
-    crm_xml_init();
-    /* cib_new() honours $CIB_file and $CIB_shadow like the command-line tools. */
-    cib = cib_new();
-    if (cib == NULL) {
-        set_text(reason, "cannot allocate a CIB connection");
-        goto cleanup;
-    }
-    rc = cib->cmds->signon(cib, "vmguard", cib_query);
-    if (rc != pcmk_ok) {
-        set_text(reason, "cannot connect to the CIB manager: %s", pcmk_strerror(rc));
-        goto cleanup;
-    }
-    cib->call_timeout = timeout_s;
-    rc = cib->cmds->query(cib, xpath, &output, cib_xpath | cib_scope_local | cib_sync_call);
-    if (rc == -ENXIO) {
-        ret = 0;                /* a valid CIB without what was asked for */
-        goto cleanup;
-    }
-    if (rc != pcmk_ok) {
-        set_text(reason, "CIB query failed: %s", pcmk_strerror(rc));
-        goto cleanup;
-    }
-    *result = output;
-    output = NULL;
-    ret = 0;
-
-cleanup:
-    if (output)
-        free_xml(output);
-    if (cib)
-        cib_delete(cib);        /* signs off when connected */
-    return ret;
-}
-
-void vmg_cib_free(xmlNode *result)
-{
-    if (result)
-        free_xml(result);
-}
 
 /* ------------------------------------------------------- CIB evaluation */
 
@@ -144,9 +52,28 @@ static char *prop(xmlNode *node, const char *name)
     return (char *)xmlGetProp(node, BAD_CAST name);
 }
 
-/* Checks every value the attribute has on the node, permanent then transient. */
-static bool attribute_mark(const struct vmg_role_config *cfg, const char *node,
-                           xmlXPathContextPtr xp, char **why)
+/* One value of the attribute: -1 with *reason when it marks the resource. */
+static int check_value(const struct vmg_role_config *cfg, const char *node, const char *kind,
+                       const char *value, char **reason)
+{
+    bool truth = false;
+
+    if (value == NULL || *value == '\0')
+        return 0;               /* an attribute being deleted: no value, no mark */
+    if (!vmg_parse_bool(value, &truth))
+        /* Someone meant something by it: the cautious reading wins. */
+        return vmg_error_set(reason, "the %s node attribute %s on %s has the non-boolean value "
+                             "'%.40s', taken as marking it HA-primary", kind, cfg->attribute,
+                             node, value);
+    if (truth)
+        return vmg_error_set(reason, "the %s node attribute %s=%s on %s marks it HA-primary",
+                             kind, cfg->attribute, value, node);
+    return 0;
+}
+
+/* Every value the attribute has on the node, permanent then transient. */
+static int check_attribute(const struct vmg_role_config *cfg, const char *node,
+                           xmlXPathContextPtr xp, char **reason)
 {
     static const struct { const char *kind, *expr; } places[] = {
         { "permanent", "descendant-or-self::node[@uname=$node]/instance_attributes"
@@ -154,36 +81,21 @@ static bool attribute_mark(const struct vmg_role_config *cfg, const char *node,
         { "transient", "descendant-or-self::node_state[@uname=$node]/transient_attributes"
                        "/instance_attributes/nvpair[@name=$attr]" },
     };
-    bool marked = false;
     size_t p;
-    int i;
+    int i, rc = 0;
 
-    for (p = 0; p < sizeof(places) / sizeof(places[0]) && !marked; p++) {
-        xmlXPathObjectPtr found = select_nodes(xp, places[p].expr);
+    for (p = 0; p < sizeof(places) / sizeof(places[0]) && rc == 0; p++) {
+        VMG_AUTOPTR(xmlXPathObjectPtr) found = NULL;
 
-        for (i = 0; found && i < found->nodesetval->nodeNr && !marked; i++) {
+        found = select_nodes(xp, places[p].expr);
+        for (i = 0; found && i < found->nodesetval->nodeNr && rc == 0; i++) {
             char *value = prop(found->nodesetval->nodeTab[i], "value");
-            bool truth = false;
 
-            if (value == NULL || *value == '\0') {
-                /* An attribute being deleted: no value, no mark. */
-            } else if (!vmg_parse_bool(value, &truth)) {
-                /* Someone meant something by it: the cautious reading wins. */
-                set_text(why, "the %s node attribute %s on %s has the non-boolean value "
-                         "'%.40s', taken as marking it HA-primary", places[p].kind,
-                         cfg->attribute, node, value);
-                marked = true;
-            } else if (truth) {
-                set_text(why, "the %s node attribute %s=%s on %s marks it HA-primary",
-                         places[p].kind, cfg->attribute, value, node);
-                marked = true;
-            }
+            rc = check_value(cfg, node, places[p].kind, value, reason);
             xmlFree(value);
         }
-        if (found)
-            xmlXPathFreeObject(found);
     }
-    return marked;
+    return rc;
 }
 
 /* Whether the instance's last operation that settled its role left it
@@ -243,11 +155,12 @@ static bool is_instance_of(const char *lrm_id, const char *primitive)
 
 static bool any_instance_promoted(xmlXPathObjectPtr primitives, xmlXPathContextPtr xp)
 {
-    xmlXPathObjectPtr history = select_nodes(xp, "descendant-or-self::node_state[@uname=$node]"
-                                                 "/lrm/lrm_resources/lrm_resource");
+    VMG_AUTOPTR(xmlXPathObjectPtr) history = NULL;
     bool promoted = false;
     int i, j;
 
+    history = select_nodes(xp, "descendant-or-self::node_state[@uname=$node]"
+                               "/lrm/lrm_resources/lrm_resource");
     for (i = 0; history && i < history->nodesetval->nodeNr && !promoted; i++) {
         char *lrm_id = prop(history->nodesetval->nodeTab[i], "id");
 
@@ -260,34 +173,26 @@ static bool any_instance_promoted(xmlXPathObjectPtr primitives, xmlXPathContextP
         }
         xmlFree(lrm_id);
     }
-    if (history)
-        xmlXPathFreeObject(history);
     return promoted;
 }
 
 /* The clone (or the primitive) named by ha_primary_resource: promoted here? */
-static bool resource_mark(const struct vmg_role_config *cfg, const char *node,
-                          xmlXPathContextPtr xp, char **why)
+static int check_resource(const struct vmg_role_config *cfg, const char *node,
+                          xmlXPathContextPtr xp, char **reason)
 {
-    xmlXPathObjectPtr primitives;
-    bool marked = false;
+    VMG_AUTOPTR(xmlXPathObjectPtr) primitives = NULL;
 
     primitives = select_nodes(xp, "descendant-or-self::*[self::clone or self::master or "
                                   "self::group or self::primitive][@id=$rsc]"
                                   "/descendant-or-self::primitive");
-    if (primitives == NULL) {
+    if (primitives == NULL)
         /* A typo would silently allow live migration: refuse instead. */
-        set_text(why, "ha_primary_resource names %s, which is not a resource in the CIB, "
-                 "so the resource is treated as HA-primary", cfg->resource);
-        return true;
-    }
-    if (any_instance_promoted(primitives, xp)) {
-        set_text(why, "%s is Promoted on %s, which marks it HA-primary (ha_primary_resource)",
-                 cfg->resource, node);
-        marked = true;
-    }
-    xmlXPathFreeObject(primitives);
-    return marked;
+        return vmg_error_set(reason, "ha_primary_resource names %s, which is not a resource in "
+                             "the CIB, so the resource is treated as HA-primary", cfg->resource);
+    if (any_instance_promoted(primitives, xp))
+        return vmg_error_set(reason, "%s is Promoted on %s, which marks it HA-primary "
+                             "(ha_primary_resource)", cfg->resource, node);
+    return 0;
 }
 
 static int bind_variables(xmlXPathContextPtr xp, const struct vmg_role_config *cfg,
@@ -303,31 +208,25 @@ static int bind_variables(xmlXPathContextPtr xp, const struct vmg_role_config *c
     return 0;
 }
 
-bool vmg_role_check_cib(const struct vmg_role_config *cfg, const char *node, xmlNode *cib,
-                        char **why)
+int vmg_role_check_cib(const struct vmg_role_config *cfg, const char *node, xmlNode *cib,
+                       char **reason)
 {
-    xmlXPathContextPtr xp = NULL;
-    bool marked = true;
+    VMG_AUTOPTR(xmlXPathContextPtr) xp = NULL;
 
-    *why = NULL;
-    if (cib == NULL || cib->doc == NULL || node == NULL) {
-        set_text(why, "the CIB could not be read to check ha_primary_attribute and "
-                 "ha_primary_resource, so the resource is treated as HA-primary");
-        goto cleanup;
-    }
+    if (cib == NULL || cib->doc == NULL || node == NULL)
+        return vmg_error_set(reason, "the CIB could not be read to check ha_primary_attribute "
+                             "and ha_primary_resource, so the resource is treated as "
+                             "HA-primary");
     xp = xmlXPathNewContext(cib->doc);
-    if (xp == NULL || bind_variables(xp, cfg, node) < 0) {
-        set_text(why, "out of memory reading the CIB, so the resource is treated as HA-primary");
-        goto cleanup;
-    }
+    if (xp == NULL || bind_variables(xp, cfg, node) < 0)
+        return vmg_error_set(reason, "out of memory reading the CIB, so the resource is "
+                             "treated as HA-primary");
     xp->node = cib;
-    marked = (cfg->attribute && attribute_mark(cfg, node, xp, why)) ||
-             (cfg->resource && resource_mark(cfg, node, xp, why));
-
-cleanup:
-    if (xp)
-        xmlXPathFreeContext(xp);
-    return marked;
+    if (cfg->attribute && check_attribute(cfg, node, xp, reason) < 0)
+        return -1;
+    if (cfg->resource && check_resource(cfg, node, xp, reason) < 0)
+        return -1;
+    return 0;
 }
 
 /* ------------------------------------------------------------- the guard */
@@ -336,78 +235,63 @@ cleanup:
 static char *role_xpath(const struct vmg_role_config *cfg, const char *node)
 {
     char *xpath = NULL;
+    int len;
 
     if (cfg->resource)
-        set_text(&xpath, "/cib/configuration/nodes/node[@uname='%s']"
-                 " | /cib/status/node_state[@uname='%s']"
-                 " | /cib/configuration/resources//*[@id='%s']", node, node, cfg->resource);
+        len = asprintf(&xpath, "/cib/configuration/nodes/node[@uname='%s']"
+                       " | /cib/status/node_state[@uname='%s']"
+                       " | /cib/configuration/resources//*[@id='%s']", node, node,
+                       cfg->resource);
     else
-        set_text(&xpath, "/cib/configuration/nodes/node[@uname='%s']"
-                 " | /cib/status/node_state[@uname='%s']", node, node);
-    return xpath;
+        len = asprintf(&xpath, "/cib/configuration/nodes/node[@uname='%s']"
+                       " | /cib/status/node_state[@uname='%s']", node, node);
+    return len < 0 ? NULL : xpath;
 }
 
-/* Reads what the marks need from the CIB; NULL after logging why. */
-static xmlNode *read_cib(const struct vmg_role_config *cfg, const char *node)
+/* Reads what the marks need from the CIB into *answer (an empty answer when
+ * nothing matched, which is not an unreadable CIB). */
+static int read_cib(const struct vmg_role_config *cfg, const char *node, xmlNode **answer,
+                    char **reason)
 {
-    xmlNode *answer = NULL;
-    char *xpath = NULL, *reason = NULL;
+    VMG_AUTOFREE(char *) xpath = NULL;
 
-    if (node == NULL || !vmg_cib_name_ok(node)) {
-        qb_log(LOG_WARNING, "HA-primary check: the local node name is unknown or unusable");
-        goto cleanup;
-    }
-    xpath = role_xpath(cfg, node);
-    if (xpath == NULL) {
-        qb_log(LOG_WARNING, "HA-primary check: out of memory");
-        goto cleanup;
-    }
-    if (vmg_cib_query(xpath, ROLE_CIB_TIMEOUT_S, &answer, &reason) < 0) {
-        qb_log(LOG_WARNING, "HA-primary check: %s", reason ? reason : "cannot read the CIB");
-        goto cleanup;
-    }
-    if (answer == NULL) {
-        /* Nothing matched: evaluate an empty answer, not an unreadable CIB. */
-        answer = create_xml_node(NULL, "xpath-query");
-        if (answer == NULL)
-            qb_log(LOG_WARNING, "HA-primary check: out of memory");
-    }
-
-cleanup:
-    free(xpath);
-    free(reason);
-    return answer;
+    *answer = NULL;
+    if (node == NULL || !vmg_cib_name_ok(node))
+        return vmg_error_set(reason, "the local node name is unknown or unusable");
+    if ((xpath = role_xpath(cfg, node)) == NULL)
+        return vmg_error_set(reason, "out of memory");
+    if (vmg_cib_query(xpath, ROLE_CIB_TIMEOUT_S, answer, reason) < 0)
+        return -1;
+    if (*answer == NULL && (*answer = vmg_cib_empty_answer()) == NULL)
+        return vmg_error_set(reason, "out of memory");
+    return 0;
 }
 
-bool vmg_role_is_ha_primary(const struct vmg_role_config *cfg, const struct vmg_env *env,
-                            char **why)
+int vmg_role_check(const struct vmg_role_config *cfg, const struct vmg_env *env, char **reason)
 {
-    char buf[CIB_NAME_MAX + 1];
-    const char *node;
+    VMG_AUTOFREE(char *) why = NULL;
+    char buf[VMG_CIB_NAME_MAX + 1];
     xmlNode *cib = NULL;
-    bool marked;
+    const char *node;
+    int rc;
 
-    *why = NULL;
-    if (cfg->ha_primary) {
-        set_text(why, "it is marked HA-primary by its parameter ha_primary");
-        return true;
-    }
-    if (cfg->resource && !vmg_cib_name_ok(cfg->resource)) {
-        set_text(why, "ha_primary_resource is not a usable resource id, so the resource is "
-                 "treated as HA-primary");
-        return true;
-    }
+    if (cfg->ha_primary)
+        return vmg_error_set(reason, "it is marked HA-primary by its parameter ha_primary");
+    if (cfg->resource && !vmg_cib_name_ok(cfg->resource))
+        return vmg_error_set(reason, "ha_primary_resource is not a usable resource id, so the "
+                             "resource is treated as HA-primary");
     if (cfg->attribute == NULL && cfg->resource == NULL)
-        return false;
+        return 0;
 
     node = vmg_local_node_name(env, buf, sizeof(buf));
-    cib = read_cib(cfg, node);
-    marked = vmg_role_check_cib(cfg, node, cib, why);
+    if (read_cib(cfg, node, &cib, &why) < 0)
+        qb_log(LOG_WARNING, "HA-primary check: %s", why);
+    rc = vmg_role_check_cib(cfg, node, cib, reason);
     if (cib == NULL)
         qb_log(LOG_WARNING, "HA-primary check: treating the resource as HA-primary, "
                "since a cold migration is safe and a live one might not be");
-    else if (marked)
-        qb_log(LOG_DEBUG, "HA-primary check: %s", *why ? *why : "marked");
+    else if (rc < 0)
+        qb_log(LOG_DEBUG, "HA-primary check: %s", *reason);
     vmg_cib_free(cib);
-    return marked;
+    return rc;
 }

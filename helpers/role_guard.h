@@ -29,36 +29,10 @@ struct vmg_role_config {
 extern const struct vmg_param vmg_role_params[];
 extern const size_t vmg_role_params_count;
 
-/* True when the resource must not be live-migrated from the local node;
- * then *why (caller frees) is a sentence naming the mark that matched, for
- * the exit reason.  False with *why NULL otherwise.  Never fails: an
- * unreadable CIB counts as a mark (and is logged). */
-bool vmg_role_is_ha_primary(const struct vmg_role_config *cfg, const struct vmg_env *env,
-                            char **why);
-
-/* ------------------------------------------------------------------------
- * Internals shared with split_brain.c and the unit tests. */
-
-/* The CIB part of the decision, on an XML tree that holds (at any depth)
- * the local node's <node> and <node_state> and the configured resource's
- * element: the whole CIB, or the answer of the query that
- * vmg_role_is_ha_primary() sends.  cib NULL means "unreadable". */
-bool vmg_role_check_cib(const struct vmg_role_config *cfg, const char *node, xmlNode *cib,
-                        char **why);
-
-/* Sends an XPath query to the local CIB manager (or to $CIB_file, as every
- * Pacemaker tool does).  0 with *result (free with vmg_cib_free) on a
- * match, 0 with *result NULL when nothing matched, -1 with *reason (caller
- * frees) when the CIB could not be read. */
-int vmg_cib_query(const char *xpath, int timeout_s, xmlNode **result, char **reason);
-void vmg_cib_free(xmlNode *result);
-
-/* The local node's name in the cluster: OCF_RESKEY_CRM_meta_on_node, else
- * the host name (a run by hand).  NULL when neither is known. */
-const char *vmg_local_node_name(const struct vmg_env *env, char *buf, size_t size);
-
-/* True when text can be put between single quotes in an XPath literal and
- * is a plausible node or resource name. */
-bool vmg_cib_name_ok(const char *text);
+/* 0 when the resource may be live-migrated from the local node; -1 when it
+ * is HA-primary there, with *reason naming the mark that matched, for the
+ * exit reason.  An unreadable CIB counts as a mark (and is logged): a cold
+ * migration is always safe. */
+int vmg_role_check(const struct vmg_role_config *cfg, const struct vmg_env *env, char **reason);
 
 #endif

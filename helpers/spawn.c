@@ -5,17 +5,16 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "spawn.h"
+#include "util.h"
 
 /* What a cluster tool needs and nothing of the caller's (Pacemaker's or a
  * test's) environment: no OCF_RESKEY_* values, no credentials. */
@@ -24,28 +23,6 @@ static char *const minimal_env[] = {
     "LC_ALL=C",
     NULL,
 };
-
-unsigned long long vmg_spawn_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (unsigned long long)ts.tv_sec * 1000ULL + (unsigned long long)ts.tv_nsec / 1000000ULL;
-}
-
-int vmg_pt_fail(char **reason, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (reason == NULL)
-        return -1;
-    free(*reason);
-    va_start(ap, fmt);
-    if (vasprintf(reason, fmt, ap) < 0)
-        *reason = NULL;
-    va_end(ap);
-    return -1;
-}
 
 /* Runs in the child: only async-signal-safe calls until execve. */
 static void child_exec(const char *const argv[], int out_fd)
@@ -69,12 +46,12 @@ int vmg_spawn_start(struct vmg_spawn *child, const char *const argv[], char **re
     child->pid = -1;
     child->fd = -1;
     if (argv[0] == NULL || argv[0][0] != '/')
-        return vmg_pt_fail(reason, "refusing to run '%s': not an absolute path",
+        return vmg_error_set(reason, "refusing to run '%s': not an absolute path",
                           argv[0] ? argv[0] : "(null)");
     if (access(argv[0], X_OK) != 0)
-        return vmg_pt_fail(reason, "cannot run %s: %s", argv[0], strerror(errno));
+        return vmg_error_set(reason, "cannot run %s: %s", argv[0], strerror(errno));
     if (pipe2(fds, O_CLOEXEC) < 0)
-        return vmg_pt_fail(reason, "cannot create a pipe for %s: %s", argv[0], strerror(errno));
+        return vmg_error_set(reason, "cannot create a pipe for %s: %s", argv[0], strerror(errno));
 
     child->pid = fork();
     if (child->pid < 0) {
@@ -82,7 +59,7 @@ int vmg_spawn_start(struct vmg_spawn *child, const char *const argv[], char **re
 
         close(fds[0]);
         close(fds[1]);
-        return vmg_pt_fail(reason, "cannot fork to run %s: %s", argv[0], strerror(err));
+        return vmg_error_set(reason, "cannot fork to run %s: %s", argv[0], strerror(err));
     }
     if (child->pid == 0)
         child_exec(argv, fds[1]);
@@ -108,12 +85,12 @@ static void append_output(struct vmg_spawn *child, const char *buf, size_t n)
 }
 
 /* Reads until EOF or the deadline; true on EOF. */
-static bool drain(struct vmg_spawn *child, unsigned long long deadline_ms)
+static bool drain(struct vmg_spawn *child, long long deadline_ms)
 {
     char buf[4096];
 
     for (;;) {
-        unsigned long long now = vmg_spawn_now_ms();
+        long long now = vmg_now_ms();
         struct pollfd pfd = { .fd = child->fd, .events = POLLIN };
         ssize_t n;
         int rc;
@@ -137,7 +114,7 @@ static bool drain(struct vmg_spawn *child, unsigned long long deadline_ms)
 
 /* The child closed its output (or was killed): reap it, waiting a little for
  * a program that closed stdout but still runs. */
-static int reap(struct vmg_spawn *child, unsigned long long deadline_ms)
+static int reap(struct vmg_spawn *child, long long deadline_ms)
 {
     int status;
 
@@ -148,7 +125,7 @@ static int reap(struct vmg_spawn *child, unsigned long long deadline_ms)
             break;
         if (rc < 0 && errno != EINTR)
             return -1;
-        if (vmg_spawn_now_ms() >= deadline_ms) {
+        if (vmg_now_ms() >= deadline_ms) {
             kill(child->pid, SIGKILL);
             while (waitpid(child->pid, &status, 0) < 0 && errno == EINTR)
                 ;
@@ -162,23 +139,23 @@ static int reap(struct vmg_spawn *child, unsigned long long deadline_ms)
     return 0;
 }
 
-int vmg_spawn_wait(struct vmg_spawn *child, unsigned long long deadline_ms, char **reason)
+int vmg_spawn_wait(struct vmg_spawn *child, long long deadline_ms, char **reason)
 {
     bool eof;
     int rc;
 
     if (child->pid < 0)
-        return vmg_pt_fail(reason, "no child to wait for");
+        return vmg_error_set(reason, "no child to wait for");
     eof = drain(child, deadline_ms);
     close(child->fd);
     child->fd = -1;
     if (!eof)
         kill(child->pid, SIGKILL);
-    rc = reap(child, eof ? deadline_ms + 1000 : vmg_spawn_now_ms() + 5000);
+    rc = reap(child, eof ? deadline_ms + 1000 : vmg_now_ms() + 5000);
     if (child->output == NULL)
         append_output(child, "", 0);
     if (!eof || rc < 0)
-        return vmg_pt_fail(reason, "it did not finish in time and was killed");
+        return vmg_error_set(reason, "it did not finish in time and was killed");
     return 0;
 }
 
@@ -222,7 +199,6 @@ const char *vmg_spawn_last_line(const char *text, char *buf, size_t size)
 int vmg_spawn_run(const char *const argv[], unsigned timeout_ms, char **output, char **reason)
 {
     struct vmg_spawn child;
-    char *why = NULL;
     char last[256];
     int rc = -1;
 
@@ -230,26 +206,15 @@ int vmg_spawn_run(const char *const argv[], unsigned timeout_ms, char **output, 
         *output = NULL;
     if (vmg_spawn_start(&child, argv, reason) < 0)
         return -1;
-    if (vmg_spawn_wait(&child, vmg_spawn_now_ms() + timeout_ms, &why) < 0) {
-        vmg_pt_fail(reason, "%s: %s", argv[0], why ? why : "failed");
-        goto cleanup;
-    }
-    if (child.status != 0) {
-        char code[32];
-
-        snprintf(code, sizeof(code), "%d", child.status);
-        if (reason && asprintf(reason, "%s exited with %s: %s", argv[0], code,
-                               vmg_spawn_last_line(child.output, last, sizeof(last))) < 0)
-            *reason = NULL;
-        goto cleanup;
-    }
-    if (output) {
-        *output = child.output;
-        child.output = NULL;
-    }
-    rc = 0;
-cleanup:
-    free(why);
+    if (vmg_spawn_wait(&child, vmg_now_ms() + timeout_ms, reason) < 0)
+        vmg_error_set(reason, "%s: %s", argv[0], *reason);
+    else if (child.status != 0)
+        vmg_error_set(reason, "%s exited with %d: %s", argv[0], child.status,
+                      vmg_spawn_last_line(child.output, last, sizeof(last)));
+    else
+        rc = 0;
+    if (rc == 0 && output)
+        *output = vmg_steal(&child.output);
     vmg_spawn_clear(&child);
     return rc;
 }
@@ -274,18 +239,18 @@ int vmg_write_atomic(const char *path, const char *data, size_t len, mode_t mode
 
     if (asprintf(&tmp, "%s.vmguard-tmp.%ld", path, (long)getpid()) < 0 ||
         (dir = directory_of(path)) == NULL) {
-        vmg_pt_fail(reason, "out of memory writing %s", path);
+        vmg_error_set(reason, "out of memory writing %s", path);
         goto cleanup;
     }
 
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0) {
-        vmg_pt_fail(reason, "cannot create %s: %s", tmp, strerror(errno));
+        vmg_error_set(reason, "cannot create %s: %s", tmp, strerror(errno));
         goto cleanup;
     }
     /* O_CREAT honours the umask; the mode is part of the contract. */
     if (fchmod(fd, mode) < 0) {
-        vmg_pt_fail(reason, "cannot set the mode of %s: %s", tmp, strerror(errno));
+        vmg_error_set(reason, "cannot set the mode of %s: %s", tmp, strerror(errno));
         goto cleanup;
     }
     while (done < len) {
@@ -294,19 +259,19 @@ int vmg_write_atomic(const char *path, const char *data, size_t len, mode_t mode
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            vmg_pt_fail(reason, "cannot write %s: %s", tmp, strerror(errno));
+            vmg_error_set(reason, "cannot write %s: %s", tmp, strerror(errno));
             goto cleanup;
         }
         done += (size_t)n;
     }
     if (fsync(fd) < 0 || close(fd) < 0) {
         fd = -1;
-        vmg_pt_fail(reason, "cannot flush %s to disk: %s", tmp, strerror(errno));
+        vmg_error_set(reason, "cannot flush %s to disk: %s", tmp, strerror(errno));
         goto cleanup;
     }
     fd = -1;
     if (rename(tmp, path) < 0) {
-        vmg_pt_fail(reason, "cannot rename the new file over %s: %s", path, strerror(errno));
+        vmg_error_set(reason, "cannot rename the new file over %s: %s", path, strerror(errno));
         goto cleanup;
     }
     free(tmp);
@@ -314,7 +279,7 @@ int vmg_write_atomic(const char *path, const char *data, size_t len, mode_t mode
     /* The rename itself must reach the disk too. */
     dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd < 0 || fsync(dir_fd) < 0) {
-        vmg_pt_fail(reason, "cannot flush directory %s: %s", dir, strerror(errno));
+        vmg_error_set(reason, "cannot flush directory %s: %s", dir, strerror(errno));
         goto cleanup;
     }
     rc = 0;
@@ -332,49 +297,30 @@ cleanup:
 
 int vmg_read_small_file(const char *path, size_t max, char **data, char **reason)
 {
-    char *buf = NULL;
+    VMG_AUTOCLOSE int fd = -1;
+    VMG_AUTOFREE(char *) buf = NULL;
     size_t len = 0;
-    int fd, rc = -1;
 
     *data = NULL;
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        int err = errno;
-
-        if (err != ENOENT)
-            vmg_pt_fail(reason, "cannot open %s: %s", path, strerror(err));
-        errno = err;
-        return -1;
-    }
-    if ((buf = malloc(max + 1)) == NULL) {
-        vmg_pt_fail(reason, "out of memory reading %s", path);
-        goto cleanup;
-    }
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+        return errno == ENOENT ? 0 : vmg_error_set(reason, "cannot open %s: %s", path,
+                                                   strerror(errno));
+    if ((buf = malloc(max + 1)) == NULL)
+        return vmg_error_set(reason, "out of memory reading %s", path);
     for (;;) {
         ssize_t n = read(fd, buf + len, max + 1 - len);
 
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0) {
-            vmg_pt_fail(reason, "cannot read %s: %s", path, strerror(errno));
-            goto cleanup;
-        }
+        if (n < 0)
+            return vmg_error_set(reason, "cannot read %s: %s", path, strerror(errno));
         if (n == 0)
             break;
         len += (size_t)n;
-        if (len > max) {
-            vmg_pt_fail(reason, "%s is larger than expected: refusing to use it", path);
-            goto cleanup;
-        }
+        if (len > max)
+            return vmg_error_set(reason, "%s is larger than expected: refusing to use it", path);
     }
     buf[len] = '\0';
-    *data = buf;
-    buf = NULL;
-    rc = 0;
-cleanup:
-    free(buf);
-    close(fd);
-    if (rc < 0)
-        errno = EIO;
-    return rc;
+    *data = vmg_steal(&buf);
+    return 0;
 }

@@ -26,10 +26,10 @@ struct vmg_spawn {
  * not even be started. */
 int vmg_spawn_start(struct vmg_spawn *child, const char *const argv[], char **reason);
 
-/* Collects output until the child exits or deadline_ms (CLOCK_MONOTONIC,
- * see vmg_spawn_now_ms) passes; then kills it.  0 when it exited (look at
+/* Collects output until the child exits or deadline_ms (vmg_now_ms())
+ * passes; then kills it.  0 when it exited (look at
  * child->status), -1 with *reason when it had to be killed. */
-int vmg_spawn_wait(struct vmg_spawn *child, unsigned long long deadline_ms, char **reason);
+int vmg_spawn_wait(struct vmg_spawn *child, long long deadline_ms, char **reason);
 
 /* start + wait; 0 only when the program exited 0, else -1 with *reason that
  * quotes the last line of its output. */
@@ -42,14 +42,9 @@ void vmg_spawn_clear(struct vmg_spawn *child);
  * content, never a mix.  The file gets mode. */
 int vmg_write_atomic(const char *path, const char *data, size_t len, mode_t mode, char **reason);
 
-/* Reads a whole small file (at most max bytes); -1 with errno ENOENT when
- * it does not exist (*reason not set then), -1 with *reason otherwise. */
+/* Reads a whole small file (at most max bytes) into *data (caller frees);
+ * 0 with *data NULL when it does not exist, -1 with *reason. */
 int vmg_read_small_file(const char *path, size_t max, char **data, char **reason);
-
-unsigned long long vmg_spawn_now_ms(void);
-
-/* Sets *reason (replacing any earlier one) and returns -1. */
-int vmg_pt_fail(char **reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The last non-empty line of text (into buf), for error messages. */
 const char *vmg_spawn_last_line(const char *text, char *buf, size_t size);

@@ -11,17 +11,20 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libvirt/virterror.h>
 #include <libxml/xpath.h>
 
+#include "cib.h"
 #include "log.h"
-#include "role_guard.h"
-#include "migrate.h"
+#include "migrate_uri.h"
 #include "ocf.h"
 #include "split_brain.h"
+#define VMG_SPLIT_BRAIN_PRIV_H_ALLOW
+#include "split_brain_priv.h"
+#include "util.h"
+#include "virt.h"
 
 /* Below this there is no time to ask anyone: skip rather than half-ask. */
 #define MIN_BUDGET_MS 200
@@ -38,116 +41,6 @@ const struct vmg_param vmg_split_brain_params[] = {
 };
 const size_t vmg_split_brain_params_count =
     sizeof(vmg_split_brain_params) / sizeof(vmg_split_brain_params[0]);
-
-/* ------------------------------------------------------------ peer URIs */
-
-#define LOWER_ALNUM "abcdefghijklmnopqrstuvwxyz0123456789"
-
-static bool transport_ok(const char *transport)
-{
-    return transport == NULL || *transport == '\0' || strcmp(transport, "tcp") == 0 ||
-           strcmp(transport, "tls") == 0 || strcmp(transport, "ssh") == 0;
-}
-
-/* A host name, or an IPv6 address (which then needs brackets). */
-bool vmg_host_name_ok(const char *node)
-{
-    size_t len = strlen(node);
-
-    return len > 0 && len < 256 && node[0] != '-' && node[0] != '.' &&
-           strspn(node, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:")
-           == len;
-}
-
-static bool digits_only(const char *text, size_t len)
-{
-    size_t i;
-
-    for (i = 0; i < len; i++)
-        if (text[i] < '0' || text[i] > '9')
-            return false;
-    return len > 0;
-}
-
-/* No transport asked for: the hypervisor URI's own, unless it only works
- * locally (unix); none means libvirt's default for a remote host (TLS). */
-static const char *own_transport(const char *uri, size_t driver_len, const char *sep,
-                                 size_t *len)
-{
-    const char *own = uri + driver_len + 1;
-
-    *len = 0;
-    if (uri[driver_len] != '+' || own >= sep)
-        return "";
-    if ((size_t)(sep - own) != strspn(own, LOWER_ALNUM) ||
-        (sep - own == 4 && strncmp(own, "unix", 4) == 0))
-        return "";
-    *len = sep - own;
-    return own;
-}
-
-char *vmg_peer_libvirt_uri(const char *hypervisor_uri, const char *transport, const char *user,
-                           const char *node)
-{
-    const char *uri = hypervisor_uri ? hypervisor_uri : "qemu:///system";
-    const char *sep = strstr(uri, "://");
-    const char *authority, *at, *hostport, *port = NULL, *path;
-    size_t driver_len, authority_len, user_len = 0, port_len = 0, path_len, transport_len;
-    char *out = NULL;
-
-    if (sep == NULL || node == NULL || !vmg_host_name_ok(node) || !transport_ok(transport) ||
-        (user && (!*user || strpbrk(user, "@/?#:[]") != NULL)))
-        return NULL;
-    driver_len = strcspn(uri, "+:");
-    if (driver_len == 0 || uri + driver_len > sep || strspn(uri, LOWER_ALNUM) < driver_len)
-        return NULL;
-    if (transport == NULL || *transport == '\0')
-        transport = own_transport(uri, driver_len, sep, &transport_len);
-    else
-        transport_len = strlen(transport);
-
-    authority = sep + 3;
-    authority_len = strcspn(authority, "/?#");
-    path = authority + authority_len;
-    path_len = strcspn(path, "?#");
-
-    /* [user@]host[:port]: the host is replaced, the rest is kept. */
-    at = memchr(authority, '@', authority_len);
-    if (at) {
-        user_len = at - authority;
-        hostport = at + 1;
-    } else {
-        hostport = authority;
-    }
-    if (*hostport == '[')
-        hostport = memchr(hostport, ']', authority + authority_len - hostport);
-    if (hostport)
-        port = memchr(hostport, ':', authority + authority_len - hostport);
-    if (port) {
-        port++;
-        port_len = authority + authority_len - port;
-        if (!digits_only(port, port_len))
-            return NULL;
-    }
-    if (path_len == 0) {
-        /* The path names the daemon instance; libvirt requires one. */
-        path = "/system";
-        path_len = strlen(path);
-    }
-
-    if (user) {
-        authority = user;
-        user_len = strlen(user);
-    }
-    if (asprintf(&out, "%.*s%s%.*s://%.*s%s%s%s%s%s%.*s%.*s", (int)driver_len, uri,
-                 transport_len ? "+" : "", (int)transport_len, transport,
-                 (int)user_len, authority, user_len ? "@" : "",
-                 strchr(node, ':') ? "[" : "", node, strchr(node, ':') ? "]" : "",
-                 port_len ? ":" : "", (int)port_len, port ? port : "",
-                 (int)path_len, path) < 0)
-        return NULL;
-    return out;
-}
 
 /* ------------------------------------------------------- asking the peers */
 
@@ -239,14 +132,6 @@ static int start_peer(struct peer *peer, const char *uuid, const char *name)
     return 0;
 }
 
-static long long now_ms(void)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return now.tv_sec * 1000LL + now.tv_nsec / 1000000;
-}
-
 static void read_report(struct peer *peer)
 {
     ssize_t got;
@@ -289,7 +174,7 @@ static int wait_peers(struct peer *peers, size_t n, long long deadline)
                 index[waiting++] = i;
             }
         }
-        left = deadline - now_ms();
+        left = deadline - vmg_now_ms();
         if (waiting == 0 || left <= 0)
             return -1;
         if (poll(fds, waiting, (int)left) < 0 && errno != EINTR)
@@ -303,7 +188,7 @@ static int wait_peers(struct peer *peers, size_t n, long long deadline)
 /* Kills what is still running (with any ssh it spawned) and reaps, briefly. */
 static void stop_peers(struct peer *peers, size_t n)
 {
-    long long give_up = now_ms() + REAP_MS;
+    long long give_up = vmg_now_ms() + REAP_MS;
     size_t i;
 
     for (i = 0; i < n; i++) {
@@ -322,7 +207,7 @@ static void stop_peers(struct peer *peers, size_t n)
 
             if (done == peers[i].pid || (done < 0 && errno != EINTR))
                 peers[i].pid = 0;
-            else if (now_ms() >= give_up)
+            else if (vmg_now_ms() >= give_up)
                 break;          /* stuck in the kernel: init reaps it later */
             else if (done == 0)
                 vmg_sleep_ms(5);
@@ -349,23 +234,21 @@ static void log_peer(const struct peer *peer, long long budget_ms)
 
 int vmg_split_brain_probe(const char *const *nodes, const char *const *uris, size_t n,
                           const char *uuid, const char *name, long long budget_ms,
-                          char **where)
+                          char **reason)
 {
-    struct peer *peers = NULL;
-    long long deadline = now_ms() + budget_ms;
+    VMG_AUTOFREE(struct peer *) peers = NULL;
+    long long deadline = vmg_now_ms() + budget_ms;
     size_t i;
-    int found = -1, rc = 0;
+    int found;
 
-    *where = NULL;
     if (n > MAX_PEERS) {
         qb_log(LOG_WARNING, "split-brain check: only the first %d of %zu nodes are checked",
                MAX_PEERS, n);
         n = MAX_PEERS;
     }
-    peers = calloc(n ? n : 1, sizeof(*peers));
-    if (peers == NULL) {
+    if ((peers = calloc(n ? n : 1, sizeof(*peers))) == NULL) {
         qb_log(LOG_WARNING, "split-brain check skipped: out of memory");
-        goto cleanup;
+        return 0;
     }
     for (i = 0; i < n; i++) {
         peers[i].node = nodes[i];
@@ -382,18 +265,12 @@ int vmg_split_brain_probe(const char *const *nodes, const char *const *uris, siz
     /* Once one peer runs it, the others no longer matter. */
     for (i = 0; i < n && found < 0; i++)
         log_peer(&peers[i], budget_ms);
-    if (found >= 0) {
-        qb_log(LOG_DEBUG, "split-brain check: %s is active on %s",
-               uuid ? uuid : name, nodes[found]);
-        *where = strdup(nodes[found]);
-        rc = 1;
-    }
-
-cleanup:
-    if (peers)
-        stop_peers(peers, n);
-    free(peers);
-    return rc;
+    stop_peers(peers, n);
+    if (found < 0)
+        return 0;
+    qb_log(LOG_DEBUG, "split-brain check: %s is active on %s", uuid ? uuid : name,
+           nodes[found]);
+    return vmg_error_set(reason, "%s already runs on %s", name, nodes[found]);
 }
 
 /* ------------------------------------------------------ peers from the CIB */
@@ -418,6 +295,7 @@ static void peer_list_clear(struct peer_list *list)
 static void add_peer(struct peer_list *list, const char *node, const char *hypervisor,
                      const struct vmg_migrate_config *mig)
 {
+    VMG_AUTOFREE(char *) why = NULL;
     char *uri;
 
     if (list->n == MAX_PEERS) {
@@ -425,8 +303,7 @@ static void add_peer(struct peer_list *list, const char *node, const char *hyper
                MAX_PEERS, node);
         return;
     }
-    uri = vmg_migration_daemon_uri(mig, hypervisor, node);
-    if (uri == NULL) {
+    if (vmg_migration_daemon_uri(mig, hypervisor, node, &uri, &why) < 0) {
         qb_log(LOG_WARNING, "split-brain check: no libvirt URI for node %s: not checked", node);
         return;
     }
@@ -440,27 +317,23 @@ static void add_peer(struct peer_list *list, const char *node, const char *hyper
 }
 
 /* Every node of the nodes section but the local one and skip_node; -1
- * (logged) when the CIB cannot be read. */
+ * with *reason when the CIB cannot be read. */
 static int read_peers(struct vmg_context *ctx, const struct vmg_migrate_config *mig,
-                      const char *local,
-                      const char *skip_node, int timeout_s, struct peer_list *list)
+                      const char *local, const char *skip_node, int timeout_s,
+                      struct peer_list *list, char **reason)
 {
+    VMG_AUTOPTR(xmlXPathContextPtr) xp = NULL;
+    VMG_AUTOPTR(xmlXPathObjectPtr) found = NULL;
     xmlNode *answer = NULL;
-    xmlXPathContextPtr xp = NULL;
-    xmlXPathObjectPtr found = NULL;
-    char *reason = NULL;
-    int i, rc = -1;
+    int i;
 
-    if (vmg_cib_query("/cib/configuration/nodes/node", timeout_s, &answer, &reason) < 0) {
-        qb_log(LOG_INFO, "split-brain check skipped: %s", reason ? reason : "no CIB");
-        goto cleanup;
+    if (vmg_cib_query("/cib/configuration/nodes/node", timeout_s, &answer, reason) < 0)
+        return -1;
+    /* No node configured: nobody to ask. */
+    if (answer == NULL || answer->doc == NULL || (xp = xmlXPathNewContext(answer->doc)) == NULL) {
+        vmg_cib_free(answer);
+        return 0;
     }
-    rc = 0;
-    if (answer == NULL || answer->doc == NULL)
-        goto cleanup;           /* no node configured: nobody to ask */
-    xp = xmlXPathNewContext(answer->doc);
-    if (xp == NULL)
-        goto cleanup;
     xp->node = answer;
     /* The answer is one <node>, or several wrapped in <xpath-query>. */
     found = xmlXPathEvalExpression(BAD_CAST "descendant-or-self::node[@uname]"
@@ -474,15 +347,8 @@ static int read_peers(struct vmg_context *ctx, const struct vmg_migrate_config *
             add_peer(list, node, ctx->cfg.hypervisor, mig);
         xmlFree(uname);
     }
-
-cleanup:
-    if (found)
-        xmlXPathFreeObject(found);
-    if (xp)
-        xmlXPathFreeContext(xp);
     vmg_cib_free(answer);
-    free(reason);
-    return rc;
+    return 0;
 }
 
 /* Bounded by one peer's time and by a third of what the action has left. */
@@ -490,37 +356,37 @@ static long long check_budget_ms(const struct vmg_context *ctx)
 {
     long long budget = VMG_SPLIT_BRAIN_PEER_MS;
 
-    if ((ctx->deadline.tv_sec || ctx->deadline.tv_nsec) && vmg_ms_left(ctx) / 3 < budget)
+    if (ctx->deadline_ms && vmg_ms_left(ctx) / 3 < budget)
         budget = vmg_ms_left(ctx) / 3;
     return budget;
 }
 
 int vmg_split_brain_check(struct vmg_context *ctx, const struct vmg_migrate_config *mig,
-                          const char *skip_node, char **where)
+                          const char *skip_node, char **reason)
 {
     struct peer_list list = { .n = 0 };
+    VMG_AUTOFREE(char *) why = NULL;
     char buf[256];
     const char *local;
-    long long start = now_ms(), budget = check_budget_ms(ctx), left;
+    long long start = vmg_now_ms(), budget = check_budget_ms(ctx), left;
     int rc = 0;
 
-    *where = NULL;
     if (budget < MIN_BUDGET_MS) {
         qb_log(LOG_NOTICE, "split-brain check skipped: only %lld ms left for it", budget);
-        goto cleanup;
+        return 0;
     }
     local = vmg_local_node_name(&ctx->env, buf, sizeof(buf));
-    if (read_peers(ctx, mig, local, skip_node, (int)((budget + 999) / 1000), &list) < 0)
-        goto cleanup;
-    left = budget - (now_ms() - start);
-    if (list.n == 0 || left < MIN_BUDGET_MS) {
-        qb_log(LOG_DEBUG, "split-brain check: %s", list.n ? "no time left" : "no other node");
-        goto cleanup;
+    if (read_peers(ctx, mig, local, skip_node, (int)((budget + 999) / 1000), &list, &why) < 0) {
+        qb_log(LOG_INFO, "split-brain check skipped: %s", why);
+        return 0;
     }
-    rc = vmg_split_brain_probe((const char *const *)list.nodes, (const char *const *)list.uris,
-                               list.n, ctx->xml.uuid, ctx->xml.name, left, where);
-
-cleanup:
+    left = budget - (vmg_now_ms() - start);
+    if (list.n == 0 || left < MIN_BUDGET_MS)
+        qb_log(LOG_DEBUG, "split-brain check: %s", list.n ? "no time left" : "no other node");
+    else
+        rc = vmg_split_brain_probe((const char *const *)list.nodes,
+                                   (const char *const *)list.uris, list.n, ctx->xml.uuid,
+                                   ctx->xml.name, left, reason);
     peer_list_clear(&list);
     return rc;
 }
@@ -529,25 +395,19 @@ int vmg_split_brain_guard(struct vmg_context *ctx, const char *skip_node)
 {
     struct vmg_split_brain_config cfg = { 0 };
     struct vmg_migrate_config mig = { 0 };
-    char *reason = NULL, *where = NULL;
-    int rc = OCF_ERR_CONFIGURED;
+    VMG_AUTOFREE(char *) reason = NULL;
+    int rc;
 
-    if (vmg_params_load(vmg_split_brain_params, vmg_split_brain_params_count, &cfg, &reason) < 0 ||
-        vmg_params_load(vmg_migrate_params, vmg_migrate_params_count, &mig, &reason) < 0) {
-        ocf_exit_reason("%s", reason ? reason : "invalid parameter");
-        goto cleanup;
-    }
-    rc = OCF_SUCCESS;
-    if (cfg.check && vmg_split_brain_check(ctx, &mig, skip_node, &where) == 1) {
-        ocf_exit_reason("%s already runs on %s: refusing to run it here too", ctx->xml.name,
-                        where ? where : "another node");
+    rc = vmg_context_params(vmg_split_brain_params, vmg_split_brain_params_count, &cfg);
+    if (rc != OCF_SUCCESS)
+        return rc;
+    rc = vmg_context_params(vmg_migrate_params, vmg_migrate_params_count, &mig);
+    if (rc == OCF_SUCCESS && cfg.check && vmg_split_brain_check(ctx, &mig, skip_node,
+                                                                &reason) < 0) {
+        ocf_exit_reason("%s: refusing to run it here too", reason);
         rc = OCF_ERR_GENERIC;
     }
-
-cleanup:
     vmg_params_free(vmg_migrate_params, vmg_migrate_params_count, &mig);
     vmg_params_free(vmg_split_brain_params, vmg_split_brain_params_count, &cfg);
-    free(where);
-    free(reason);
     return rc;
 }

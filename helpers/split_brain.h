@@ -13,7 +13,8 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "domain.h"
+#include "context.h"
+#include "migrate_uri.h"
 
 /* Time one peer gets to answer (all peers are asked in parallel). */
 #define VMG_SPLIT_BRAIN_PEER_MS 3000
@@ -25,42 +26,20 @@ struct vmg_split_brain_config {
 extern const struct vmg_param vmg_split_brain_params[];
 extern const size_t vmg_split_brain_params_count;
 
-/* 1 when ctx's domain (by UUID, else by name) is active on another node
+/* -1 when ctx's domain (by UUID, else by name) is active on another node
  * than the local one and skip_node (e.g. the migration source), with
- * *where = that node (caller frees); 0 when it was not seen anywhere.
+ * *reason "NAME already runs on NODE"; 0 when it was not seen anywhere.
  * Each peer is reached the way a migration to it would be (migration
  * parameters mig, see vmg_migration_daemon_uri).  Returns within
  * VMG_SPLIT_BRAIN_PEER_MS and within a third of the time left before
- * ctx->deadline, plus a few milliseconds. */
-struct vmg_migrate_config;
+ * ctx->deadline_ms, plus a few milliseconds. */
 int vmg_split_brain_check(struct vmg_context *ctx, const struct vmg_migrate_config *mig,
-                          const char *skip_node, char **where);
+                          const char *skip_node, char **reason);
 
-/* start and migrate_from: OCF_ERR_GENERIC with an exit reason when the
- * domain runs on another node (but skip_node), else OCF_SUCCESS; loads
- * split_brain_check and the migration parameters itself. */
+/* The step of start and migrate_from that decides them (action layer):
+ * OCF_ERR_GENERIC with an exit reason when the domain runs on another node
+ * (but skip_node), else OCF_SUCCESS; loads split_brain_check and the
+ * migration parameters itself (OCF_ERR_CONFIGURED when one is bad). */
 int vmg_split_brain_guard(struct vmg_context *ctx, const char *skip_node);
-
-/* A host name, IPv4 or IPv6 address, and nothing that could change where
- * a URI built around it points (no '@', '/', '?', '#' or spaces). */
-bool vmg_host_name_ok(const char *node);
-
-/* The libvirt URI of node's daemon, as migration reaches it: the driver and
- * path (and user@, :port) of hypervisor_uri, with host node and the given
- * transport: qemu:///system + tcp + n2 -> qemu+tcp://n2/system; user, when
- * not NULL, replaces the URI's user.  With no
- * transport (NULL or ""), the hypervisor URI's own is kept unless it is
- * unix, else there is none (libvirt's default: TLS).  The query (socket=,
- * ...) names local things and is dropped.  NULL when the URI,
- * transport or node name is unusable, or out of memory; caller frees. */
-char *vmg_peer_libvirt_uri(const char *hypervisor_uri, const char *transport, const char *user,
-                           const char *node);
-
-/* ------------------------------------------------------------------------
- * Internal, for the unit tests: ask n peers (nodes[i] at uris[i]) for the
- * domain, all in parallel, for at most budget_ms.  Same result as above. */
-int vmg_split_brain_probe(const char *const *nodes, const char *const *uris, size_t n,
-                          const char *uuid, const char *name, long long budget_ms,
-                          char **where);
 
 #endif

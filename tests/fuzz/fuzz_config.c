@@ -10,7 +10,8 @@
 
 #include "config.h"
 #include "domain.h"
-#include "domain_xml.h"
+#define VMG_DOMAIN_XML_PRIV_H_ALLOW
+#include "domain_xml_priv.h"
 #include "migrate.h"
 
 static void fuzz_xml(const uint8_t *data, size_t size)
@@ -20,9 +21,10 @@ static void fuzz_xml(const uint8_t *data, size_t size)
     char *reason = NULL, *text, *mode, *cpu;
     size_t n;
 
-    if (vmg_domain_xml_parse((const char *)data, size, &xml, &reason) == VMG_DOMAIN_XML_OK)
+    if (vmg_domain_xml_parse((const char *)data, size, &xml, &reason) == 0)
         vmg_domain_xml_clear(&xml);
     free(reason);
+    reason = NULL;
 
     /* The live-XML readers get libvirt's output, but must not crash on junk. */
     text = strndup((const char *)data, size);
@@ -31,8 +33,9 @@ static void fuzz_xml(const uint8_t *data, size_t size)
     cpu = vmg_domain_xml_cpu(text, &mode);
     free(cpu);
     free(mode);
-    if (vmg_domain_xml_disks(text, &disks, &n) == 0)
+    if (vmg_domain_xml_disks(text, &disks, &n, &reason) == 0)
         vmg_disks_free(disks, n);
+    free(reason);
     free(text);
 }
 
@@ -67,8 +70,11 @@ static void fuzz_params(const uint8_t *data, size_t size)
     reason = NULL;
     memset(&migrate, 0, sizeof(migrate));
     if (vmg_params_load(vmg_migrate_params, vmg_migrate_params_count, &migrate, &reason) == 0) {
-        free(vmg_migration_daemon_uri(&migrate, "qemu:///system", "node2"));
-        uri = vmg_migration_data_uri(&migrate, "node2.example.com", "vm1", &reason);
+        uri = NULL;
+        vmg_migration_daemon_uri(&migrate, "qemu:///system", "node2", &uri, &reason);
+        free(uri);
+        uri = NULL;
+        vmg_migration_data_uri(&migrate, "node2.example.com", "vm1", &uri, &reason);
         free(uri);
         vmg_params_free(vmg_migrate_params, vmg_migrate_params_count, &migrate);
     }

@@ -32,7 +32,7 @@ static int load(struct sample *s, char **reason)
     return vmg_params_load(table, N, s, reason);
 }
 
-static void test_defaults(void)
+static void test_defaults(const void *data)
 {
     struct sample s;
     char *reason;
@@ -61,7 +61,7 @@ static void expect_rejected(const char *key, const char *value, const char *frag
     unsetenv(key);
 }
 
-static void test_bad_values(void)
+static void test_bad_values(const void *data)
 {
     char huge[VMG_PARAM_MAX_LEN + 2];
 
@@ -82,7 +82,7 @@ static void test_bad_values(void)
     expect_rejected("OCF_RESKEY_text", "\xed\xa0\x80", "UTF-8");      /* surrogate */
 }
 
-static void test_good_values(void)
+static void test_good_values(const void *data)
 {
     struct sample s;
     char *reason;
@@ -109,7 +109,7 @@ static void test_good_values(void)
     unsetenv("OCF_RESKEY_path");
 }
 
-static void test_env(void)
+static void test_env(const void *data)
 {
     struct vmg_env env;
     char *reason = NULL;
@@ -136,7 +136,7 @@ static void expect_redacted(const char *uri, const char *want)
     free(got);
 }
 
-static void test_redact(void)
+static void test_redact(const void *data)
 {
     expect_redacted("qemu+tcp://user:s3cret@host/system", "qemu+tcp://user:***@host/system");
     expect_redacted("qemu+tcp://user@host/system", "qemu+tcp://user@host/system");
@@ -147,12 +147,16 @@ static void test_redact(void)
     expect_redacted("tcp://10.0.0.1:49152", "tcp://10.0.0.1:49152");
 }
 
+static const struct unit_case cases[] = {
+    { "defaults", test_defaults, NULL },
+    { "bad values", test_bad_values, NULL },
+    { "good values", test_good_values, NULL },
+    { "environment", test_env, NULL },
+    { "URI redaction", test_redact, NULL },
+};
+
 int main(void)
 {
-    test_defaults();
-    test_bad_values();
-    test_good_values();
-    test_env();
-    test_redact();
+    UNIT_RUN(cases);
     return unit_done();
 }

@@ -10,16 +10,17 @@
 #include "log.h"
 #include "ocf.h"
 #include "unit.h"
+#include "virt.h"
 
 #define NODE_URI "test://" TEST_DATA_DIR "/test-node.xml"
 
-static void silence(void *data, virErrorPtr error)
-{
-}
+/* The test driver's node, shared by every case (state carries over). */
+static virConnectPtr conn;
 
 /* A context as actions.c builds it, for the domain named in file. */
-static void open_context(struct vmg_context *ctx, virConnectPtr conn, const char *file)
+static void open_context(struct vmg_context *ctx, const char *file)
 {
+    enum vmg_domain_xml_fault fault;
     char *reason = NULL;
 
     memset(ctx, 0, sizeof(*ctx));
@@ -27,10 +28,9 @@ static void open_context(struct vmg_context *ctx, virConnectPtr conn, const char
     ctx->conn = conn;
     ctx->cfg.config = strdup(file);
     ctx->cfg.shutdown_mode = strdup("acpi");
-    clock_gettime(CLOCK_MONOTONIC, &ctx->deadline);
-    ctx->deadline.tv_sec += 10;
-    if (vmg_domain_xml_load(file, &ctx->xml, &reason) != VMG_DOMAIN_XML_OK) {
-        printf("Bail out! %s\n", reason ? reason : "cannot load");
+    ctx->deadline_ms = vmg_now_ms() + 10000;
+    if (vmg_domain_xml_load(file, &ctx->xml, &fault, &reason) < 0) {
+        printf("Bail out! %s\n", reason);
         exit(1);
     }
 }
@@ -43,7 +43,7 @@ static void close_context(struct vmg_context *ctx)
 }
 
 /* The node file's domains, by name only (their XML is in the node file). */
-static int monitor_named(virConnectPtr conn, const char *name)
+static int monitor_named(const char *name)
 {
     struct vmg_context ctx;
     int rc;
@@ -55,17 +55,17 @@ static int monitor_named(virConnectPtr conn, const char *name)
     return rc;
 }
 
-static void test_state_mapping(virConnectPtr conn)
+static void test_state_mapping(const void *data)
 {
-    CHECK_INT(monitor_named(conn, "vm-running"), OCF_SUCCESS);
-    CHECK_INT(monitor_named(conn, "vm-paused"), OCF_SUCCESS);
-    CHECK_INT(monitor_named(conn, "vm-pmsuspended"), OCF_SUCCESS);
-    CHECK_INT(monitor_named(conn, "vm-crashed"), OCF_ERR_GENERIC);
-    CHECK_INT(monitor_named(conn, "vm-shutoff"), OCF_NOT_RUNNING);
-    CHECK_INT(monitor_named(conn, "vm-absent"), OCF_NOT_RUNNING);
+    CHECK_INT(monitor_named("vm-running"), OCF_SUCCESS);
+    CHECK_INT(monitor_named("vm-paused"), OCF_SUCCESS);
+    CHECK_INT(monitor_named("vm-pmsuspended"), OCF_SUCCESS);
+    CHECK_INT(monitor_named("vm-crashed"), OCF_ERR_GENERIC);
+    CHECK_INT(monitor_named("vm-shutoff"), OCF_NOT_RUNNING);
+    CHECK_INT(monitor_named("vm-absent"), OCF_NOT_RUNNING);
 }
 
-static int domain_state(virConnectPtr conn, const char *name)
+static int domain_state(const char *name)
 {
     virDomainPtr dom = virDomainLookupByName(conn, name);
     int state = -1, reason;
@@ -77,97 +77,103 @@ static int domain_state(virConnectPtr conn, const char *name)
     return state;
 }
 
-static void test_lifecycle(virConnectPtr conn, bool persistent)
+static void test_lifecycle(const void *data)
 {
+    bool persistent = *(const bool *)data;
     struct vmg_context ctx;
 
-    printf("# lifecycle, persistent=%d\n", persistent);
-    open_context(&ctx, conn, TEST_DATA_DIR "/vm-new.xml");
+    open_context(&ctx, TEST_DATA_DIR "/vm-new.xml");
     ctx.cfg.persistent = persistent;
     CHECK_INT(vmg_domain_monitor(&ctx), OCF_NOT_RUNNING);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);              /* stop when absent */
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
-    CHECK_INT(domain_state(conn, "vm-new"), VIR_DOMAIN_RUNNING);
+    CHECK_INT(domain_state("vm-new"), VIR_DOMAIN_RUNNING);
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);             /* start when running */
     CHECK_INT(vmg_domain_monitor(&ctx), OCF_SUCCESS);
     ctx.env.check_level = 10;
     CHECK_INT(vmg_domain_monitor(&ctx), OCF_SUCCESS);
     ctx.env.check_level = 0;
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
-    CHECK_INT(domain_state(conn, "vm-new"), persistent ? VIR_DOMAIN_SHUTOFF : -1);
+    CHECK_INT(domain_state("vm-new"), persistent ? VIR_DOMAIN_SHUTOFF : -1);
     CHECK_INT(vmg_domain_monitor(&ctx), OCF_NOT_RUNNING);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);              /* stop when stopped */
     close_context(&ctx);
 }
 
-static void test_force_stop(virConnectPtr conn)
+static void test_force_stop(const void *data)
 {
     struct vmg_context ctx;
 
-    open_context(&ctx, conn, TEST_DATA_DIR "/vm-new.xml");
+    open_context(&ctx, TEST_DATA_DIR "/vm-new.xml");
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
     ctx.cfg.force_stop = true;
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
-    CHECK_INT(domain_state(conn, "vm-new"), -1);
+    CHECK_INT(domain_state("vm-new"), -1);
     close_context(&ctx);
 }
 
 /* A transient start over a stale persistent definition replaces it. */
-static void test_stale_definition(virConnectPtr conn)
+static void test_stale_definition(const void *data)
 {
     struct vmg_context ctx;
 
-    open_context(&ctx, conn, TEST_DATA_DIR "/vm-new.xml");
+    open_context(&ctx, TEST_DATA_DIR "/vm-new.xml");
     virDomainFree(virDomainDefineXML(conn, ctx.xml.text));
-    CHECK_INT(domain_state(conn, "vm-new"), VIR_DOMAIN_SHUTOFF);
+    CHECK_INT(domain_state("vm-new"), VIR_DOMAIN_SHUTOFF);
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
-    CHECK_INT(domain_state(conn, "vm-new"), -1);
+    CHECK_INT(domain_state("vm-new"), -1);
     close_context(&ctx);
 }
 
 /* Same name, another UUID: someone else's VM, never touched.  Ours is not
  * here (stopped), and cannot start on this node while the name is taken. */
-static void test_foreign_uuid(virConnectPtr conn)
+static void test_foreign_uuid(const void *data)
 {
     struct vmg_context ctx;
 
-    open_context(&ctx, conn, TEST_DATA_DIR "/vm-running-other-uuid.xml");
+    open_context(&ctx, TEST_DATA_DIR "/vm-running-other-uuid.xml");
     CHECK_INT(vmg_domain_monitor(&ctx), OCF_NOT_RUNNING);
     CHECK_INT(vmg_domain_start(&ctx), OCF_ERR_INSTALLED);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
-    CHECK_INT(domain_state(conn, "vm-running"), VIR_DOMAIN_RUNNING);
+    CHECK_INT(domain_state("vm-running"), VIR_DOMAIN_RUNNING);
     close_context(&ctx);
 }
 
-static void test_unreachable(void)
+static void test_unreachable(const void *data)
 {
     struct vmg_context ctx;
+    char *reason = NULL;
 
     memset(&ctx, 0, sizeof(ctx));
     ctx.cfg.hypervisor = (char *)"qemu+unix:///system?socket=/nonexistent/libvirt-sock";
-    CHECK_INT(vmg_connect(&ctx), -1);
+    CHECK_INT(vmg_connect(&ctx, &reason), -1);
     CHECK(ctx.conn == NULL);
+    CHECK(reason && strstr(reason, "cannot connect to libvirt at qemu+unix:///system"));
+    free(reason);
 }
+
+static const bool transient = false, persistent = true;
+static const struct unit_case cases[] = {
+    { "state mapping", test_state_mapping, NULL },
+    { "lifecycle, transient", test_lifecycle, &transient },
+    { "lifecycle, persistent", test_lifecycle, &persistent },
+    { "force_stop", test_force_stop, NULL },
+    { "stale definition", test_stale_definition, NULL },
+    { "foreign uuid", test_foreign_uuid, NULL },
+    { "unreachable libvirtd", test_unreachable, NULL },
+};
 
 int main(void)
 {
-    virConnectPtr conn;
-
     vmg_log_init("unit", "test");
-    virSetErrorFunc(NULL, silence);
+    vmg_virt_quiet();
     conn = virConnectOpen(NODE_URI);
     if (conn == NULL) {
         printf("Bail out! cannot open %s: %s\n", NODE_URI, vmg_virt_error());
         return 1;
     }
-    test_state_mapping(conn);
-    test_lifecycle(conn, false);
-    test_lifecycle(conn, true);
-    test_force_stop(conn);
-    test_stale_definition(conn);
-    test_foreign_uuid(conn);
-    test_unreachable();
+    UNIT_RUN(cases);
     virConnectClose(conn);
     vmg_log_fini();
     return unit_done();

@@ -1,11 +1,21 @@
 /* Migration URIs and the XML the pre-checks read. */
 #include <build-config.h>
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "domain_xml.h"
+#include "log.h"
 #include "migrate.h"
+#include "ocf.h"
+#include "spawn.h"
+#define VMG_MIGRATE_URI_PRIV_H_ALLOW
+#include "migrate_uri_priv.h"
 #include "unit.h"
+#include "virt.h"
+
+#define NODE_URI "test://" TEST_DATA_DIR "/test-node.xml"
 
 static struct vmg_migrate_config config(const char *transport)
 {
@@ -18,16 +28,20 @@ static struct vmg_migrate_config config(const char *transport)
     return cfg;
 }
 
+/* The daemon URI, or its reason when it cannot be built. */
 static void expect_daemon_uri(const struct vmg_migrate_config *cfg, const char *hypervisor,
                               const char *want)
 {
-    char *got = vmg_migration_daemon_uri(cfg, hypervisor, "node2");
+    char *got = NULL, *reason = NULL;
+    int rc = vmg_migration_daemon_uri(cfg, hypervisor, "node2", &got, &reason);
 
-    CHECK_STR(got, want);
+    CHECK_INT(rc, want ? 0 : -1);
+    CHECK_STR(rc == 0 ? got : reason, want ? want : "malformed hypervisor URI");
     free(got);
+    free(reason);
 }
 
-static void test_daemon_uri(void)
+static void test_daemon_uri(const void *data)
 {
     struct vmg_migrate_config cfg = config("");
 
@@ -43,24 +57,35 @@ static void test_daemon_uri(void)
     cfg.remoteuri = (char *)"qemu+tls://%n.example.com/system";
     expect_daemon_uri(&cfg, "qemu:///system", "qemu+tls://node2.example.com/system");
     cfg.remoteuri = NULL;
-    CHECK(vmg_migration_daemon_uri(&cfg, "not a uri", "node2") == NULL);
+    expect_daemon_uri(&cfg, "not a uri", NULL);
 }
 
 static void expect_data_uri(const struct vmg_migrate_config *cfg, const char *target,
                             const char *want)
 {
-    char *reason = NULL, *got = vmg_migration_data_uri(cfg, target, "vm1", &reason);
+    char *reason = NULL, *got = NULL;
 
+    CHECK_INT(vmg_migration_data_uri(cfg, target, "vm1", &got, &reason), 0);
     CHECK_STR(got, want);
     CHECK(reason == NULL);
     free(got);
     free(reason);
 }
 
-static void test_data_uri(void)
+/* A data URI that cannot be built: -1, no URI, a reason naming fragment. */
+static void expect_data_uri_refused(const struct vmg_migrate_config *cfg, const char *fragment)
+{
+    char *reason = NULL, *got = NULL;
+
+    CHECK_INT(vmg_migration_data_uri(cfg, "node2", "vm1", &got, &reason), -1);
+    CHECK(got == NULL && reason && strstr(reason, fragment));
+    free(reason);
+}
+
+static void test_data_uri(const void *data)
 {
     struct vmg_migrate_config cfg = config("tcp");
-    char *reason = NULL, *uri;
+    char *reason = NULL, *uri = NULL;
     unsigned port;
 
     expect_data_uri(&cfg, "node2", NULL);
@@ -72,10 +97,7 @@ static void test_data_uri(void)
     cfg.network = (char *)"node1=fd00::1,node2=fd00::2";
     expect_data_uri(&cfg, "node2", "tcp://[fd00::2]");
     cfg.network = (char *)"node1=10.0.0.1";
-    uri = vmg_migration_data_uri(&cfg, "node2", "vm1", &reason);
-    CHECK(uri == NULL && reason && strstr(reason, "node2"));
-    free(reason);
-    reason = NULL;
+    expect_data_uri_refused(&cfg, "node2");
     cfg.network = NULL;
     cfg.network_suffix = (char *)"-mig";
     cfg.port = (char *)"49200";
@@ -83,23 +105,20 @@ static void test_data_uri(void)
 
     /* A range gives each resource its own port, the same every time. */
     cfg.port = (char *)"49152-49215";
-    uri = vmg_migration_data_uri(&cfg, "node2", "vm1", &reason);
+    CHECK_INT(vmg_migration_data_uri(&cfg, "node2", "vm1", &uri, &reason), 0);
     CHECK(uri && sscanf(uri, "tcp://node2-mig:%u", &port) == 1 && port >= 49152 && port <= 49215);
     free(uri);
     static const char *const bad_ports[] = { "80", "5-4", "49152-x", "70000" };
     for (size_t i = 0; i < sizeof(bad_ports) / sizeof(bad_ports[0]); i++) {
         cfg.port = (char *)bad_ports[i];
-        uri = vmg_migration_data_uri(&cfg, "node2", "vm1", &reason);
-        CHECK(uri == NULL && reason != NULL);
-        free(reason);
-        reason = NULL;
+        expect_data_uri_refused(&cfg, "migration_port");
     }
     cfg.port = NULL;
     cfg.migrateuri = (char *)"tcp://%n-mig:49300";
     expect_data_uri(&cfg, "node2", "tcp://node2-mig:49300");
 }
 
-static void test_expand(void)
+static void test_expand(const void *data)
 {
     char *got = vmg_expand_node("%n/%n%", "a");
 
@@ -107,7 +126,7 @@ static void test_expand(void)
     free(got);
 }
 
-static void test_live_xml(void)
+static void test_live_xml(const void *data)
 {
     const char *xml =
         "<domain type='kvm'><name>x</name>"
@@ -120,13 +139,14 @@ static void test_live_xml(void)
         "</devices></domain>";
     struct vmg_disk *disks;
     size_t n;
-    char *mode, *cpu = vmg_domain_xml_cpu(xml, &mode);
+    char *mode, *cpu = vmg_domain_xml_cpu(xml, &mode), *reason = NULL;
 
     CHECK(cpu && strstr(cpu, "<cpu") && strstr(cpu, "Skylake"));
     CHECK_STR(mode, "host-model");
     free(cpu);
     free(mode);
-    CHECK_INT(vmg_domain_xml_disks(xml, &disks, &n), 0);
+    CHECK_INT(vmg_domain_xml_disks(xml, &disks, &n, &reason), 0);
+    CHECK(reason == NULL);
     CHECK_INT(n, 3);
     CHECK_STR(disks[0].source, "/var/lib/x.qcow2");
     CHECK_STR(disks[0].type, "file");
@@ -134,14 +154,65 @@ static void test_live_xml(void)
     CHECK(disks[2].source == NULL && disks[2].readonly);
     vmg_disks_free(disks, n);
     CHECK(vmg_domain_xml_cpu("<domain/>", &mode) == NULL && mode == NULL);
-    CHECK_INT(vmg_domain_xml_disks("<<", &disks, &n), -1);
+    CHECK_INT(vmg_domain_xml_disks("<<", &disks, &n, &reason), -1);
+    CHECK(reason && strstr(reason, "does not parse"));
+    free(reason);
 }
+
+/* migrate_to with nothing listening where the target's libvirtd should be:
+ * the exit reason names libvirt's error, not whatever the calls after the
+ * failed open left in the thread's last error ("no error"). */
+static void test_unreachable_target(const void *data)
+{
+    char path[] = "/tmp/vmg-test-stderr-XXXXXX";
+    int fd = mkstemp(path), saved = dup(STDERR_FILENO), rc;
+    char *text = NULL, *why = NULL;
+    struct vmg_context ctx;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.conn = virConnectOpen(NODE_URI);
+    ctx.cfg.hypervisor = (char *)"qemu+tcp://127.0.0.1:1/system";
+    ctx.xml.name = (char *)"vm-running";
+    ctx.env.migrate_target = "127.0.0.1";
+    ctx.env.resource = "vm1";
+    ctx.deadline_ms = vmg_now_ms() + 10000;
+    if (fd < 0 || saved < 0 || ctx.conn == NULL) {
+        printf("Bail out! cannot set up migrate_to\n");
+        exit(1);
+    }
+    fflush(stderr);
+    dup2(fd, STDERR_FILENO);
+    rc = vmg_migrate_to(&ctx);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    close(fd);
+    CHECK_INT(rc, OCF_ERR_GENERIC);
+    CHECK_INT(vmg_read_small_file(path, 1 << 20, &text, &why), 0);
+    printf("# %s", text && strstr(text, "ocf-exit-reason:") ? strstr(text, "ocf-exit-reason:")
+                                                              : "no exit reason\n");
+    CHECK(text && strstr(text, "ocf-exit-reason:cannot reach libvirt on 127.0.0.1 at "
+                               "qemu+tcp://127.0.0.1:1/system: "));
+    CHECK(text && strstr(text, "refused") && !strstr(text, ": no error"));
+    free(text);
+    free(why);
+    unlink(path);
+    virConnectClose(ctx.conn);
+}
+
+static const struct unit_case cases[] = {
+    { "daemon URI", test_daemon_uri, NULL },
+    { "data URI", test_data_uri, NULL },
+    { "%n expansion", test_expand, NULL },
+    { "live XML", test_live_xml, NULL },
+    { "unreachable target", test_unreachable_target, NULL },
+};
 
 int main(void)
 {
-    test_daemon_uri();
-    test_data_uri();
-    test_expand();
-    test_live_xml();
+    vmg_log_init("unit", "test");
+    vmg_virt_quiet();
+    UNIT_RUN(cases);
+    vmg_log_fini();
     return unit_done();
 }

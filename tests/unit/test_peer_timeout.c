@@ -1,6 +1,6 @@
 /* Peer-timeout guard: state file logic and the LLT backend, against the
- * lltconfig stand-in (tests/lab/lltconfig).  Corosync is covered by
- * tests/e2e/peer-timeout.sh on real nodes; here it is simply absent. */
+ * lltconfig stand-in (tests/lab/lltconfig), and the Corosync path through a
+ * fake backend (the ring itself is tests/e2e/peer-timeout.sh's). */
 #include <build-config.h>
 
 #include <errno.h>
@@ -12,13 +12,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "corosync_token.h"
-#include "llt_peerinact.h"
+#define VMG_LLT_PEERINACT_PRIV_H_ALLOW
+#include "llt_peerinact_priv.h"
 #include "log.h"
-#include "peer_timeout.h"
-#include "peer_timeout_remote.h"
+#define VMG_PEER_TIMEOUT_PRIV_H_ALLOW
+#include "peer_timeout_priv.h"
 #include "spawn.h"
 #include "unit.h"
+#include "util.h"
 
 #ifndef TEST_LLTCONFIG
 #define TEST_LLTCONFIG "tests/lab/lltconfig"
@@ -150,7 +151,7 @@ static int recover_ok(bool with_llttab)
     return rc;
 }
 
-static void test_parse_query(void)
+static void test_parse_query(const void *data)
 {
     unsigned cs = 0;
 
@@ -164,7 +165,7 @@ static void test_parse_query(void)
     CHECK_INT(vmg_llt_parse_query("  peerinact = lots\n", &cs), -1);
 }
 
-static void test_wanted(void)
+static void test_wanted(const void *data)
 {
     struct vmg_pt_request req = llt_request(10000);
 
@@ -175,7 +176,7 @@ static void test_wanted(void)
     CHECK_INT(vmg_pt_wanted_ms(&req, VMG_PT_COROSYNC), 12000);
 }
 
-static void test_raise_restore(void)
+static void test_raise_restore(const void *data)
 {
     struct vmg_pt_request req = llt_request(10000);
     struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
@@ -204,7 +205,7 @@ static void test_raise_restore(void)
 }
 
 /* Two migrations overlap: the first to finish must not restore. */
-static void test_overlap(void)
+static void test_overlap(const void *data)
 {
     struct vmg_pt_request req = llt_request(20000);
     struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
@@ -223,7 +224,7 @@ static void test_overlap(void)
 }
 
 /* The administrator changed the value while we held it: leave theirs. */
-static void test_stale(void)
+static void test_stale(const void *data)
 {
     struct vmg_pt_request req = llt_request(20000);
     struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
@@ -240,7 +241,7 @@ static void test_stale(void)
 
 /* A killed helper (dead pid) and an expired lease are dropped by recover,
  * which restores; a live holder keeps the raise. */
-static void test_dead_holder(void)
+static void test_dead_holder(const void *data)
 {
     struct vmg_pt_request req = llt_request(20000);
     struct vmg_pt_holder dead = { .pid = dead_pid(), .start = 1 };
@@ -249,7 +250,7 @@ static void test_dead_holder(void)
 
     reset_llt();
     snprintf(dead.id, sizeof(dead.id), "nodeA.vm1.%ld.1", dead.pid);
-    CHECK_INT(vmg_pt_holder_self(&live, "nodeA", "vm2"), 0);
+    CHECK_INT(vmg_pt_holder_self(&live, "nodeA", "vm2", NULL), 0);
     CHECK_INT(raise_ok(&req, &dead), 0);
     CHECK_INT(raise_ok(&req, &live), 0);
     CHECK_INT(recover_ok(false), 0);
@@ -269,11 +270,11 @@ static void test_dead_holder(void)
 }
 
 /* A recover (every monitor runs one) must not wait for a raise in progress. */
-static void test_busy_lock(void)
+static void test_busy_lock(const void *data)
 {
     struct vmg_pt_request req = llt_request(20000);
     struct vmg_pt_holder dead = { .pid = dead_pid(), .start = 1 };
-    unsigned long long t0;
+    long long t0;
     char lock[300];
     int fd;
 
@@ -283,16 +284,16 @@ static void test_busy_lock(void)
     CHECK_INT(raise_ok(&req, &dead), 0);
     fd = open(lock, O_RDWR);
     CHECK(fd >= 0 && flock(fd, LOCK_EX) == 0);
-    t0 = vmg_spawn_now_ms();
+    t0 = vmg_now_ms();
     CHECK_INT(recover_ok(false), 0);
-    CHECK(vmg_spawn_now_ms() - t0 < 10000);
+    CHECK(vmg_now_ms() - t0 < 10000);
     CHECK_INT(llt_now(), 2500);                         /* not touched while busy */
     close(fd);
     CHECK_INT(recover_ok(false), 0);
     CHECK_INT(llt_now(), 1600);
 }
 
-static void test_llttab(void)
+static void test_llttab(const void *data)
 {
     struct vmg_pt_request req = llt_request(20000);
     struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
@@ -336,7 +337,7 @@ static void test_llttab(void)
     free(text);
 }
 
-static void test_llt_missing(void)
+static void test_llt_missing(const void *data)
 {
     struct vmg_pt_request req = llt_request(20000);
     struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
@@ -353,7 +354,7 @@ static void test_llt_missing(void)
 }
 
 /* LLT not running: the raise fails and nothing stays recorded or raised. */
-static void test_llt_down(void)
+static void test_llt_down(const void *data)
 {
     struct vmg_pt_request req = llt_request(20000);
     struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
@@ -372,7 +373,7 @@ static void test_llt_down(void)
     CHECK_INT(llt_now(), 1600);
 }
 
-static void test_config_check(void)
+static void test_config_check(const void *data)
 {
     struct vmg_peer_config cfg = { .clusters = "corosync,llt", .members = "cluster, guest:vm2" };
     char *why = NULL;
@@ -390,7 +391,7 @@ static void test_config_check(void)
     free(why);
 }
 
-static void test_members(void)
+static void test_members(const void *data)
 {
     char **members = NULL, *why = NULL;
 
@@ -410,6 +411,228 @@ static void test_members(void)
     free(why);
 }
 
+/* ------------------------------------------------------------------------
+ * Corosync through a fake backend: the ring is a struct, so the generic
+ * steps (plan, apply, settle, check, restore) run on the Corosync path
+ * without corosync; tests/e2e/peer-timeout.sh covers the real ring. */
+
+static struct {
+    bool running;                   /* false: no corosync answers */
+    bool present;                   /* totem.token is set */
+    unsigned long long value;       /* its value */
+    unsigned writes, settles;
+    bool refuse_write, refuse_settle;
+} ring;
+
+static int fake_read(struct vmg_pt_reading *now, bool *gone, char **reason)
+{
+    *gone = !ring.running;
+    if (!ring.running)
+        return vmg_error_set(reason, "the fake ring is down");
+    now->present = ring.present;
+    now->value = ring.present ? ring.value : 3000;
+    return 0;
+}
+
+static int fake_write(bool present, unsigned long long value, char **reason)
+{
+    if (!ring.running || ring.refuse_write)
+        return vmg_error_set(reason, "the fake ring refuses the write");
+    ring.present = present;
+    ring.value = present ? value : 0;
+    ring.writes++;
+    return 0;
+}
+
+static int fake_settle(unsigned long long value, char **reason)
+{
+    ring.settles++;
+    if (ring.refuse_settle)
+        return vmg_error_set(reason, "no token came round the fake ring");
+    return 0;
+}
+
+static const struct vmg_pt_backend fake_corosync = {
+    .name = "corosync", .label = "fake totem.token", .unit = "ms",
+    .cluster = VMG_PT_COROSYNC, .ms_per_unit = 1, .builtin = 3000,
+    .read = fake_read, .write = fake_write, .settle = fake_settle,
+};
+
+/* A ring with totem.token as given (0: absent), the fake in place. */
+static void fake_ring(unsigned long long token)
+{
+    memset(&ring, 0, sizeof(ring));
+    ring.running = true;
+    ring.present = token != 0;
+    ring.value = token;
+    vmg_pt_backend_override(VMG_PT_T_COROSYNC, &fake_corosync);
+}
+
+static struct vmg_pt_request corosync_request(unsigned long long pause_ms)
+{
+    struct vmg_pt_request req = {
+        .clusters = VMG_PT_COROSYNC, .pause_ms = pause_ms, .margin_ms = 5000, .max_ms = 60000,
+    };
+    return req;
+}
+
+static bool state_has(const char *needle)
+{
+    char path[300];
+
+    snprintf(path, sizeof(path), "%s/peer-timeout.state", state_dir);
+    return needle ? file_has(path, needle) : exists(path);
+}
+
+/* (10000 + 5000) / 0.8 = 18750; an absent key comes back absent. */
+static void test_fake_raise_restore(const void *data)
+{
+    struct vmg_pt_request req = corosync_request(10000);
+    struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
+
+    fake_ring(0);
+    CHECK_INT(raise_ok(&req, &a), 0);
+    CHECK(ring.present && ring.value == 18750);
+    CHECK_INT(ring.settles, 1);                         /* in force before "raised" */
+    CHECK(state_has("target corosync 0 3000 18750"));
+    CHECK_INT(release_ok(a.id), 0);
+    CHECK(!ring.present);                               /* the key deleted again */
+    CHECK(!state_has(NULL));
+
+    fake_ring(5000);                                    /* the administrator's value */
+    CHECK_INT(raise_ok(&req, &a), 0);
+    CHECK_INT(ring.value, 18750);
+    CHECK_INT(release_ok(a.id), 0);
+    CHECK(ring.present && ring.value == 5000);
+
+    fake_ring(30000);                                   /* higher already: never lowered */
+    CHECK_INT(raise_ok(&req, &a), 0);
+    CHECK_INT(ring.writes, 0);
+    CHECK(!state_has("target"));
+    CHECK_INT(release_ok(a.id), 0);
+    CHECK_INT(ring.value, 30000);
+    vmg_pt_backend_override(VMG_PT_T_COROSYNC, NULL);
+}
+
+/* Changed by someone else while raised: theirs is kept, ours forgotten. */
+static void test_fake_stale(const void *data)
+{
+    struct vmg_pt_request req = corosync_request(10000);
+    struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
+    struct vmg_pt_holder b = lease_holder("nodeA.vm2.2.2", 600);
+
+    fake_ring(5000);
+    CHECK_INT(raise_ok(&req, &a), 0);
+    ring.value = 9999;                                  /* the administrator */
+    CHECK_INT(release_ok(a.id), 0);
+    CHECK(ring.present && ring.value == 9999);
+    CHECK(!state_has(NULL));
+
+    /* Changed between two raises: the new value is the one to restore. */
+    CHECK_INT(raise_ok(&req, &a), 0);
+    ring.value = 7000;
+    CHECK_INT(raise_ok(&req, &b), 0);
+    CHECK_INT(ring.value, 18750);
+    CHECK(state_has("target corosync 1 7000 18750"));
+    CHECK_INT(release_ok(a.id), 0);
+    CHECK_INT(release_ok(b.id), 0);
+    CHECK_INT(ring.value, 7000);
+    vmg_pt_backend_override(VMG_PT_T_COROSYNC, NULL);
+}
+
+/* A killed helper (dead pid) and an expired lease are dropped by recover,
+ * which restores; a live holder keeps the raise. */
+static void test_fake_dead_holder(const void *data)
+{
+    struct vmg_pt_request req = corosync_request(10000);
+    struct vmg_pt_holder dead = { .pid = dead_pid(), .start = 1 };
+    struct vmg_pt_holder live = { .pid = 0 };
+    struct vmg_pt_holder expired = lease_holder("peer.vm3.3.3", 0);
+
+    fake_ring(5000);
+    snprintf(dead.id, sizeof(dead.id), "nodeA.vm1.%ld.1", dead.pid);
+    CHECK_INT(vmg_pt_holder_self(&live, "nodeA", "vm2", NULL), 0);
+    CHECK_INT(raise_ok(&req, &dead), 0);
+    CHECK_INT(raise_ok(&req, &live), 0);
+    CHECK_INT(recover_ok(false), 0);
+    CHECK_INT(ring.value, 18750);                       /* live still holds */
+    CHECK(!state_has("holder nodeA.vm1."));             /* the dead one is gone */
+    CHECK_INT(release_ok(live.id), 0);
+    CHECK_INT(ring.value, 5000);
+
+    CHECK_INT(raise_ok(&req, &expired), 0);
+    CHECK_INT(recover_ok(false), 0);                    /* lease over: restore */
+    CHECK_INT(ring.value, 5000);
+    CHECK(!state_has(NULL));
+    vmg_pt_backend_override(VMG_PT_T_COROSYNC, NULL);
+}
+
+/* Corosync gone at restore time: the raised value went with it. */
+static void test_fake_ring_down(const void *data)
+{
+    struct vmg_pt_request req = corosync_request(10000);
+    struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
+    char *why = NULL;
+
+    fake_ring(0);
+    CHECK_INT(raise_ok(&req, &a), 0);
+    ring.running = false;
+    CHECK_INT(release_ok(a.id), 0);
+    CHECK(!state_has(NULL));
+    /* Not running at raise time: a failure with a reason, nothing recorded. */
+    CHECK_INT(vmg_pt_local_raise(state_dir, &req, &a, NULL, &why), -1);
+    CHECK(why && strstr(why, "fake ring is down"));
+    free(why);
+    CHECK(!state_has(NULL));
+    vmg_pt_backend_override(VMG_PT_T_COROSYNC, NULL);
+}
+
+/* A raise the fake ring refuses (*refuse set on a fresh ring): -1 with a
+ * reason naming why, the administrator's 5000 in force again, nothing
+ * recorded. */
+static void expect_refused(bool *refuse, const char *fragment)
+{
+    struct vmg_pt_request req = corosync_request(10000);
+    struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
+    char *why = NULL;
+
+    fake_ring(5000);
+    *refuse = true;
+    CHECK_INT(vmg_pt_local_raise(state_dir, &req, &a, NULL, &why), -1);
+    CHECK(why && strstr(why, fragment));
+    free(why);
+    CHECK(ring.present && ring.value == 5000);
+    CHECK(!state_has(NULL));
+    vmg_pt_backend_override(VMG_PT_T_COROSYNC, NULL);
+}
+
+/* A raise that cannot be written or does not come into force is undone. */
+static void test_fake_refused(const void *data)
+{
+    expect_refused(&ring.refuse_settle, "no token");
+    expect_refused(&ring.refuse_write, "refuses the write");
+}
+
+static const struct unit_case cases[] = {
+    { "lltconfig query", test_parse_query, NULL },
+    { "wanted value", test_wanted, NULL },
+    { "raise and restore", test_raise_restore, NULL },
+    { "overlapping holders", test_overlap, NULL },
+    { "stale value", test_stale, NULL },
+    { "dead holder", test_dead_holder, NULL },
+    { "busy lock", test_busy_lock, NULL },
+    { "llttab", test_llttab, NULL },
+    { "LLT not installed", test_llt_missing, NULL },
+    { "LLT down", test_llt_down, NULL },
+    { "members", test_members, NULL },
+    { "config check", test_config_check, NULL },
+    { "corosync raise and restore (fake ring)", test_fake_raise_restore, NULL },
+    { "corosync stale value (fake ring)", test_fake_stale, NULL },
+    { "corosync dead holder (fake ring)", test_fake_dead_holder, NULL },
+    { "corosync down (fake ring)", test_fake_ring_down, NULL },
+    { "corosync raise refused (fake ring)", test_fake_refused, NULL },
+};
+
 int main(void)
 {
     char path[300];
@@ -426,20 +649,7 @@ int main(void)
     setenv("VMGUARD_LLTCONFIG", wrapper, 1);
     setenv("VMGUARD_LLTTAB", llttab, 1);
     vmg_log_init("test", "peer-timeout");
-
-    test_parse_query();
-    test_wanted();
-    test_raise_restore();
-    test_overlap();
-    test_stale();
-    test_dead_holder();
-    test_busy_lock();
-    test_llttab();
-    test_llt_missing();
-    test_llt_down();
-    test_members();
-    test_config_check();
-
+    UNIT_RUN(cases);
     vmg_log_fini();
     reset_llt();
     unlink(wrapper);

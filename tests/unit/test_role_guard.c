@@ -11,7 +11,8 @@
 #include <libxml/parser.h>
 
 #include "log.h"
-#include "role_guard.h"
+#define VMG_ROLE_GUARD_PRIV_H_ALLOW
+#include "role_guard_priv.h"
 #include "unit.h"
 
 #define CIB_ROLE TEST_DATA_DIR "/cib-role.xml"
@@ -38,7 +39,7 @@ static bool on_file(const char *file, const char *node, const char *attribute,
         printf("Bail out! cannot parse %s\n", file);
         exit(1);
     }
-    marked = vmg_role_check_cib(&cfg, node, xmlDocGetRootElement(doc), &why);
+    marked = vmg_role_check_cib(&cfg, node, xmlDocGetRootElement(doc), &why) < 0;
     if (marked)
         printf("# %s: %s\n", node, why ? why : "(no why)");
     CHECK(marked ? why != NULL && (!why_has || strstr(why, why_has)) : why == NULL);
@@ -58,29 +59,28 @@ static bool on_text(const char *xml, const char *node, const char *resource)
         printf("Bail out! cannot parse inline CIB\n");
         exit(1);
     }
-    marked = vmg_role_check_cib(&cfg, node, xmlDocGetRootElement(doc), &why);
+    marked = vmg_role_check_cib(&cfg, node, xmlDocGetRootElement(doc), &why) < 0;
     free(why);
     xmlFreeDoc(doc);
     return marked;
 }
 
-static void test_parameters(void)
+static void test_parameters(const void *data)
 {
     struct vmg_role_config cfg = config(NULL, NULL);
     struct vmg_env env = { .local_node = "cl-n1" };
     char *why = NULL, *reason = NULL;
 
-    printf("# parameters\n");
     unsetenv("OCF_RESKEY_ha_primary");
     CHECK_INT(vmg_params_load(vmg_role_params, vmg_role_params_count, &cfg, &reason), 0);
     CHECK(!cfg.ha_primary && cfg.attribute == NULL && cfg.resource == NULL);
-    CHECK(!vmg_role_is_ha_primary(&cfg, &env, &why));
+    CHECK_INT(vmg_role_check(&cfg, &env, &why), 0);
     CHECK(why == NULL);
 
     setenv("OCF_RESKEY_ha_primary", "yes", 1);
     CHECK_INT(vmg_params_load(vmg_role_params, vmg_role_params_count, &cfg, &reason), 0);
     CHECK(cfg.ha_primary);
-    CHECK(vmg_role_is_ha_primary(&cfg, &env, &why));
+    CHECK_INT(vmg_role_check(&cfg, &env, &why), -1);
     CHECK(why && strstr(why, "parameter ha_primary"));
     free(why);
     vmg_params_free(vmg_role_params, vmg_role_params_count, &cfg);
@@ -92,9 +92,8 @@ static void test_parameters(void)
     unsetenv("OCF_RESKEY_ha_primary");
 }
 
-static void test_node_attribute(void)
+static void test_node_attribute(const void *data)
 {
-    printf("# node attribute\n");
     /* Permanent: ha-primary=true on cl-n1, false on cl-n2. */
     CHECK(on_file(CIB_ROLE, "cl-n1", "ha-primary", NULL, "permanent"));
     CHECK(!on_file(CIB_ROLE, "cl-n2", "ha-primary", NULL, NULL));
@@ -106,9 +105,8 @@ static void test_node_attribute(void)
     CHECK(!on_file(CIB_ROLE, "cl-n9", "ha-primary", NULL, NULL));
 }
 
-static void test_promoted_clone(void)
+static void test_promoted_clone(const void *data)
 {
-    printf("# promotable clone\n");
     CHECK(on_file(CIB_ROLE, "cl-n1", NULL, "db-clone", "Promoted"));
     CHECK(!on_file(CIB_ROLE, "cl-n2", NULL, "db-clone", NULL));
     /* The primitive's own id works too. */
@@ -130,9 +128,8 @@ static void test_promoted_clone(void)
 #define OP(name, call, rc, status) \
     "<lrm_rsc_op operation='" name "' call-id='" call "' rc-code='" rc "' op-status='" status "'/>"
 
-static void test_history(void)
+static void test_history(const void *data)
 {
-    printf("# operation history\n");
     CHECK(on_text(NODE_STATE(OP("monitor", "1", "8", "0")), "n1", "db"));     /* a probe */
     CHECK(!on_text(NODE_STATE(OP("monitor", "1", "7", "0")), "n1", "db"));
     CHECK(on_text(NODE_STATE(OP("start", "2", "0", "0") OP("promote", "3", "0", "0")), "n1",
@@ -182,7 +179,7 @@ static bool through_libcib(const char *file, const char *node, const char *attri
         exit(1);
     }
     setenv("CIB_file", path, 1);
-    marked = vmg_role_is_ha_primary(&cfg, &env, &why);
+    marked = vmg_role_check(&cfg, &env, &why) < 0;
     printf("# libcib %s on %s: %s\n", file, node, why ? why : "not HA-primary");
     unsetenv("CIB_file");
     unlink(path);
@@ -190,9 +187,8 @@ static bool through_libcib(const char *file, const char *node, const char *attri
     return marked;
 }
 
-static void test_libcib(void)
+static void test_libcib(const void *data)
 {
-    printf("# libcib\n");
     CHECK(through_libcib(CIB_ROLE, "cl-n1", "ha-primary", NULL));
     CHECK(!through_libcib(CIB_ROLE, "cl-n2", "ha-primary", NULL));
     CHECK(through_libcib(CIB_ROLE, "cl-n2", "vm-pin", NULL));
@@ -204,45 +200,53 @@ static void test_libcib(void)
     CHECK(!through_libcib(CIB_ROLE, "cl-n9", "ha-primary", NULL));
 }
 
-static void test_unreadable(void)
+static void test_unreadable(const void *data)
 {
     struct vmg_role_config cfg = config("ha-primary", NULL);
     struct vmg_env env = { .local_node = "cl-n1" };
     char *why = NULL;
 
-    printf("# unreadable CIB\n");
-    CHECK(vmg_role_check_cib(&cfg, "cl-n1", NULL, &why));
+    CHECK_INT(vmg_role_check_cib(&cfg, "cl-n1", NULL, &why), -1);
     CHECK(why && strstr(why, "could not be read"));
     free(why);
+    why = NULL;
 
     setenv("CIB_file", "/nonexistent/cib.xml", 1);
-    CHECK(vmg_role_is_ha_primary(&cfg, &env, &why));
+    CHECK_INT(vmg_role_check(&cfg, &env, &why), -1);
     CHECK(why && strstr(why, "could not be read"));
     free(why);
+    why = NULL;
     cfg = config(NULL, "db-clone");
-    CHECK(vmg_role_is_ha_primary(&cfg, &env, &why));
+    CHECK_INT(vmg_role_check(&cfg, &env, &why), -1);
     free(why);
+    why = NULL;
     /* Not configured: the CIB is not even read. */
     cfg = config(NULL, NULL);
-    CHECK(!vmg_role_is_ha_primary(&cfg, &env, &why));
+    CHECK_INT(vmg_role_check(&cfg, &env, &why), 0);
+    CHECK(why == NULL);
     unsetenv("CIB_file");
 
     /* An id that cannot be a CIB id is refused without a query. */
     cfg = config(NULL, "db'] | //*[@id='x");
-    CHECK(vmg_role_is_ha_primary(&cfg, &env, &why));
+    CHECK_INT(vmg_role_check(&cfg, &env, &why), -1);
     CHECK(why && strstr(why, "not a usable"));
     free(why);
+    why = NULL;
 }
+
+static const struct unit_case cases[] = {
+    { "parameters", test_parameters, NULL },
+    { "node attribute", test_node_attribute, NULL },
+    { "promoted clone", test_promoted_clone, NULL },
+    { "operation history", test_history, NULL },
+    { "libcib", test_libcib, NULL },
+    { "unreadable CIB", test_unreadable, NULL },
+};
 
 int main(void)
 {
     vmg_log_init("unit", "test");
-    test_parameters();
-    test_node_attribute();
-    test_promoted_clone();
-    test_history();
-    test_libcib();
-    test_unreadable();
+    UNIT_RUN(cases);
     vmg_log_fini();
     return unit_done();
 }

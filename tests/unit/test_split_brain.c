@@ -16,19 +16,18 @@
 #include <libvirt/virterror.h>
 
 #include "log.h"
-#include "migrate.h"
-#include "split_brain.h"
+#define VMG_MIGRATE_URI_PRIV_H_ALLOW
+#include "migrate_uri_priv.h"
+#define VMG_SPLIT_BRAIN_PRIV_H_ALLOW
+#include "split_brain_priv.h"
 #include "unit.h"
+#include "virt.h"
 
 #define NODE_URI "test://" TEST_DATA_DIR "/test-node.xml"
 #define RUNNING_UUID "11111111-1111-4111-8111-111111111111"
 #define MISSING_SOCKET "qemu+unix:///system?socket=/nonexistent/libvirt-sock"
 /* Scheduling slack allowed on top of a budget. */
 #define SLACK_MS 400
-
-static void silence(void *data, virErrorPtr error)
-{
-}
 
 static void check_uri(const char *hypervisor, const char *transport, const char *node,
                       const char *want)
@@ -39,9 +38,8 @@ static void check_uri(const char *hypervisor, const char *transport, const char 
     free(got);
 }
 
-static void test_uris(void)
+static void test_uris(const void *data)
 {
-    printf("# peer URIs\n");
     check_uri("qemu:///system", "tcp", "cl-n2", "qemu+tcp://cl-n2/system");
     check_uri("qemu:///system", "tls", "cl-n2", "qemu+tls://cl-n2/system");
     check_uri("qemu:///system", "ssh", "cl-n2", "qemu+ssh://cl-n2/system");
@@ -78,14 +76,6 @@ static void test_uris(void)
     check_uri("qemu+tcp://cl-n1:http/system", "tcp", "cl-n2", NULL);
 }
 
-static long long now_ms(void)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return now.tv_sec * 1000LL + now.tv_nsec / 1000000;
-}
-
 /* Accepts connections in the kernel's backlog and never reads a byte. */
 static int black_hole(char *uri, size_t size)
 {
@@ -108,82 +98,82 @@ static bool no_child_left(void)
     return waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD;
 }
 
-/* One probe; checks the answer, where and the time it took. */
+/* One probe; checks the answer (seen on want_where, or not seen when it is
+ * NULL), its reason and the time it took. */
 static void probe(const char *what, const char *const *nodes, const char *const *uris, size_t n,
-                  const char *uuid, const char *name, long long budget, int want,
+                  const char *uuid, const char *name, long long budget,
                   const char *want_where, long long min_ms)
 {
-    char *where = NULL;
-    long long start = now_ms(), took;
+    char *reason = NULL, want_reason[256];
+    long long start = vmg_now_ms(), took;
     int rc;
 
-    rc = vmg_split_brain_probe(nodes, uris, n, uuid, name, budget, &where);
-    took = now_ms() - start;
-    printf("# %s: rc %d, where %s, %lld ms (budget %lld)\n", what, rc, where ? where : "-",
+    rc = vmg_split_brain_probe(nodes, uris, n, uuid, name, budget, &reason);
+    took = vmg_now_ms() - start;
+    printf("# %s: rc %d, %s, %lld ms (budget %lld)\n", what, rc, reason ? reason : "not seen",
            took, budget);
-    CHECK_INT(rc, want);
-    CHECK_STR(where, want_where);
+    snprintf(want_reason, sizeof(want_reason), "%s already runs on %s", name,
+             want_where ? want_where : "");
+    CHECK_INT(rc, want_where ? -1 : 0);
+    CHECK_STR(reason, want_where ? want_reason : NULL);
     CHECK(took >= min_ms && took <= budget + SLACK_MS);
     CHECK(no_child_left());
-    free(where);
+    free(reason);
 }
 
-static void test_seen(void)
+static void test_seen(const void *data)
 {
     const char *nodes[] = { "cl-n2", "cl-n3" };
     const char *uris[] = { NODE_URI, NODE_URI };
 
-    printf("# seen on a peer\n");
-    probe("by uuid", nodes, uris, 1, RUNNING_UUID, "vm-running", 3000, 1, "cl-n2", 0);
-    probe("by name", nodes + 1, uris, 1, NULL, "vm-running", 3000, 1, "cl-n3", 0);
-    probe("paused", nodes, uris, 1, NULL, "vm-paused", 3000, 1, "cl-n2", 0);
-    probe("shut off", nodes, uris, 2, NULL, "vm-shutoff", 3000, 0, NULL, 0);
+    probe("by uuid", nodes, uris, 1, RUNNING_UUID, "vm-running", 3000, "cl-n2", 0);
+    probe("by name", nodes + 1, uris, 1, NULL, "vm-running", 3000, "cl-n3", 0);
+    probe("paused", nodes, uris, 1, NULL, "vm-paused", 3000, "cl-n2", 0);
+    probe("shut off", nodes, uris, 2, NULL, "vm-shutoff", 3000, NULL, 0);
     probe("absent", nodes, uris, 2, "22222222-2222-4222-8222-222222222222", "vm-running",
-          3000, 0, NULL, 0);
-    probe("no peer", nodes, uris, 0, RUNNING_UUID, "vm-running", 3000, 0, NULL, 0);
+          3000, NULL, 0);
+    probe("no peer", nodes, uris, 0, RUNNING_UUID, "vm-running", 3000, NULL, 0);
 }
 
-static void test_unreachable(void)
+static void test_unreachable(const void *data)
 {
     char hole[128];
     int fd = black_hole(hole, sizeof(hole));
     const char *nodes[] = { "missing", "hole", "peer" };
     const char *uris[] = { MISSING_SOCKET, hole, NODE_URI };
 
-    printf("# unreachable peers (%s)\n", hole);
+    printf("# black hole at %s\n", hole);
     /* A missing socket fails at once. */
-    probe("missing socket", nodes, uris, 1, RUNNING_UUID, "vm-running", 3000, 0, NULL, 0);
+    probe("missing socket", nodes, uris, 1, RUNNING_UUID, "vm-running", 3000, NULL, 0);
     /* A black hole holds the check until its budget, not longer. */
-    probe("black hole", nodes + 1, uris + 1, 1, RUNNING_UUID, "vm-running", 800, 0, NULL, 750);
-    probe("both", nodes, uris, 2, RUNNING_UUID, "vm-running", 800, 0, NULL, 750);
+    probe("black hole", nodes + 1, uris + 1, 1, RUNNING_UUID, "vm-running", 800, NULL, 750);
+    probe("both", nodes, uris, 2, RUNNING_UUID, "vm-running", 800, NULL, 750);
     /* A peer that answers is not held up by one that does not. */
-    probe("hole and running", nodes, uris, 3, RUNNING_UUID, "vm-running", 3000, 1, "peer", 0);
+    probe("hole and running", nodes, uris, 3, RUNNING_UUID, "vm-running", 3000, "peer", 0);
     close(fd);
 }
 
 /* The whole check, peers from a CIB file: skipped without a CIB, bounded with one. */
-static void test_check(void)
+static void test_check(const void *data)
 {
     struct vmg_context ctx;
     char path[] = "/tmp/vmg-test-cib-XXXXXX", command[512];
-    char *where = NULL;
+    char *reason = NULL;
     long long start, took;
     int fd;
 
     struct vmg_migrate_config mig = { .transport = (char *)"tcp" };
 
-    printf("# vmg_split_brain_check\n");
     memset(&ctx, 0, sizeof(ctx));
     ctx.env.local_node = "cl-n1";
     ctx.cfg.hypervisor = (char *)"qemu+tcp://127.0.0.1:1/system";
     ctx.xml.name = (char *)"vm-running";
     ctx.xml.uuid = (char *)RUNNING_UUID;
-    clock_gettime(CLOCK_MONOTONIC, &ctx.deadline);
-    ctx.deadline.tv_sec += 3;       /* a third of it: 1 s for the check */
+    ctx.deadline_ms = vmg_now_ms() + 3000;     /* a third of it: 1 s for the check */
 
     setenv("CIB_file", "/nonexistent/cib.xml", 1);
-    CHECK_INT(vmg_split_brain_check(&ctx, &mig, NULL, &where), 0);
-    CHECK(where == NULL);
+    CHECK_INT(vmg_split_brain_check(&ctx, &mig, NULL, &reason), 0);
+    CHECK(reason == NULL);
 
     /* A copy: the file backend may write the CIB back when it signs off. */
     fd = mkstemp(path);
@@ -194,24 +184,24 @@ static void test_check(void)
     }
     close(fd);
     setenv("CIB_file", path, 1);
-    start = now_ms();
-    CHECK_INT(vmg_split_brain_check(&ctx, &mig, NULL, &where), 0);
-    took = now_ms() - start;
+    start = vmg_now_ms();
+    CHECK_INT(vmg_split_brain_check(&ctx, &mig, NULL, &reason), 0);
+    took = vmg_now_ms() - start;
     printf("# peers from the CIB: %lld ms\n", took);
-    CHECK(where == NULL);
+    CHECK(reason == NULL);
     CHECK(took <= 1000 + SLACK_MS);
     /* The only other node is the migration source: nobody to ask. */
-    CHECK_INT(vmg_split_brain_check(&ctx, &mig, "cl-n2", &where), 0);
+    CHECK_INT(vmg_split_brain_check(&ctx, &mig, "cl-n2", &reason), 0);
     CHECK(no_child_left());
     unsetenv("CIB_file");
     unlink(path);
 
     /* No time left: skipped at once. */
-    clock_gettime(CLOCK_MONOTONIC, &ctx.deadline);
-    CHECK_INT(vmg_split_brain_check(&ctx, &mig, NULL, &where), 0);
+    ctx.deadline_ms = vmg_now_ms();
+    CHECK_INT(vmg_split_brain_check(&ctx, &mig, NULL, &reason), 0);
 }
 
-static void test_params(void)
+static void test_params(const void *data)
 {
     struct vmg_split_brain_config cfg;
     char *reason = NULL;
@@ -227,15 +217,19 @@ static void test_params(void)
     unsetenv("OCF_RESKEY_split_brain_check");
 }
 
+static const struct unit_case cases[] = {
+    { "parameters", test_params, NULL },
+    { "peer URIs", test_uris, NULL },
+    { "seen on a peer", test_seen, NULL },
+    { "unreachable peers", test_unreachable, NULL },
+    { "whole check", test_check, NULL },
+};
+
 int main(void)
 {
     vmg_log_init("unit", "test");
-    virSetErrorFunc(NULL, silence);
-    test_params();
-    test_uris();
-    test_seen();
-    test_unreachable();
-    test_check();
+    vmg_virt_quiet();
+    UNIT_RUN(cases);
     vmg_log_fini();
     return unit_done();
 }

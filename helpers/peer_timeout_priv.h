@@ -1,0 +1,137 @@
+/* The peer-timeout guard's internals that its unit tests call as well (as
+ * libvirt's vircommandpriv.h): this node's raise, release and recover, the
+ * holders, the member words, and the table of operations per cluster,
+ * which a test may replace to drive the guard without a cluster. */
+#ifndef VMG_PEER_TIMEOUT_PRIV_H_ALLOW
+#error "peer_timeout_priv.h is for the peer_timeout family and its unit tests only"
+#endif
+#ifndef VMG_PEER_TIMEOUT_PRIV_H
+#define VMG_PEER_TIMEOUT_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "peer_timeout.h"
+
+/* The clusters a request asks to guard. */
+enum {
+    VMG_PT_COROSYNC = 1,
+    VMG_PT_LLT = 2,
+};
+
+#define VMG_PT_ID_MAX 160
+#define VMG_PT_MEMBER_MAX 512
+
+/* What one holder asks of this node. */
+struct vmg_pt_request {
+    unsigned clusters;              /* VMG_PT_* bits */
+    unsigned long long pause_ms, margin_ms, max_ms;
+    bool llt_required, llttab;
+};
+
+/* One migration holding the raise: alive while its process (pid + start
+ * time, against pid reuse) lives, or, for a raise requested by a peer
+ * (pid 0), until its lease expires (CLOCK_BOOTTIME seconds). */
+struct vmg_pt_holder {
+    char id[VMG_PT_ID_MAX];
+    long pid;
+    unsigned long long start;
+    unsigned long long expires;
+};
+
+/* Parses peer_timeout_clusters ("corosync,llt") into VMG_PT_* bits; -1
+ * with *reason on an unknown name. */
+int vmg_pt_parse_clusters(const char *text, unsigned *clusters, char **reason);
+
+/* Value to set in ms: pause + margin, for Corosync divided by 0.8 because
+ * an idle ring holds the token for ~0.19 x token (measured), capped at
+ * max_ms.  cluster: one VMG_PT_* bit. */
+unsigned long long vmg_pt_wanted_ms(const struct vmg_pt_request *req, unsigned cluster);
+
+/* Fills holder for the calling process. */
+int vmg_pt_holder_self(struct vmg_pt_holder *holder, const char *node, const char *resource,
+                       char **reason);
+
+/* Raises this node's timeouts for holder and records it (state first).
+ * *summary (may be NULL) says what was done. */
+int vmg_pt_local_raise(const char *state_dir, const struct vmg_pt_request *req,
+                       const struct vmg_pt_holder *holder, char **summary, char **reason);
+
+/* Drops holder; when no live holder remains, restores what was saved,
+ * leaving any value that is no longer ours.  0 also when holder is unknown. */
+int vmg_pt_local_release(const char *state_dir, const char *holder_id, char **reason);
+
+/* Drops dead holders (restoring at their remote members first) and restores
+ * when none is left.  llttab: also look for our marker in llttab. */
+int vmg_pt_local_recover(const char *state_dir, bool llttab, char **reason);
+
+/* True when text contains only characters that mean the same to every shell
+ * and cannot start an option. */
+bool vmg_pt_safe_word(const char *text);
+
+/* Splits a peer_timeout_members value into words and expands "cluster"
+ * into "local" plus ssh:NODE for every other node of this host's cluster
+ * (Corosync nodelist, else /etc/llthosts).  Checks every word.  The result
+ * is NULL-terminated, without duplicates; caller frees with vmg_strv_free. */
+int vmg_pt_members_expand(const char *text, char ***members, char **reason);
+
+/* ------------------------------------------------------------------------
+ * What is raised: one backend per kind of value, as libvirt's
+ * vircgroupbackend.h has one per cgroup version.  The generic code
+ * (peer_timeout_targets.c) plans, applies, checks and restores through
+ * read/write/settle; a backend overrides a step only where its cluster
+ * differs (LLT may be absent; llttab is a file that records its own
+ * original).  Order: the state file's, and the order of restores. */
+enum vmg_pt_kind {
+    VMG_PT_T_COROSYNC,              /* totem.token, ms, through libcmap */
+    VMG_PT_T_LLT,                   /* LLT's peerinact at run time, 0.01 s */
+    VMG_PT_T_LLTTAB,                /* the set-timer peerinact line of llttab */
+    VMG_PT_T_COUNT,
+};
+
+/* A value as read: for Corosync the configured totem.token, or the
+ * effective one when the key is absent (present false). */
+struct vmg_pt_reading {
+    bool present;
+    unsigned long long value;
+};
+
+struct vmg_pt_state;
+
+struct vmg_pt_backend {
+    const char *name;               /* in the state file */
+    const char *label;              /* in logs: "corosync totem.token" */
+    const char *unit;               /* in logs: "ms", "x 0.01 s" */
+    unsigned cluster;               /* the VMG_PT_* bit of a request that asks for it */
+    unsigned ms_per_unit;           /* 1, or 10 for centiseconds */
+    unsigned long long builtin;     /* in force when the value is absent (Corosync) */
+
+    /* The value in force.  -1 with *reason, and *gone when the cluster does
+     * not run here: at restore time the value we set went with it. */
+    int (*read)(struct vmg_pt_reading *now, bool *gone, char **reason);
+    /* Sets the value (present) or removes it (!present: the cluster's
+     * built-in default); returns once set, not necessarily in force. */
+    int (*write)(bool present, unsigned long long value, char **reason);
+    /* Optional: waits until a value just written is in force (Corosync arms
+     * it at the next token).  Called outside the state lock. */
+    int (*settle)(unsigned long long value, char **reason);
+    /* Optional: `vmguard peer-timeout query` prints the live value. */
+    void (*describe)(void);
+
+    /* Optional overrides of the generic steps (peer_timeout_int.h): plan
+     * the value (want: in the backend's unit), restore it, tell whether a
+     * raise reached the cluster. */
+    int (*plan)(enum vmg_pt_kind kind, struct vmg_pt_state *st, const struct vmg_pt_request *req,
+                unsigned long long want, bool apply[VMG_PT_T_COUNT], char **summary,
+                char **reason);
+    int (*restore)(enum vmg_pt_kind kind, struct vmg_pt_state *st, char **reason);
+    bool (*in_force)(enum vmg_pt_kind kind, struct vmg_pt_state *st);
+    /* Optional: restores a raise that outlived the state (llttab after a
+     * reboot); run by recover when peer_timeout_llttab asks for it. */
+    int (*orphan)(char **reason);
+};
+
+/* Replaces the backend of kind; NULL puts the real one back. */
+void vmg_pt_backend_override(enum vmg_pt_kind kind, const struct vmg_pt_backend *backend);
+
+#endif
