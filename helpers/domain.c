@@ -166,6 +166,31 @@ static int classify_start_error(void)
     }
 }
 
+/* A config without <uuid> over its own earlier definition: libvirt would
+ * give it a new UUID and refuse it ("already exists with uuid ..."), so it
+ * is defined again with the UUID it already has.  *text stays NULL when the
+ * config has a <uuid> of its own. */
+static int definition_with_uuid(struct vmg_context *ctx, virDomainPtr existing, char **text)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+    char uuid[VIR_UUID_STRING_BUFLEN];
+
+    if (ctx->xml.uuid != NULL)
+        return 0;
+    if (virDomainGetUUIDString(existing, uuid) < 0) {
+        ocf_exit_reason("cannot read the UUID of the definition of %s: %s", ctx->xml.name,
+                        vmg_virt_error());
+        return -1;
+    }
+    if (vmg_domain_xml_with_uuid(ctx->xml.text, uuid, text, &reason) < 0) {
+        ocf_exit_reason("domain XML %s %s", ctx->cfg.config, reason);
+        return -1;
+    }
+    qb_log(LOG_INFO, "%s has no <uuid>: defining it again with its UUID %s", ctx->cfg.config,
+           uuid);
+    return 0;
+}
+
 /* Starts the defined or transient domain; returns it, or NULL after a reason. */
 static virDomainPtr create_domain(struct vmg_context *ctx, virDomainPtr existing, int *rc)
 {
@@ -188,7 +213,14 @@ static virDomainPtr create_domain(struct vmg_context *ctx, virDomainPtr existing
     }
 
     if (ctx->cfg.persistent) {
-        dom = virDomainDefineXMLFlags(ctx->conn, ctx->xml.text, VIR_DOMAIN_DEFINE_VALIDATE);
+        VMG_AUTOFREE(char *) text = NULL;
+
+        if (existing && definition_with_uuid(ctx, existing, &text) < 0) {
+            *rc = OCF_ERR_GENERIC;
+            return NULL;
+        }
+        dom = virDomainDefineXMLFlags(ctx->conn, text ? text : ctx->xml.text,
+                                      VIR_DOMAIN_DEFINE_VALIDATE);
         if (dom == NULL) {
             *rc = classify_start_error();
             ocf_exit_reason("cannot define %s from %s: %s", ctx->xml.name, ctx->cfg.config,

@@ -220,6 +220,34 @@ int vmg_domain_xml_parse(const char *text, size_t len, struct vmg_domain_xml *xm
     return 0;
 }
 
+int vmg_domain_xml_with_uuid(const char *text, const char *uuid, char **out, char **reason)
+{
+    VMG_AUTOPTR(xmlDocPtr) doc = NULL;
+    xmlNodePtr root, name, node;
+    xmlChar *dump = NULL;
+    int size = 0, count;
+
+    *out = NULL;
+    if ((doc = parse_document(text, strlen(text), reason)) == NULL)
+        return -1;
+    root = xmlDocGetRootElement(doc);
+    if (root == NULL || (name = only_child(root, "name", &count)) == NULL)
+        return vmg_error_set(reason, "has no <name> element");
+    /* Right after <name>, where libvirt itself writes it. */
+    if ((node = xmlNewDocNode(doc, NULL, BAD_CAST "uuid", BAD_CAST uuid)) == NULL ||
+        xmlAddNextSibling(name, node) == NULL) {
+        xmlFreeNode(node);
+        return vmg_error_set(reason, "cannot be given a <uuid>: out of memory");
+    }
+    xmlDocDumpMemory(doc, &dump, &size);
+    if (dump == NULL || (*out = strndup((const char *)dump, (size_t)size)) == NULL) {
+        xmlFree(dump);
+        return vmg_error_set(reason, "cannot be given a <uuid>: out of memory");
+    }
+    xmlFree(dump);
+    return 0;
+}
+
 /* The whole file, at most VMG_DOMAIN_XML_MAX_SIZE bytes, into *text. */
 static int read_bounded(const char *path, char **text, size_t *len,
                         enum vmg_domain_xml_fault *fault, char **reason)

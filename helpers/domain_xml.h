@@ -31,6 +31,11 @@ static inline bool vmg_domain_xml_has_guest_agent(const struct vmg_domain_xml *x
 }
 void vmg_domain_xml_clear(struct vmg_domain_xml *xml);
 
+/* text (a domain XML without <uuid>) with <uuid>uuid</uuid> added after its
+ * <name>, into *out (caller frees).  -1 with *reason when text does not
+ * parse. */
+int vmg_domain_xml_with_uuid(const char *text, const char *uuid, char **out, char **reason);
+
 /* A disk of a (live) domain definition, for the shared-storage check. */
 struct vmg_disk {
     char *target;       /* vda, sdb ... */
