@@ -131,6 +131,9 @@ int vmg_context_open(struct vmg_context *ctx, const char *action, unsigned needs
         return OCF_SUCCESS;
 
     rc = vmg_context_params(vmg_domain_params, vmg_domain_params_count, &ctx->cfg);
+    if (rc == OCF_SUCCESS &&
+        vmg_identity_load(ctx->env.state_dir, ctx->env.resource, &ctx->started, &reason) < 0)
+        qb_log(LOG_WARNING, "%s: going by the config alone", reason);
     if (rc == OCF_SUCCESS)
         rc = load_domain_xml(ctx);
     if (rc != OCF_SUCCESS || !(needs & VMG_NEEDS_LIBVIRT))

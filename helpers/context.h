@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "domain_xml.h"
+#include "identity.h"
 
 /* Parameters of the lifecycle (see metadata/VirtualMachine.xml). */
 struct vmg_domain_config {
@@ -33,6 +34,7 @@ struct vmg_context {
     struct vmg_env env;
     struct vmg_domain_config cfg;
     struct vmg_domain_xml xml;
+    struct vmg_identity started;    /* what this node last started, see identity.h */
     virConnectPtr conn;
     long long deadline_ms;      /* vmg_now_ms() of Pacemaker's timeout; 0: none */
 };

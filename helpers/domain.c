@@ -93,28 +93,67 @@ enum vmg_health vmg_domain_health(virDomainPtr dom, const char **detail)
     }
 }
 
-/* A domain of the same name but another UUID is someone else's VM: never
- * touched, and ours is not here.  *detail describes it. */
-static bool is_foreign_domain(struct vmg_context *ctx, virDomainPtr dom, const char **detail)
+/* Whether a domain of the configured name with this UUID is ours: the
+ * config's <uuid>, or the one this node started under that name (the
+ * config may have gained or changed its <uuid> since).  With neither, the
+ * name alone decides. */
+static bool is_ours(const struct vmg_context *ctx, const char *uuid)
 {
-    static char text[160];
+    bool started = ctx->started.known && strcmp(ctx->started.name, ctx->xml.name) == 0;
+
+    if (ctx->xml.uuid == NULL && !started)
+        return true;
+    return (ctx->xml.uuid && strcmp(uuid, ctx->xml.uuid) == 0) ||
+           (started && strcmp(uuid, ctx->started.uuid) == 0);
+}
+
+/* A domain of the same name but another UUID is someone else's VM: never
+ * touched.  When it runs, nobody can say "ours is not here" (it may be
+ * this VM, started by hand or from an older config): FOREIGN_ACTIVE, an
+ * error for every action.  *detail describes it. */
+static bool is_foreign_domain(struct vmg_context *ctx, virDomainPtr dom, bool *active,
+                              const char **detail)
+{
+    static char text[192];
     char uuid[VIR_UUID_STRING_BUFLEN];
 
-    if (ctx->xml.uuid == NULL || virDomainGetUUIDString(dom, uuid) < 0 ||
-        strcmp(uuid, ctx->xml.uuid) == 0)
+    if (virDomainGetUUIDString(dom, uuid) < 0 || is_ours(ctx, uuid))
         return false;
+    *active = virDomainIsActive(dom) == 1;
     snprintf(text, sizeof(text), "%s by another domain of that name (uuid %s, ours is %s)",
-             virDomainIsActive(dom) == 1 ? "taken and running" : "taken", uuid, ctx->xml.uuid);
+             *active ? "taken and running" : "taken", uuid,
+             ctx->xml.uuid ? ctx->xml.uuid : ctx->started.uuid);
     *detail = text;
     return true;
+}
+
+/* The config names another domain than the one this node started and
+ * still runs: that one is ours until it stops (a rename in the config
+ * applies at the next start). */
+static virDomainPtr lookup_started(struct vmg_context *ctx)
+{
+    virDomainPtr dom;
+
+    if (!ctx->started.known || strcmp(ctx->started.name, ctx->xml.name) == 0)
+        return NULL;
+    dom = virDomainLookupByUUIDString(ctx->conn, ctx->started.uuid);
+    if (dom && virDomainIsActive(dom) == 1) {
+        qb_log(LOG_WARNING, "%s still runs as %s (uuid %s), the domain this node started",
+               ctx->xml.name, ctx->started.name, ctx->started.uuid);
+        return dom;
+    }
+    if (dom)
+        virDomainFree(dom);
+    return NULL;
 }
 
 virDomainPtr vmg_domain_lookup(struct vmg_context *ctx, enum vmg_health *health,
                                const char **detail)
 {
-    virDomainPtr dom = virDomainLookupByName(ctx->conn, ctx->xml.name);
+    virDomainPtr dom = lookup_started(ctx);
+    bool active = false;
 
-    if (dom == NULL) {
+    if (dom == NULL && (dom = virDomainLookupByName(ctx->conn, ctx->xml.name)) == NULL) {
         if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
             *health = VMG_HEALTH_ABSENT;
             *detail = "not defined";
@@ -124,13 +163,39 @@ virDomainPtr vmg_domain_lookup(struct vmg_context *ctx, enum vmg_health *health,
         }
         return NULL;
     }
-    if (is_foreign_domain(ctx, dom, detail)) {
-        *health = VMG_HEALTH_FOREIGN;
+    if (is_foreign_domain(ctx, dom, &active, detail)) {
+        *health = active ? VMG_HEALTH_FOREIGN_ACTIVE : VMG_HEALTH_FOREIGN;
         virDomainFree(dom);
         return NULL;
     }
     *health = vmg_domain_health(dom, detail);
     return dom;
+}
+
+void vmg_domain_remember(struct vmg_context *ctx, virDomainPtr dom)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    const char *name = virDomainGetName(dom);
+
+    if (ctx->env.state_dir == NULL)
+        return;
+    if (name == NULL || virDomainGetUUIDString(dom, uuid) < 0) {
+        qb_log(LOG_WARNING, "cannot read the identity of %s: %s", ctx->xml.name,
+               vmg_virt_error());
+        return;
+    }
+    if (ctx->started.known && strcmp(ctx->started.name, name) == 0 &&
+        strcmp(ctx->started.uuid, uuid) == 0)
+        return;
+    if (vmg_identity_save(ctx->env.state_dir, ctx->env.resource, name, uuid, &reason) < 0) {
+        qb_log(LOG_WARNING, "cannot remember that %s (uuid %s) runs here: %s", name, uuid,
+               reason);
+        return;
+    }
+    ctx->started.known = true;
+    snprintf(ctx->started.name, sizeof(ctx->started.name), "%s", name);
+    snprintf(ctx->started.uuid, sizeof(ctx->started.uuid), "%s", uuid);
 }
 
 /* Waits until the domain's health is `want` or the deadline minus reserve_ms. */
@@ -166,22 +231,43 @@ static int classify_start_error(void)
     }
 }
 
+/* Removes the inactive definition of ours; -1 after an exit reason. */
+static int undefine(struct vmg_context *ctx, virDomainPtr dom)
+{
+    /* KEEP_NVRAM: QEMU refuses to undefine a UEFI guest without it;
+     * drivers that have no NVRAM reject the flag as invalid. */
+    if (virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_KEEP_NVRAM) < 0 &&
+        (virGetLastErrorCode() != VIR_ERR_INVALID_ARG || virDomainUndefine(dom) < 0)) {
+        ocf_exit_reason("cannot undefine the stale definition of %s: %s", ctx->xml.name,
+                        vmg_virt_error());
+        return -1;
+    }
+    return 0;
+}
+
 /* A config without <uuid> over its own earlier definition: libvirt would
  * give it a new UUID and refuse it ("already exists with uuid ..."), so it
- * is defined again with the UUID it already has.  *text stays NULL when the
- * config has a <uuid> of its own. */
+ * is defined again with the UUID it already has.  A config whose <uuid>
+ * changed replaces the old definition.  *text stays NULL when the config
+ * is defined as it is. */
 static int definition_with_uuid(struct vmg_context *ctx, virDomainPtr existing, char **text)
 {
     VMG_AUTOFREE(char *) reason = NULL;
     char uuid[VIR_UUID_STRING_BUFLEN];
 
-    if (ctx->xml.uuid != NULL)
-        return 0;
     if (virDomainGetUUIDString(existing, uuid) < 0) {
         ocf_exit_reason("cannot read the UUID of the definition of %s: %s", ctx->xml.name,
                         vmg_virt_error());
         return -1;
     }
+    if (ctx->xml.uuid != NULL && strcmp(ctx->xml.uuid, uuid) != 0) {
+        /* Ours (the UUID this node started), and the config now has another. */
+        qb_log(LOG_NOTICE, "%s now has uuid %s: replacing the definition with uuid %s",
+               ctx->cfg.config, ctx->xml.uuid, uuid);
+        return undefine(ctx, existing);
+    }
+    if (ctx->xml.uuid != NULL)
+        return 0;
     if (vmg_domain_xml_with_uuid(ctx->xml.text, uuid, text, &reason) < 0) {
         ocf_exit_reason("domain XML %s %s", ctx->cfg.config, reason);
         return -1;
@@ -201,12 +287,7 @@ static virDomainPtr create_domain(struct vmg_context *ctx, virDomainPtr existing
          * this domain, and VirtualDomain removes it the same way. */
         qb_log(LOG_NOTICE, "undefining the inactive definition of %s: persistent=false",
                ctx->xml.name);
-        /* KEEP_NVRAM: QEMU refuses to undefine a UEFI guest without it;
-         * drivers that have no NVRAM reject the flag as invalid. */
-        if (virDomainUndefineFlags(existing, VIR_DOMAIN_UNDEFINE_KEEP_NVRAM) < 0 &&
-            (virGetLastErrorCode() != VIR_ERR_INVALID_ARG || virDomainUndefine(existing) < 0)) {
-            ocf_exit_reason("cannot undefine the stale definition of %s: %s",
-                            ctx->xml.name, vmg_virt_error());
+        if (undefine(ctx, existing) < 0) {
             *rc = OCF_ERR_GENERIC;
             return NULL;
         }
@@ -257,6 +338,7 @@ int vmg_domain_start(struct vmg_context *ctx)
     switch (health) {
     case VMG_HEALTH_RUNNING:
         qb_log(LOG_INFO, "%s is already %s", ctx->xml.name, detail);
+        vmg_domain_remember(ctx, existing);
         return OCF_SUCCESS;
     case VMG_HEALTH_FAILED:
         ocf_exit_reason("%s is %s: it must be stopped before it can start", ctx->xml.name,
@@ -270,6 +352,10 @@ int vmg_domain_start(struct vmg_context *ctx)
         ocf_exit_reason("the name %s is %s on this node: remove or rename that domain, "
                         "then clean up the resource", ctx->xml.name, detail);
         return OCF_ERR_INSTALLED;
+    case VMG_HEALTH_FOREIGN_ACTIVE:
+        ocf_exit_reason("the name %s is %s on this node: if that is this VM started outside "
+                        "the cluster, stop it; else rename it", ctx->xml.name, detail);
+        return OCF_ERR_GENERIC;
     case VMG_HEALTH_ABSENT:
     case VMG_HEALTH_STOPPED:
         break;
@@ -287,6 +373,7 @@ int vmg_domain_start(struct vmg_context *ctx)
                         ctx->xml.name, detail);
         return OCF_ERR_GENERIC;
     }
+    vmg_domain_remember(ctx, dom);
     qb_log(LOG_INFO, "%s is running", ctx->xml.name);
     return OCF_SUCCESS;
 }
@@ -378,6 +465,13 @@ int vmg_domain_stop(struct vmg_context *ctx)
                ctx->xml.name, detail);
         rc = OCF_SUCCESS;
         goto cleanup;
+    case VMG_HEALTH_FOREIGN_ACTIVE:
+        /* Saying "stopped" could let this VM run twice; destroying it could
+         * kill someone else's. */
+        ocf_exit_reason("cannot tell whether %s runs here: the name is %s; stop or rename "
+                        "that domain by hand", ctx->xml.name, detail);
+        rc = OCF_ERR_GENERIC;
+        goto cleanup;
     case VMG_HEALTH_UNKNOWN:
         /* Claiming "stopped" here could let it run on two nodes. */
         ocf_exit_reason("cannot tell the state of %s: %s", ctx->xml.name, detail);
@@ -463,6 +557,10 @@ int vmg_domain_monitor(struct vmg_context *ctx)
     case VMG_HEALTH_FOREIGN:
         qb_log(LOG_WARNING, "%s is not running here: the name is %s", ctx->xml.name, detail);
         return OCF_NOT_RUNNING;
+    case VMG_HEALTH_FOREIGN_ACTIVE:
+        ocf_exit_reason("cannot tell whether %s runs here: the name is %s", ctx->xml.name,
+                        detail);
+        return OCF_ERR_GENERIC;
     case VMG_HEALTH_UNKNOWN:
         ocf_exit_reason("cannot tell the state of %s: %s", ctx->xml.name, detail);
         return OCF_ERR_GENERIC;
@@ -474,6 +572,7 @@ int vmg_domain_monitor(struct vmg_context *ctx)
     }
     if (strcmp(detail, "running") != 0)
         qb_log(LOG_INFO, "%s is %s", ctx->xml.name, detail);
+    vmg_domain_remember(ctx, dom);
 
     rc = OCF_SUCCESS;
     if (ctx->env.check_level >= 10)

@@ -78,6 +78,15 @@ static bool is_usable_name(const char *name)
     return true;
 }
 
+static char *raw_content(xmlNodePtr node)
+{
+    xmlChar *content = xmlNodeGetContent(node);
+    char *copy = content ? strdup((const char *)content) : NULL;
+
+    xmlFree(content);
+    return copy;
+}
+
 static char *trimmed_content(xmlNodePtr node)
 {
     xmlChar *content = xmlNodeGetContent(node);
@@ -187,10 +196,16 @@ static int read_fields(xmlDocPtr doc, struct vmg_domain_xml *xml, char **reason)
         return vmg_error_set(reason, "has %d <name> elements", count);
     if (node == NULL)
         return vmg_error_set(reason, "has no <name> element");
-    xml->name = trimmed_content(node);
+    /* Exactly as libvirt stores it: libvirt keeps blanks around a name, so
+     * a trimmed copy would never find the domain. */
+    xml->name = raw_content(node);
     if (xml->name == NULL || !is_usable_name(xml->name))
         return vmg_error_set(reason, "has an unusable domain <name> (empty, too long, '/' or "
                              "control characters)");
+    if (isspace((unsigned char)xml->name[0]) ||
+        isspace((unsigned char)xml->name[strlen(xml->name) - 1]))
+        return vmg_error_set(reason, "has blanks around the domain <name> '%s': remove them "
+                             "(libvirt keeps them as part of the name)", xml->name);
     if (read_uuid(root, xml, reason) < 0)
         return -1;
     xml->has_guest_agent = has_guest_agent_channel(root);

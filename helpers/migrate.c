@@ -489,8 +489,10 @@ static bool wait_arrival(struct vmg_context *ctx, const char *source)
 
         dom = vmg_domain_lookup(ctx, &health, &detail);
         if (dom && health == VMG_HEALTH_RUNNING &&
-            virDomainGetState(dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_RUNNING)
+            virDomainGetState(dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_RUNNING) {
+            vmg_domain_remember(ctx, dom);
             return true;
+        }
         if (health == VMG_HEALTH_FAILED || vmg_ms_left(ctx) <= 0) {
             ocf_exit_reason("%s did not arrive from %s: it is %s on this node", ctx->xml.name,
                             source, detail);

@@ -9,6 +9,8 @@ setup() {
 	export OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=vm-bats
 	export OCF_RESKEY_CRM_meta_timeout=20000 OCF_RESKEY_CRM_meta_interval=10000
 	export OCF_RESKEY_hypervisor=test:///default HA_LOGFACILITY=none
+	# The helper's state (the started identity) stays in the test's directory.
+	export HA_RSCTMP=$TMP
 	unset HA_LOGFILE
 	domain_xml "$TMP/test.xml" test
 	export OCF_RESKEY_config=$TMP/test.xml

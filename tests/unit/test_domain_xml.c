@@ -44,7 +44,7 @@ static void test_accepts(const void *data)
 {
     struct vmg_domain_xml xml;
 
-    CHECK_INT(parse("<domain type='kvm'><name> web-1 </name>"
+    CHECK_INT(parse("<domain type='kvm'><name>web-1</name>"
                     "<uuid>ABCDEF01234567890ABCDEF012345678</uuid>"
                     "<devices><channel type='unix'><target type='virtio' "
                     "name='org.qemu.guest_agent.0'/></channel></devices></domain>", &xml),

@@ -9,6 +9,9 @@
 #include <libvirt/virterror.h>
 
 #include "domain.h"
+#define VMG_DOMAIN_XML_PRIV_H_ALLOW
+#include "domain_xml_priv.h"
+#include "identity.h"
 #include "log.h"
 #include "ocf.h"
 #include "unit.h"
@@ -36,7 +39,8 @@ static void open_context(struct vmg_context *ctx, const char *file, bool persist
     ctx->cfg.shutdown_mode = strdup("acpi");
     ctx->cfg.persistent = persistent;
     ctx->deadline_ms = vmg_now_ms() + 10000;
-    if (vmg_domain_xml_load(file, &ctx->xml, &fault, &reason) < 0) {
+    if (vmg_domain_xml_load(file, &ctx->xml, &fault, &reason) < 0 ||
+        vmg_identity_load(state_dir, "res", &ctx->started, &reason) < 0) {
         printf("Bail out! %s\n", reason);
         exit(1);
     }
@@ -111,11 +115,143 @@ static const struct restart_case restart_transient_nouuid = {
 static const struct restart_case restart_transient_uuid = {
     TEST_DATA_DIR "/vm-uuid.xml", "vm-uuid", false };
 
+/* Item 1: a <uuid> added or changed in the config under a running VM: the
+ * domain this node started is still ours, running, and stop stops it. */
+static void test_uuid_changed(const void *data)
+{
+    struct vmg_context ctx;
+
+    remove_domain("vm-uuid");
+    open_context(&ctx, TEST_DATA_DIR "/vm-uuid.xml", false);
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    close_context(&ctx);
+    open_context(&ctx, TEST_DATA_DIR "/vm-uuid-changed.xml", false);
+    CHECK(ctx.started.known);
+    CHECK_INT(vmg_domain_monitor(&ctx), OCF_SUCCESS);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    CHECK_INT(domain_state("vm-uuid"), -1);
+    CHECK_INT(vmg_domain_monitor(&ctx), OCF_NOT_RUNNING);
+    /* Started again, the config's new UUID is the one that runs. */
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    close_context(&ctx);
+    open_context(&ctx, TEST_DATA_DIR "/vm-uuid-changed.xml", false);
+    CHECK_STR(ctx.started.uuid, "44444444-4444-4444-8444-444444444444");
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    close_context(&ctx);
+}
+
+/* Item 1: the same, persistent: the definition with the old UUID is
+ * replaced at the next start instead of refusing it. */
+static void test_uuid_changed_persistent(const void *data)
+{
+    struct vmg_context ctx;
+
+    remove_domain("vm-uuid");
+    open_context(&ctx, TEST_DATA_DIR "/vm-uuid.xml", true);
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    close_context(&ctx);
+    open_context(&ctx, TEST_DATA_DIR "/vm-uuid-changed.xml", true);
+    CHECK_INT(vmg_domain_monitor(&ctx), OCF_SUCCESS);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    CHECK_INT(domain_state("vm-uuid"), VIR_DOMAIN_SHUTOFF);
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    CHECK_INT(domain_state("vm-uuid"), VIR_DOMAIN_RUNNING);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    close_context(&ctx);
+    remove_domain("vm-uuid");
+}
+
+/* Item 1: the config renamed the domain while the old one runs: that one
+ * is still ours until it stops. */
+static void test_renamed(const void *data)
+{
+    struct vmg_context ctx;
+
+    remove_domain("vm-uuid");
+    open_context(&ctx, TEST_DATA_DIR "/vm-uuid.xml", false);
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    close_context(&ctx);
+    open_context(&ctx, TEST_DATA_DIR "/vm-renamed.xml", false);
+    CHECK_INT(vmg_domain_monitor(&ctx), OCF_SUCCESS);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    CHECK_INT(domain_state("vm-uuid"), -1);
+    CHECK_INT(vmg_domain_monitor(&ctx), OCF_NOT_RUNNING);
+    close_context(&ctx);
+}
+
+/* Item 1: a running domain of our name with another UUID: never "not
+ * running" nor "stopped", and never touched. */
+static void test_foreign_running(const void *data)
+{
+    struct vmg_context ctx;
+
+    open_context(&ctx, TEST_DATA_DIR "/vm-running-other-uuid.xml", false);
+    CHECK_INT(vmg_domain_monitor(&ctx), OCF_ERR_GENERIC);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_ERR_GENERIC);
+    CHECK_INT(vmg_domain_start(&ctx), OCF_ERR_GENERIC);
+    CHECK_INT(domain_state("vm-running"), VIR_DOMAIN_RUNNING);
+    close_context(&ctx);
+}
+
+/* Item 1: an inactive domain of our name with another UUID: ours is not
+ * here, and cannot start on this node while the name is taken. */
+static void test_foreign_defined(const void *data)
+{
+    struct vmg_context ctx;
+    virDomainPtr other;
+
+    remove_domain("vm-uuid");
+    open_context(&ctx, TEST_DATA_DIR "/vm-uuid-changed.xml", true);
+    other = virDomainDefineXML(conn, ctx.xml.text);
+    CHECK(other != NULL);
+    close_context(&ctx);
+    open_context(&ctx, TEST_DATA_DIR "/vm-uuid.xml", true);
+    ctx.started.known = false;
+    CHECK_INT(vmg_domain_monitor(&ctx), OCF_NOT_RUNNING);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    CHECK_INT(vmg_domain_start(&ctx), OCF_ERR_INSTALLED);
+    CHECK_INT(domain_state("vm-uuid"), VIR_DOMAIN_SHUTOFF);
+    close_context(&ctx);
+    if (other)
+        virDomainFree(other);
+    remove_domain("vm-uuid");
+}
+
+/* Item 1: <name> is used as libvirt stores it, so blanks around it are
+ * refused, not trimmed (a trimmed name never finds the domain). */
+static void test_name_blanks(const void *data)
+{
+    static const char *const texts[] = {
+        "<domain><name> vm</name></domain>",
+        "<domain><name>vm </name></domain>",
+        "<domain><name> vm </name></domain>",
+    };
+    struct vmg_domain_xml xml;
+    size_t i;
+
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        char *reason = NULL;
+
+        CHECK_INT(vmg_domain_xml_parse(texts[i], strlen(texts[i]), &xml, &reason), -1);
+        CHECK(reason && strstr(reason, "blanks around the domain <name>"));
+        free(reason);
+    }
+    CHECK_INT(vmg_domain_xml_parse("<domain><name>v m</name></domain>", 33, &xml, NULL), 0);
+    CHECK_STR(xml.name, "v m");
+    vmg_domain_xml_clear(&xml);
+}
+
 static const struct unit_case cases[] = {
     { "0: restart, persistent, no uuid", test_restart, &restart_persistent_nouuid },
     { "0: restart, persistent, uuid", test_restart, &restart_persistent_uuid },
     { "0: restart, transient, no uuid", test_restart, &restart_transient_nouuid },
     { "0: restart, transient, uuid", test_restart, &restart_transient_uuid },
+    { "1: uuid changed under a running VM", test_uuid_changed, NULL },
+    { "1: uuid changed, persistent", test_uuid_changed_persistent, NULL },
+    { "1: renamed under a running VM", test_renamed, NULL },
+    { "1: foreign domain running", test_foreign_running, NULL },
+    { "1: foreign domain defined", test_foreign_defined, NULL },
+    { "1: blanks around <name>", test_name_blanks, NULL },
 };
 
 int main(void)
