@@ -128,7 +128,7 @@ int vmg_run_action(const char *name)
         return OCF_ERR_UNIMPLEMENTED;
     }
     rc = vmg_context_open(&ctx, name, action->needs);
-    if (rc == OCF_SUCCESS)
+    if (rc == OCF_SUCCESS && !ctx.decided)
         rc = action->run(&ctx);
     qb_log(rc == OCF_SUCCESS || rc == OCF_NOT_RUNNING ? LOG_DEBUG : LOG_INFO,
            "%s finished: %s", name, ocf_rc_name(rc));

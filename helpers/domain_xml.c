@@ -273,9 +273,11 @@ static int read_bounded(const char *path, char **text, size_t *len,
     ssize_t got;
     size_t total = 0;
 
-    *fault = VMG_DOMAIN_XML_MISSING;
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
+        *fault = errno == ENOENT || errno == ENOTDIR ? VMG_DOMAIN_XML_MISSING
+                                                     : VMG_DOMAIN_XML_UNREADABLE;
         return vmg_error_set(reason, "cannot be opened: %s", strerror(errno));
+    }
     *fault = VMG_DOMAIN_XML_INVALID;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
         return vmg_error_set(reason, "is not a regular file");
@@ -287,7 +289,7 @@ static int read_bounded(const char *path, char **text, size_t *len,
     while ((got = read(fd, buf + total, VMG_DOMAIN_XML_MAX_SIZE + 1 - total)) > 0)
         total += (size_t)got;
     if (got < 0) {
-        *fault = VMG_DOMAIN_XML_MISSING;
+        *fault = VMG_DOMAIN_XML_UNREADABLE;
         return vmg_error_set(reason, "cannot be read: %s", strerror(errno));
     }
     if (total > VMG_DOMAIN_XML_MAX_SIZE)

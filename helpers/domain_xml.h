@@ -17,7 +17,9 @@ struct vmg_domain_xml {
 
 /* Why a domain XML cannot be used; it decides the action's exit code. */
 enum vmg_domain_xml_fault {
-    VMG_DOMAIN_XML_MISSING,     /* absent or unreadable: not installed on this node */
+    VMG_DOMAIN_XML_MISSING,     /* does not exist: not installed on this node (yet) */
+    VMG_DOMAIN_XML_UNREADABLE,  /* there, but open or read failed (EACCES, EIO, ESTALE):
+                                   may pass, says nothing about the domain */
     VMG_DOMAIN_XML_INVALID,     /* present but not a usable definition */
 };
 

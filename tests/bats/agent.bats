@@ -149,21 +149,34 @@ reason_of() {	# the exit reason Pacemaker would show
 	[[ "$(reason_of "$output")" == *"config"* ]]
 }
 
-@test "missing config file is OCF_ERR_INSTALLED, also for a probe" {
+@test "missing config file is OCF_ERR_INSTALLED; a probe and a stop of nothing started are 7 and 0" {
 	OCF_RESKEY_config=$TMP/nope.xml run "$AGENT" validate-all
 	[ "$status" -eq 5 ]
 	[[ "$(reason_of "$output")" == *"nope.xml"* ]]
+	# As VirtualDomain: the file may be on storage that comes up later.
 	OCF_RESKEY_config=$TMP/nope.xml OCF_RESKEY_CRM_meta_interval=0 run "$AGENT" monitor
-	[ "$status" -eq 5 ]
+	[ "$status" -eq 7 ]
+	OCF_RESKEY_config=$TMP/nope.xml run "$AGENT" stop
+	[ "$status" -eq 0 ]
 }
 
-@test "unreadable config file is OCF_ERR_INSTALLED" {
+@test "missing config file under a running VM: monitor and probe go by the started identity" {
+	run "$AGENT" monitor
+	[ "$status" -eq 0 ]
+	[ -f "$TMP/vmguard/identity.vm-bats" ]
+	OCF_RESKEY_config=$TMP/nope.xml OCF_RESKEY_CRM_meta_interval=0 run "$AGENT" monitor
+	[ "$status" -eq 0 ]
+	OCF_RESKEY_config=$TMP/nope.xml run "$AGENT" monitor
+	[ "$status" -eq 0 ]
+}
+
+@test "unreadable config file is OCF_ERR_GENERIC, never OCF_ERR_INSTALLED" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to drop to nobody"
 	chmod 600 "$TMP/test.xml"
 	chmod 755 "$TMP"
 	run runuser -u nobody -- env OCF_RESKEY_config="$TMP/test.xml" VMGUARD_HELPER="$VMGUARD_HELPER" \
-		OCF_RESKEY_hypervisor=test:///default "$AGENT" validate-all
-	[ "$status" -eq 5 ]
+		HA_RSCTMP="$TMP/nobody" OCF_RESKEY_hypervisor=test:///default "$AGENT" validate-all
+	[ "$status" -eq 1 ]
 }
 
 @test "malformed, truncated and hostile XML is OCF_ERR_CONFIGURED with a reason" {

@@ -28,7 +28,8 @@ static const char *load(const char *path, struct vmg_domain_xml *xml, char **rea
         return *reason ? "ok, but a reason" : "ok";
     if (*reason == NULL)
         return "failed without a reason";
-    return fault == VMG_DOMAIN_XML_MISSING ? "missing" : "invalid";
+    return fault == VMG_DOMAIN_XML_MISSING ? "missing" :
+           fault == VMG_DOMAIN_XML_UNREADABLE ? "unreadable" : "invalid";
 }
 
 static void expect_invalid(const char *text, const char *what)

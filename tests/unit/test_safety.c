@@ -21,8 +21,9 @@
 
 /* The test driver's node, shared by every case (state carries over). */
 static virConnectPtr conn;
-/* The state directory of the helper ($HA_RSCTMP/vmguard), fresh per run. */
-static char state_dir[] = "/tmp/vmg-test-safety.XXXXXX";
+/* $HA_RSCTMP, fresh per run, and the helper's state directory in it. */
+static char rsctmp[] = "/tmp/vmg-test-safety.XXXXXX";
+static char state_dir[sizeof(rsctmp) + 16];
 
 /* A context as actions.c builds it, for the domain named in file. */
 static void open_context(struct vmg_context *ctx, const char *file, bool persistent)
@@ -241,6 +242,107 @@ static void test_name_blanks(const void *data)
     vmg_domain_xml_clear(&xml);
 }
 
+/* Item 2: the context of an action as Pacemaker runs it, config from the
+ * environment; interval 0 is a probe. */
+static int open_env(struct vmg_context *ctx, const char *action, const char *resource,
+                    const char *config, const char *interval)
+{
+    int rc;
+
+    setenv("OCF_RESOURCE_INSTANCE", resource, 1);
+    setenv("OCF_RESKEY_config", config, 1);
+    setenv("OCF_RESKEY_CRM_meta_interval", interval, 1);
+    rc = vmg_context_open(ctx, action, VMG_NEEDS_PARAMS);
+    ctx->conn = conn;
+    return rc;
+}
+
+static void close_env(struct vmg_context *ctx)
+{
+    ctx->conn = NULL;           /* the shared test node stays open */
+    vmg_context_close(ctx);
+}
+
+/* Item 2: no config and nothing started here: a probe is 7 and a stop 0,
+ * as VirtualDomain answers (5 would ban the node until a cleanup, though
+ * the file may be on storage that comes later); start stays 5. */
+static void test_config_missing_none_started(const void *data)
+{
+    char missing[128];
+    struct vmg_context ctx;
+
+    snprintf(missing, sizeof(missing), "%s/missing.xml", rsctmp);
+    CHECK_INT(open_env(&ctx, "monitor", "res-none", missing, "0"), OCF_NOT_RUNNING);
+    CHECK(ctx.decided);
+    close_env(&ctx);
+    CHECK_INT(open_env(&ctx, "stop", "res-none", missing, "0"), OCF_SUCCESS);
+    CHECK(ctx.decided);
+    close_env(&ctx);
+    CHECK_INT(open_env(&ctx, "start", "res-none", missing, "0"), OCF_ERR_INSTALLED);
+    close_env(&ctx);
+    CHECK_INT(open_env(&ctx, "monitor", "res-none", missing, "10000"), OCF_ERR_INSTALLED);
+    close_env(&ctx);
+}
+
+/* Item 2: the config is gone under a running VM: monitor (probe or not)
+ * and stop go by the identity this node started; 7 only once it stopped. */
+static void test_config_missing_started(const void *data)
+{
+    char missing[128];
+    struct vmg_context ctx;
+
+    snprintf(missing, sizeof(missing), "%s/missing.xml", rsctmp);
+    remove_domain("vm-uuid");
+    open_context(&ctx, TEST_DATA_DIR "/vm-uuid.xml", false);
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    close_context(&ctx);
+    CHECK_INT(open_env(&ctx, "monitor", "res", missing, "0"), OCF_SUCCESS);
+    CHECK(!ctx.decided);
+    CHECK_STR(ctx.xml.name, "vm-uuid");
+    CHECK_INT(ctx.xml.name ? vmg_domain_monitor(&ctx) : -1, OCF_SUCCESS);
+    close_env(&ctx);
+    CHECK_INT(open_env(&ctx, "stop", "res", missing, "0"), OCF_SUCCESS);
+    CHECK(!ctx.decided);
+    CHECK_INT(ctx.xml.name ? vmg_domain_stop(&ctx) : -1, OCF_SUCCESS);
+    CHECK_INT(domain_state("vm-uuid"), -1);
+    close_env(&ctx);
+    CHECK_INT(open_env(&ctx, "monitor", "res", missing, "0"), OCF_SUCCESS);
+    CHECK_INT(ctx.xml.name ? vmg_domain_monitor(&ctx) : -1, OCF_NOT_RUNNING);
+    close_env(&ctx);
+}
+
+/* Item 2: a config that is there but cannot be read (here ELOOP; EACCES,
+ * EIO, ESTALE alike) is never OCF_ERR_INSTALLED: with a started identity
+ * the VM is monitored and stopped, without one nobody can tell. */
+static void test_config_unreadable(const void *data)
+{
+    char loop[128];
+    struct vmg_context ctx;
+
+    snprintf(loop, sizeof(loop), "%s/loop.xml", rsctmp);
+    CHECK_INT(symlink(loop, loop), 0);
+    remove_domain("vm-uuid");
+    open_context(&ctx, TEST_DATA_DIR "/vm-uuid.xml", false);
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    close_context(&ctx);
+    CHECK_INT(open_env(&ctx, "monitor", "res", loop, "10000"), OCF_SUCCESS);
+    CHECK_INT(ctx.xml.name ? vmg_domain_monitor(&ctx) : -1, OCF_SUCCESS);
+    close_env(&ctx);
+    CHECK_INT(open_env(&ctx, "monitor", "res", loop, "0"), OCF_SUCCESS);
+    CHECK_INT(ctx.xml.name ? vmg_domain_monitor(&ctx) : -1, OCF_SUCCESS);
+    close_env(&ctx);
+    CHECK_INT(open_env(&ctx, "stop", "res", loop, "0"), OCF_SUCCESS);
+    CHECK_INT(ctx.xml.name ? vmg_domain_stop(&ctx) : -1, OCF_SUCCESS);
+    CHECK_INT(domain_state("vm-uuid"), -1);
+    close_env(&ctx);
+    CHECK_INT(open_env(&ctx, "monitor", "res-none", loop, "0"), OCF_ERR_GENERIC);
+    close_env(&ctx);
+    CHECK_INT(open_env(&ctx, "stop", "res-none", loop, "0"), OCF_ERR_GENERIC);
+    close_env(&ctx);
+    CHECK_INT(open_env(&ctx, "start", "res", loop, "0"), OCF_ERR_GENERIC);
+    close_env(&ctx);
+}
+
 static const struct unit_case cases[] = {
     { "0: restart, persistent, no uuid", test_restart, &restart_persistent_nouuid },
     { "0: restart, persistent, uuid", test_restart, &restart_persistent_uuid },
@@ -252,6 +354,9 @@ static const struct unit_case cases[] = {
     { "1: foreign domain running", test_foreign_running, NULL },
     { "1: foreign domain defined", test_foreign_defined, NULL },
     { "1: blanks around <name>", test_name_blanks, NULL },
+    { "2: config missing, nothing started", test_config_missing_none_started, NULL },
+    { "2: config missing under a running VM", test_config_missing_started, NULL },
+    { "2: config unreadable", test_config_unreadable, NULL },
 };
 
 int main(void)
@@ -261,10 +366,12 @@ int main(void)
 
     vmg_log_init("unit", "test");
     vmg_virt_quiet();
-    if (mkdtemp(state_dir) == NULL) {
+    if (mkdtemp(rsctmp) == NULL) {
         printf("Bail out! cannot create a state directory\n");
         return 1;
     }
+    snprintf(state_dir, sizeof(state_dir), "%s/vmguard", rsctmp);
+    setenv("HA_RSCTMP", rsctmp, 1);
     conn = virConnectOpen(NODE_URI);
     if (conn == NULL) {
         printf("Bail out! cannot open %s: %s\n", NODE_URI, vmg_virt_error());
@@ -274,8 +381,8 @@ int main(void)
     virConnectClose(conn);
     vmg_log_fini();
     rc = unit_done();
-    snprintf(command, sizeof(command), "rm -rf '%s'", state_dir);
+    snprintf(command, sizeof(command), "rm -rf '%s'", rsctmp);
     if (system(command) != 0)
-        printf("# cannot remove %s\n", state_dir);
+        printf("# cannot remove %s\n", rsctmp);
     return rc;
 }
