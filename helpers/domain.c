@@ -7,6 +7,8 @@
 #include <libvirt/virterror.h>
 
 #include "domain.h"
+#define VMG_DOMAIN_PRIV_H_ALLOW
+#include "domain_priv.h"
 #include "log.h"
 #include "ocf.h"
 
@@ -18,7 +20,7 @@
 #define DESTROY_RESERVE_MIN_MS 2000
 #define DESTROY_RESERVE_MAX_MS 10000
 
-static enum vmg_health paused_health(int reason, const char **detail)
+static enum vmg_health paused_health(int reason, bool job_active, const char **detail)
 {
     switch (reason) {
     case VIR_DOMAIN_PAUSED_IOERROR:
@@ -33,12 +35,20 @@ static enum vmg_health paused_health(int reason, const char **detail)
     case VIR_DOMAIN_PAUSED_POSTCOPY_FAILED:
         *detail = "paused after a failed post-copy migration";
         return VMG_HEALTH_FAILED;
+    /* Healthy only while the job that paused it runs: left behind (a
+     * libvirtd restart, a killed migration), it may already run on the
+     * target, and after a post-copy the target has the guest's memory.
+     * Never resumed here: reported, for a human or a fence to decide. */
     case VIR_DOMAIN_PAUSED_MIGRATION:
-        *detail = "paused for migration";
-        return VMG_HEALTH_RUNNING;
+        *detail = job_active ? "paused for migration"
+                             : "paused for a migration that no longer runs (it may run on "
+                               "the target)";
+        return job_active ? VMG_HEALTH_RUNNING : VMG_HEALTH_FAILED;
     case VIR_DOMAIN_PAUSED_POSTCOPY:
-        *detail = "in post-copy migration";
-        return VMG_HEALTH_RUNNING;
+        *detail = job_active ? "in post-copy migration"
+                             : "paused in post-copy with no migration job (the target "
+                               "holds part of its memory)";
+        return job_active ? VMG_HEALTH_RUNNING : VMG_HEALTH_FAILED;
     case VIR_DOMAIN_PAUSED_USER:
         *detail = "paused by an administrator";
         return VMG_HEALTH_RUNNING;
@@ -48,20 +58,10 @@ static enum vmg_health paused_health(int reason, const char **detail)
     }
 }
 
-enum vmg_health vmg_domain_health(virDomainPtr dom, const char **detail)
+enum vmg_health vmg_domain_health_of(int state, int reason, bool job_active,
+                                     const char **detail)
 {
-    int state, reason;
 
-    if (virDomainGetState(dom, &state, &reason, 0) < 0) {
-        /* An incoming migration that was aborted, a transient domain that
-         * shut down: it went away between the lookup and now. */
-        if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
-            *detail = "gone";
-            return VMG_HEALTH_ABSENT;
-        }
-        *detail = vmg_virt_error();
-        return VMG_HEALTH_UNKNOWN;
-    }
     switch (state) {
     case VIR_DOMAIN_RUNNING:
         *detail = "running";
@@ -77,7 +77,7 @@ enum vmg_health vmg_domain_health(virDomainPtr dom, const char **detail)
         *detail = "suspended by the guest (power management)";
         return VMG_HEALTH_RUNNING;
     case VIR_DOMAIN_PAUSED:
-        return paused_health(reason, detail);
+        return paused_health(reason, job_active, detail);
     case VIR_DOMAIN_CRASHED:
         *detail = "crashed";
         return VMG_HEALTH_FAILED;
@@ -89,8 +89,36 @@ enum vmg_health vmg_domain_health(virDomainPtr dom, const char **detail)
         return VMG_HEALTH_STOPPED;
     default:
         *detail = "in no state libvirt can name";
+        return VMG_HEALTH_UNKNOWN;
+    }
+}
+
+enum vmg_health vmg_domain_health(virDomainPtr dom, const char **detail)
+{
+    virDomainJobInfo job = { .type = VIR_DOMAIN_JOB_NONE };
+    int state, reason;
+
+    if (virDomainGetState(dom, &state, &reason, 0) < 0) {
+        /* An incoming migration that was aborted, a transient domain that
+         * shut down: it went away between the lookup and now. */
+        if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
+            *detail = "gone";
+            return VMG_HEALTH_ABSENT;
+        }
+        *detail = vmg_virt_error();
+        return VMG_HEALTH_UNKNOWN;
+    }
+    if (state == VIR_DOMAIN_PAUSED &&
+        (reason == VIR_DOMAIN_PAUSED_MIGRATION || reason == VIR_DOMAIN_PAUSED_POSTCOPY) &&
+        virDomainGetJobInfo(dom, &job) < 0) {
+        *detail = vmg_virt_error();
+        return VMG_HEALTH_UNKNOWN;
+    }
+    if (state == VIR_DOMAIN_NOSTATE || state > VIR_DOMAIN_PMSUSPENDED) {
+        *detail = "in no state libvirt can name";
         return virDomainIsActive(dom) == 1 ? VMG_HEALTH_RUNNING : VMG_HEALTH_UNKNOWN;
     }
+    return vmg_domain_health_of(state, reason, job.type != VIR_DOMAIN_JOB_NONE, detail);
 }
 
 /* Whether a domain of the configured name with this UUID is ours: the

@@ -9,6 +9,8 @@
 #include <libvirt/virterror.h>
 
 #include "domain.h"
+#define VMG_DOMAIN_PRIV_H_ALLOW
+#include "domain_priv.h"
 #define VMG_DOMAIN_XML_PRIV_H_ALLOW
 #include "domain_xml_priv.h"
 #include "identity.h"
@@ -343,6 +345,34 @@ static void test_config_unreadable(const void *data)
     close_env(&ctx);
 }
 
+/* Item 7: paused for migration or in post-copy is health only while the
+ * migration job runs; left behind, it is a failure, never "running". */
+static void test_migration_leftovers(const void *data)
+{
+    static const struct {
+        int state, reason;
+        bool job;
+        enum vmg_health want;
+    } table[] = {
+        { VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_MIGRATION, true, VMG_HEALTH_RUNNING },
+        { VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_MIGRATION, false, VMG_HEALTH_FAILED },
+        { VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_POSTCOPY, true, VMG_HEALTH_RUNNING },
+        { VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_POSTCOPY, false, VMG_HEALTH_FAILED },
+        { VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_POSTCOPY_FAILED, false, VMG_HEALTH_FAILED },
+        { VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER, false, VMG_HEALTH_RUNNING },
+        { VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED, false, VMG_HEALTH_RUNNING },
+    };
+    const char *detail;
+    size_t i;
+
+    for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+        detail = NULL;
+        CHECK_INT(vmg_domain_health_of(table[i].state, table[i].reason, table[i].job, &detail),
+                  table[i].want);
+        CHECK(detail != NULL);
+    }
+}
+
 static const struct unit_case cases[] = {
     { "0: restart, persistent, no uuid", test_restart, &restart_persistent_nouuid },
     { "0: restart, persistent, uuid", test_restart, &restart_persistent_uuid },
@@ -357,6 +387,7 @@ static const struct unit_case cases[] = {
     { "2: config missing, nothing started", test_config_missing_none_started, NULL },
     { "2: config missing under a running VM", test_config_missing_started, NULL },
     { "2: config unreadable", test_config_unreadable, NULL },
+    { "7: migration leftovers", test_migration_leftovers, NULL },
 };
 
 int main(void)
