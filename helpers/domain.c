@@ -305,10 +305,55 @@ static int definition_with_uuid(struct vmg_context *ctx, virDomainPtr existing, 
     return 0;
 }
 
+/* A managed-save image (libvirt-guests ON_SHUTDOWN=suspend, a manual
+ * managedsave) would be restored by the start: memory saved on this node
+ * over disks that another node has written since.  Boot afresh.  -1 after
+ * an exit reason. */
+static int remove_managed_save(struct vmg_context *ctx, virDomainPtr existing)
+{
+    int has = virDomainHasManagedSaveImage(existing, 0);
+
+    if (has == 0)
+        return 0;
+    if (has < 0) {
+        ocf_exit_reason("cannot tell whether %s has a managed-save image: %s", ctx->xml.name,
+                        vmg_virt_error());
+        return -1;
+    }
+    qb_log(LOG_NOTICE, "removing the managed-save image of %s: it boots afresh, its disks "
+           "may have moved on since the save", ctx->xml.name);
+    if (virDomainManagedSaveRemove(existing, 0) < 0) {
+        ocf_exit_reason("cannot remove the managed-save image of %s: %s", ctx->xml.name,
+                        vmg_virt_error());
+        return -1;
+    }
+    return 0;
+}
+
+/* The cluster starts it, not libvirtd at boot (which would run it on two
+ * nodes once Pacemaker starts it elsewhere); a failure is logged. */
+static void clear_autostart(struct vmg_context *ctx, virDomainPtr dom)
+{
+    int autostart = 0;
+
+    if (virDomainGetAutostart(dom, &autostart) < 0 || autostart == 0)
+        return;
+    if (virDomainSetAutostart(dom, 0) < 0)
+        qb_log(LOG_WARNING, "cannot clear autostart of %s: %s", ctx->xml.name,
+               vmg_virt_error());
+    else
+        qb_log(LOG_NOTICE, "autostart of %s cleared: the cluster starts it", ctx->xml.name);
+}
+
 /* Starts the defined or transient domain; returns it, or NULL after a reason. */
 static virDomainPtr create_domain(struct vmg_context *ctx, virDomainPtr existing, int *rc)
 {
     virDomainPtr dom = NULL;
+
+    if (existing && remove_managed_save(ctx, existing) < 0) {
+        *rc = OCF_ERR_GENERIC;
+        return NULL;
+    }
 
     if (existing && !ctx->cfg.persistent) {
         /* A stale definition would outlive the resource: the cluster owns
@@ -336,6 +381,7 @@ static virDomainPtr create_domain(struct vmg_context *ctx, virDomainPtr existing
                             vmg_virt_error());
             return NULL;
         }
+        clear_autostart(ctx, dom);
         if (virDomainCreate(dom) < 0) {
             *rc = classify_start_error();
             ocf_exit_reason("cannot start %s: %s", ctx->xml.name, vmg_virt_error());

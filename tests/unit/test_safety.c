@@ -373,6 +373,45 @@ static void test_migration_leftovers(const void *data)
     }
 }
 
+/* Item 5: a managed-save image is never restored over disks that moved
+ * on: start boots afresh; autostart of a persistent domain is cleared. */
+static void test_managed_save(const void *data)
+{
+    bool persistent = *(const bool *)data;
+    struct vmg_context ctx;
+    virDomainPtr dom;
+    int state = -1, reason = -1, autostart = -1;
+
+    remove_domain("vm-uuid");
+    open_context(&ctx, TEST_DATA_DIR "/vm-uuid.xml", persistent);
+    dom = virDomainDefineXML(conn, ctx.xml.text);
+    CHECK(dom != NULL && virDomainCreate(dom) == 0);
+    CHECK_INT(dom ? virDomainManagedSave(dom, 0) : -1, 0);
+    CHECK_INT(dom ? virDomainHasManagedSaveImage(dom, 0) : -1, 1);
+    CHECK_INT(dom ? virDomainSetAutostart(dom, 1) : -1, 0);
+    if (dom)
+        virDomainFree(dom);
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    dom = virDomainLookupByName(conn, "vm-uuid");
+    CHECK(dom != NULL);
+    if (dom) {
+        virDomainGetState(dom, &state, &reason, 0);
+        CHECK_INT(state, VIR_DOMAIN_RUNNING);
+        CHECK_INT(reason, VIR_DOMAIN_RUNNING_BOOTED);
+        CHECK_INT(virDomainHasManagedSaveImage(dom, 0), 0);
+        if (persistent) {
+            virDomainGetAutostart(dom, &autostart);
+            CHECK_INT(autostart, 0);
+        }
+        virDomainFree(dom);
+    }
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    close_context(&ctx);
+    remove_domain("vm-uuid");
+}
+
+static const bool persistent_true = true, persistent_false = false;
+
 static const struct unit_case cases[] = {
     { "0: restart, persistent, no uuid", test_restart, &restart_persistent_nouuid },
     { "0: restart, persistent, uuid", test_restart, &restart_persistent_uuid },
@@ -387,6 +426,8 @@ static const struct unit_case cases[] = {
     { "2: config missing, nothing started", test_config_missing_none_started, NULL },
     { "2: config missing under a running VM", test_config_missing_started, NULL },
     { "2: config unreadable", test_config_unreadable, NULL },
+    { "5: managed save, persistent", test_managed_save, &persistent_true },
+    { "5: managed save, transient", test_managed_save, &persistent_false },
     { "7: migration leftovers", test_migration_leftovers, NULL },
 };
 
