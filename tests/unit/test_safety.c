@@ -8,6 +8,7 @@
 
 #include <libvirt/virterror.h>
 
+#include "actions.h"
 #include "domain.h"
 #define VMG_DOMAIN_PRIV_H_ALLOW
 #include "domain_priv.h"
@@ -410,6 +411,90 @@ static void test_managed_save(const void *data)
     remove_domain("vm-uuid");
 }
 
+/* Item 3: an action as Pacemaker runs it, on test:///default (where the
+ * domain "test" runs), with extra NAME=VALUE parameters; all unset after. */
+static int run_action(const char *action, const char *const *extra)
+{
+    static const char *const base[] = {
+        "OCF_RESOURCE_INSTANCE=res-action", "OCF_RESKEY_hypervisor=test:///default",
+        "OCF_RESKEY_CRM_meta_timeout=20000", "OCF_RESKEY_CRM_meta_migrate_target=node2",
+        "OCF_RESKEY_CRM_meta_interval=0", "OCF_RESKEY_migration_checks=false",
+        "OCF_RESKEY_split_brain_check=false", NULL,
+    };
+    const char *const *lists[] = { base, extra };
+    char config[128], key[128];
+    FILE *f;
+    size_t l, i;
+    int rc;
+
+    snprintf(config, sizeof(config), "%s/test.xml", rsctmp);
+    if ((f = fopen(config, "w")) != NULL) {
+        fputs("<domain type='test'><name>test</name><memory>65536</memory>"
+              "<os><type>hvm</type></os></domain>\n", f);
+        fclose(f);
+    }
+    setenv("OCF_RESKEY_config", config, 1);
+    for (l = 0; l < 2; l++)
+        for (i = 0; lists[l] && lists[l][i]; i++)
+            putenv((char *)lists[l][i]);
+    rc = vmg_run_action(action);
+    for (l = 0; l < 2; l++)
+        for (i = 0; lists[l] && lists[l][i]; i++) {
+            snprintf(key, sizeof(key), "%.*s", (int)strcspn(lists[l][i], "="), lists[l][i]);
+            unsetenv(key);
+        }
+    unsetenv("OCF_RESKEY_config");
+    return rc;
+}
+
+/* Item 3: migrate_to and migrate_from never answer 5 or 6 (fatal on every
+ * node) for a problem of one node or of the migration alone. */
+static void test_migrate_exit_codes(const void *data)
+{
+    static const char *const bad_port[] = { "OCF_RESKEY_migration_port=80", NULL };
+    static const char *const no_entry[] = { "OCF_RESKEY_migration_network=node3=10.0.0.3",
+                                            NULL };
+    static const char *const bad_value[] = { "OCF_RESKEY_migration_bandwidth=lots", NULL };
+    static const char *const bad_peer[] = { "OCF_RESKEY_remoteuri=test:///default",
+                                            "OCF_RESKEY_peer_timeout_max=1", NULL };
+
+    CHECK_INT(run_action("migrate_to", bad_port), OCF_ERR_GENERIC);
+    CHECK_INT(run_action("migrate_to", no_entry), OCF_ERR_GENERIC);
+    CHECK_INT(run_action("migrate_to", bad_value), OCF_ERR_GENERIC);
+    CHECK_INT(run_action("migrate_to", bad_peer), OCF_ERR_GENERIC);
+    CHECK_INT(run_action("migrate_from", bad_value), OCF_ERR_GENERIC);
+    CHECK_INT(run_action("monitor", NULL), OCF_SUCCESS);      /* the setup itself works */
+}
+
+/* Item 3: validate-all checks every parameter, and reload-agent refuses
+ * what validate-all refuses. */
+static void test_validate_all(const void *data)
+{
+    static const char *const bad_port[] = { "OCF_RESKEY_migration_port=80", NULL };
+    static const char *const bad_range[] = { "OCF_RESKEY_migration_port=2000-1999", NULL };
+    static const char *const bad_map[] = { "OCF_RESKEY_migration_network=n1=10.0.0.1 n2",
+                                           NULL };
+    static const char *const bad_suffix[] = { "OCF_RESKEY_migration_network=/x", NULL };
+    static const char *const bad_clusters[] = { "OCF_RESKEY_peer_timeout_clusters=heartbeat",
+                                                NULL };
+    static const char *const bad_members[] = { "OCF_RESKEY_peer_timeout_clusters=corosync",
+                                               "OCF_RESKEY_peer_timeout_members=-x", NULL };
+    static const char *const good[] = { "OCF_RESKEY_migration_port=49152-49215",
+                                        "OCF_RESKEY_migration_network=n1=10.0.0.1,n2=fd00::2",
+                                        "OCF_RESKEY_peer_timeout_clusters=corosync", NULL };
+    const char *const *bad[] = { bad_port, bad_range, bad_map, bad_suffix, bad_clusters,
+                                 bad_members };
+    size_t i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        printf("# %s\n", bad[i][0]);
+        CHECK_INT(run_action("validate-all", bad[i]), OCF_ERR_CONFIGURED);
+        CHECK_INT(run_action("reload-agent", bad[i]), OCF_ERR_CONFIGURED);
+    }
+    CHECK_INT(run_action("validate-all", good), OCF_SUCCESS);
+    CHECK_INT(run_action("reload-agent", good), OCF_SUCCESS);
+}
+
 static const bool persistent_true = true, persistent_false = false;
 
 static const struct unit_case cases[] = {
@@ -426,6 +511,8 @@ static const struct unit_case cases[] = {
     { "2: config missing, nothing started", test_config_missing_none_started, NULL },
     { "2: config missing under a running VM", test_config_missing_started, NULL },
     { "2: config unreadable", test_config_unreadable, NULL },
+    { "3: migrate_to, migrate_from exit codes", test_migrate_exit_codes, NULL },
+    { "3: validate-all, reload-agent", test_validate_all, NULL },
     { "5: managed save, persistent", test_managed_save, &persistent_true },
     { "5: managed save, transient", test_managed_save, &persistent_false },
     { "7: migration leftovers", test_migration_leftovers, NULL },
