@@ -14,6 +14,8 @@
 
 /* How often a wait re-reads the domain state. */
 #define POLL_MS 100
+/* What a stop waiting out a post-copy keeps to report that it could not. */
+#define POSTCOPY_STOP_RESERVE_MS 1000
 /* A monitor that QEMU has not answered for this long is hung, not busy. */
 #define MONITOR_HUNG_MS 30000
 /* Part of stop's timeout kept for destroy, in ms: a tenth, within bounds. */
@@ -64,6 +66,11 @@ enum vmg_health vmg_domain_health_of(int state, int reason, bool job_active,
 
     switch (state) {
     case VIR_DOMAIN_RUNNING:
+        if (reason == VIR_DOMAIN_RUNNING_POSTCOPY_FAILED) {
+            /* Pages still on the source: the guest stalls on the next one. */
+            *detail = "running after a failed post-copy migration";
+            return VMG_HEALTH_FAILED;
+        }
         *detail = "running";
         return VMG_HEALTH_RUNNING;
     case VIR_DOMAIN_BLOCKED:
@@ -520,6 +527,36 @@ static int destroy(struct vmg_context *ctx, virDomainPtr dom)
     return OCF_SUCCESS;
 }
 
+bool vmg_domain_in_postcopy(int state, int reason)
+{
+    return (state == VIR_DOMAIN_PAUSED && (reason == VIR_DOMAIN_PAUSED_POSTCOPY ||
+                                           reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED)) ||
+           (state == VIR_DOMAIN_RUNNING && (reason == VIR_DOMAIN_RUNNING_POSTCOPY ||
+                                            reason == VIR_DOMAIN_RUNNING_POSTCOPY_FAILED));
+}
+
+/* In post-copy, source and target each hold pages the other needs: a
+ * destroy on either side loses the guest.  Waits for the migration to end
+ * (then the source is off); false when it is still in post-copy. */
+static bool wait_out_of_postcopy(struct vmg_context *ctx, virDomainPtr dom, int *state)
+{
+    int reason;
+
+    qb_log(LOG_WARNING, "%s is in post-copy migration: stop waits for it to end and "
+           "never destroys it meanwhile", ctx->xml.name);
+    for (;;) {
+        if (virDomainGetState(dom, state, &reason, 0) < 0) {
+            *state = VIR_DOMAIN_SHUTOFF;        /* gone: migrated away */
+            return true;
+        }
+        if (!vmg_domain_in_postcopy(*state, reason))
+            return true;
+        if (vmg_ms_left(ctx) <= POSTCOPY_STOP_RESERVE_MS)
+            return false;
+        vmg_sleep_ms(POLL_MS);
+    }
+}
+
 int vmg_domain_stop(struct vmg_context *ctx)
 {
     enum vmg_health health;
@@ -557,6 +594,18 @@ int vmg_domain_stop(struct vmg_context *ctx)
     }
 
     virDomainGetState(dom, &state, &reason, 0);
+    if (vmg_domain_in_postcopy(state, reason) && !wait_out_of_postcopy(ctx, dom, &state)) {
+        ocf_exit_reason("%s is still in post-copy migration: not destroyed, it would lose "
+                        "the guest; recover it (virsh migrate --postcopy-resume) or destroy "
+                        "both sides by hand", ctx->xml.name);
+        rc = OCF_ERR_GENERIC;
+        goto cleanup;
+    }
+    if (state == VIR_DOMAIN_SHUTOFF) {
+        qb_log(LOG_INFO, "%s left this node with its migration", ctx->xml.name);
+        rc = OCF_SUCCESS;
+        goto cleanup;
+    }
     /* Only a running guest can react to a shutdown request. */
     if (!ctx->cfg.force_stop && state == VIR_DOMAIN_RUNNING &&
         shutdown_gracefully(ctx, dom, destroy_reserve_ms(ctx))) {

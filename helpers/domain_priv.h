@@ -3,6 +3,10 @@
  * mapping itself.  Only domain.c and its tests include this. */
 #ifndef VMG_DOMAIN_PRIV_H_ALLOW
 #error "domain_priv.h is for domain.c and its unit tests only"
+/* Whether state and reason say post-copy migration, running, paused or
+ * failed: neither side may be destroyed then. */
+bool vmg_domain_in_postcopy(int state, int reason);
+
 #endif
 #ifndef VMG_DOMAIN_PRIV_H
 #define VMG_DOMAIN_PRIV_H
@@ -15,5 +19,9 @@
  * it has a job (virDomainGetJobInfo type other than NONE). */
 enum vmg_health vmg_domain_health_of(int state, int reason, bool job_active,
                                      const char **detail);
+
+/* Whether state and reason say post-copy migration, running, paused or
+ * failed: neither side may be destroyed then. */
+bool vmg_domain_in_postcopy(int state, int reason);
 
 #endif

@@ -341,13 +341,17 @@ static int migrate_with_guards(struct vmg_context *ctx, const struct migration *
     struct vmg_peer_guard *guard = NULL;
     struct vmg_migration_result result = { 0 };
     VMG_AUTOFREE(char *) reason = NULL;
+    long long reserve = 0;
     int guardian, rc;
 
     rc = vmg_context_params(vmg_peer_params, vmg_peer_params_count, &peer);
     if (rc != OCF_SUCCESS)
         return rc;
-    /* Halfway between the watchdog's own abort and Pacemaker's timeout. */
-    guardian = start_guardian(vmg_now_ms() + vmg_ms_left(ctx) -
+    /* The restore of raised peer timeouts gets its time whatever happens. */
+    if (peer.clusters && *peer.clusters)
+        reserve = VMG_MIGRATION_RESTORE_MS;
+    /* Halfway between the watchdog's own abort and the restore's reserve. */
+    guardian = start_guardian(vmg_now_ms() + vmg_ms_left(ctx) - reserve -
                               vmg_migration_abort_margin_ms(ctx) / 2);
     if (vmg_peer_guard_raise(&peer, &ctx->env, expected_pause_ms(&m->cfg), &guard,
                              &reason) < 0) {
@@ -356,7 +360,7 @@ static int migrate_with_guards(struct vmg_context *ctx, const struct migration *
         rc = OCF_ERR_GENERIC;
     } else {
         vmg_migration_run(ctx, &m->cfg, m->dom, m->dconn, m->daemon_uri, params, nparams,
-                          flags, &result);
+                          flags, reserve, &result);
         if (vmg_peer_guard_restore(guard, NULL) < 0)
             qb_log(LOG_ERR, "the peer-failure timeouts raised for %s were not all restored; "
                    "the next action on this node retries", ctx->xml.name);

@@ -16,6 +16,7 @@
 #include "domain_xml_priv.h"
 #include "identity.h"
 #include "log.h"
+#include "migrate.h"
 #include "ocf.h"
 #include "unit.h"
 #include "virt.h"
@@ -362,6 +363,8 @@ static void test_migration_leftovers(const void *data)
         { VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_POSTCOPY_FAILED, false, VMG_HEALTH_FAILED },
         { VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER, false, VMG_HEALTH_RUNNING },
         { VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED, false, VMG_HEALTH_RUNNING },
+        { VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_POSTCOPY, true, VMG_HEALTH_RUNNING },
+        { VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_POSTCOPY_FAILED, false, VMG_HEALTH_FAILED },
     };
     const char *detail;
     size_t i;
@@ -495,6 +498,30 @@ static void test_validate_all(const void *data)
     CHECK_INT(run_action("reload-agent", good), OCF_SUCCESS);
 }
 
+/* Item 6: the watchdog switches to post-copy only when what is left can
+ * be pulled in the time left (post-copy cannot be aborted). */
+static void test_postcopy_fits(const void *data)
+{
+    const unsigned long long gib = 1ULL << 30, mibps = 1ULL << 20;
+
+    CHECK(vmg_postcopy_fits(gib, 100 * mibps, 60000));      /* ~10 s, doubled: 22 s */
+    CHECK(!vmg_postcopy_fits(gib, 100 * mibps, 15000));
+    CHECK(!vmg_postcopy_fits(gib, 100 * mibps, 0));
+    CHECK(!vmg_postcopy_fits(gib, 0, 600000));              /* rate unknown */
+    CHECK(vmg_postcopy_fits(0, 100 * mibps, 3000));
+}
+
+/* Item 6: a stop never destroys a domain in post-copy, on either side. */
+static void test_postcopy_states(const void *data)
+{
+    CHECK(vmg_domain_in_postcopy(VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_POSTCOPY));
+    CHECK(vmg_domain_in_postcopy(VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_POSTCOPY_FAILED));
+    CHECK(vmg_domain_in_postcopy(VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_POSTCOPY));
+    CHECK(vmg_domain_in_postcopy(VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_POSTCOPY_FAILED));
+    CHECK(!vmg_domain_in_postcopy(VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_MIGRATION));
+    CHECK(!vmg_domain_in_postcopy(VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_MIGRATED));
+}
+
 static const bool persistent_true = true, persistent_false = false;
 
 static const struct unit_case cases[] = {
@@ -515,6 +542,8 @@ static const struct unit_case cases[] = {
     { "3: validate-all, reload-agent", test_validate_all, NULL },
     { "5: managed save, persistent", test_managed_save, &persistent_true },
     { "5: managed save, transient", test_managed_save, &persistent_false },
+    { "6: post-copy only when it fits", test_postcopy_fits, NULL },
+    { "6: post-copy states", test_postcopy_states, NULL },
     { "7: migration leftovers", test_migration_leftovers, NULL },
 };
 
