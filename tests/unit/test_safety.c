@@ -3,7 +3,11 @@
  * run twice.  Each case names the issue-12 item it proves. */
 #include <build-config.h>
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <libvirt/virterror.h>
@@ -522,6 +526,44 @@ static void test_postcopy_states(const void *data)
     CHECK(!vmg_domain_in_postcopy(VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_MIGRATED));
 }
 
+/* A libvirtd that accepts connections in the kernel's backlog and never
+ * answers, as a target behind a dead link holds an open. */
+static int black_hole(char *uri, size_t size)
+{
+    struct sockaddr_in addr = { .sin_family = AF_INET };
+    socklen_t len = sizeof(addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0 ||
+        getsockname(fd, (struct sockaddr *)&addr, &len) < 0) {
+        printf("Bail out! cannot listen on loopback: %s\n", strerror(errno));
+        exit(1);
+    }
+    snprintf(uri, size, "OCF_RESKEY_remoteuri=qemu+tcp://127.0.0.1:%u/system",
+             ntohs(addr.sin_port));
+    return fd;
+}
+
+/* Item 4: migrate_to reaches the target's libvirtd within a bounded time
+ * (a quarter of its timeout, at most 10 s) and fails, the VM still here. */
+static void test_target_unreachable(const void *data)
+{
+    static char hole[128];
+    const char *const extra[] = { hole, NULL };
+    long long start, took;
+    int fd = black_hole(hole, sizeof(hole));
+
+    printf("# %s\n", hole);
+    start = vmg_now_ms();
+    CHECK_INT(run_action("migrate_to", extra), OCF_ERR_GENERIC);
+    took = vmg_now_ms() - start;
+    printf("# migrate_to returned after %lld ms (timeout 20000 ms)\n", took);
+    CHECK(took >= 4500 && took < 7000);
+    CHECK_INT(run_action("monitor", NULL), OCF_SUCCESS);
+    close(fd);
+}
+
 static const bool persistent_true = true, persistent_false = false;
 
 static const struct unit_case cases[] = {
@@ -540,6 +582,7 @@ static const struct unit_case cases[] = {
     { "2: config unreadable", test_config_unreadable, NULL },
     { "3: migrate_to, migrate_from exit codes", test_migrate_exit_codes, NULL },
     { "3: validate-all, reload-agent", test_validate_all, NULL },
+    { "4: migration target unreachable", test_target_unreachable, NULL },
     { "5: managed save, persistent", test_managed_save, &persistent_true },
     { "5: managed save, transient", test_managed_save, &persistent_false },
     { "6: post-copy only when it fits", test_postcopy_fits, NULL },
