@@ -16,15 +16,13 @@
 # a stand-in (the lab nodes run no sshd): it takes ssh's argv, joins the remote
 # words and runs them with `sh -c` inside the target node, as sshd would.
 #
-# Environment: VMGUARD_HELPER (default: the build tree's helpers/vmguard),
+# The helper runs as installed in the nodes (tests/e2e/lib.sh install_agent,
+# from the build tree of VMGUARD_HELPER or VMGUARD_BUILD).
 # VMG_LAB_KEEP=1 keeps the lab up afterwards.
 set -uo pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-LAB="$ROOT/tests/lab/vmg-lab"
-LABDIR=${VMG_LAB:-/var/tmp/vmg-lab}
-HELPER=${VMGUARD_HELPER:-$ROOT/helpers/vmguard}
+. "$(dirname "$0")/lib.sh"
+LABDIR=$VMG_LAB
+HELPER=
 FREEZE_S=12
 PAUSE_MS=12000                       # -> totem.token (12000 + 5000 margin) / 0.8 = 21250
 RAISED=21250
@@ -46,7 +44,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-[ -x "$HELPER" ] || { echo "FAIL: helper $HELPER not built"; exit 1; }
 
 in_node() { local n=$1; shift; timeout 60 "$LAB" exec "$n" "$@"; }
 cmap() { in_node "$1" corosync-cmapctl "${@:2}" 2>/dev/null; }
@@ -142,6 +139,8 @@ WORK=$(mktemp -d /var/tmp/vmg-pt-e2e.XXXXXX)
 make_ssh_standin
 log "lab up (3 nodes, default token)"
 timeout 600 "$LAB" up --nodes 3 --cluster >&2 || { echo "FAIL: lab did not come up"; exit 1; }
+install_agent >&2 || { echo "FAIL: the helper installed in the nodes"; exit 1; }
+HELPER=$VMGUARD_HELPER
 t0=$(date +%s)
 "$LAB" guest-xml vmpt > "$WORK/vmpt.xml" || { echo "FAIL: no guest XML from the lab"; exit 1; }
 
