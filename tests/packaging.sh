@@ -82,7 +82,7 @@ deb_step() {
 	fi
 	pass "deb: dpkg-buildpackage -us -uc -b ($(( $(date +%s) - start ))s)"
 
-	deb=$(ls "$TMP"/deb/vmguard_*.deb 2>/dev/null | grep -v dbgsym | head -n 1)
+	deb=$(find "$TMP/deb" -maxdepth 1 -name 'vmguard_*.deb' | head -n 1)
 	if [ -z "$deb" ]; then fail "deb: no vmguard_*.deb produced"; return; fi
 	local listing; listing=$(dpkg-deb -c "$deb")
 	has_entry() {	# MODE PATH
@@ -111,7 +111,7 @@ deb_step() {
 	fi
 
 	if command -v lintian >/dev/null; then
-		local changes; changes=$(ls "$TMP"/deb/vmguard_*.changes | head -n 1)
+		local changes; changes=$(find "$TMP/deb" -maxdepth 1 -name 'vmguard_*.changes' | head -n 1)
 		if lintian --fail-on error --no-tag-display-limit "$changes" > "$TMP/deb/lintian.log" 2>&1; then
 			pass "deb: lintian reports no error ($(grep -c '^W:' "$TMP/deb/lintian.log") warnings)"
 			grep '^[WI]:' "$TMP/deb/lintian.log" | sed 's/^/      /'
@@ -136,7 +136,7 @@ distcheck_step() {
 		return
 	fi
 	pass "make distcheck ($(( $(date +%s) - start ))s)"
-	TARBALL=$(ls "$src"/vmguard-*.tar.gz | head -n 1)
+	TARBALL=$(find "$src" -maxdepth 1 -name 'vmguard-*.tar.gz' | head -n 1)
 }
 
 # ----------------------------------------------------------------- .rpm
@@ -150,7 +150,7 @@ rpm_step() {
 		fail "rpm: rpmbuild -ta --nodeps ($(( $(date +%s) - start ))s)"; show_log "$log"; return
 	fi
 	pass "rpm: rpmbuild -ta --nodeps ($(( $(date +%s) - start ))s)"
-	rpm=$(ls "$top"/RPMS/*/vmguard-[0-9]*.rpm 2>/dev/null | head -n 1)
+	rpm=$(find "$top/RPMS" -name 'vmguard-[0-9]*.rpm' 2>/dev/null | head -n 1)
 	if [ -z "$rpm" ]; then fail "rpm: no binary vmguard rpm produced"; return; fi
 	listing=$(rpm -qlvp "$rpm" 2>/dev/null)
 	has_rpm_entry() {	# MODE PATH
