@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the end-to-end tests: the lab, the built agent, PASS/FAIL.
 # Sourced; expects VMGUARD_HELPER, VMGUARD_AGENT, VMGUARD_METADATA (set by tests/run-all).
 set -u
@@ -48,6 +49,21 @@ install_agent() {
 # in_node N CMD...: CMD inside lab node N, bounded (the installed agent and
 # helper exist there only).
 in_node() { local n=$1; shift; timeout "${E2E_NODE_TIMEOUT:-300}" "$LAB" exec "$n" "$@"; }
+
+# Logs are read from an offset taken before the step whose lines a check
+# looks for, so that a line an earlier step wrote cannot make it pass.
+#   mark=$(log_mark FILE); ...step...; log_since FILE "$mark" | grep -q ...
+# log_since fails (and prints nothing) when FILE cannot be read, so that a
+# negative check on its output fails too (see log_lacks).
+log_mark() { stat -c %s "$1" 2>/dev/null || echo 0; }
+log_since() { [ -r "$1" ] && tail -c +"$(( ${2:-0} + 1 ))" "$1"; }
+# log_lacks FILE MARK PATTERN: FILE is readable and has no line matching the
+# (grep -E) PATTERN since MARK.
+log_lacks() {
+	local text
+	text=$(log_since "$1" "$2") || { echo "cannot read $1" >&2; return 1; }
+	! grep -qE -- "$3" <<< "$text"
+}
 
 # On failure, what an administrator would look at first.
 e2e_diagnose() {

@@ -45,7 +45,7 @@ export OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=ocft-vm OCF_RESKEY_config=$xm
 	OCF_RESKEY_hypervisor=$uri OCF_RESKEY_CRM_meta_timeout=60000
 check "start" agent start
 first=$("$LAB" wait-tick 1 ocft-vm --timeout 30) || fail "setup: a first tick after start"
-second=$("$LAB" wait-tick 1 ocft-vm --after "$(sed 's/.*n=\([0-9]*\).*/\1/' <<< "$first")" --timeout 10)
+second=$("$LAB" wait-tick 1 ocft-vm --after "${first##*n=}" --timeout 10)
 check "guest counter advances after start ($first -> $second)" test -n "$second"
 check "monitor says running" agent monitor
 check "stop" agent stop
