@@ -138,7 +138,7 @@ deb_step() {
 
 	# tests/install-deps installs lintian: no SKIP.
 	local changes; changes=$(find "$TMP/deb" -maxdepth 1 -name 'vmguard_*.changes' | head -n 1)
-	if lintian --fail-on error,warning --no-tag-display-limit "$changes" > "$TMP/deb/lintian.log" 2>&1; then
+	if lintian --fail-on error,warning --tag-display-limit 0 "$changes" > "$TMP/deb/lintian.log" 2>&1; then
 		pass "deb: lintian reports no error and no warning ($(grep -c '^I:' "$TMP/deb/lintian.log") info)"
 		grep '^[WIP]:' "$TMP/deb/lintian.log" | sed 's/^/      /'
 	else
