@@ -88,7 +88,7 @@ copy_tree() {	# DEST: a clean copy of the source tree
 deb_step() {
 	local src=$TMP/deb/vmguard log=$TMP/deb/build.log deb x=$TMP/deb/x start
 	if ! command -v dpkg-buildpackage >/dev/null; then
-		skip "deb: dpkg-buildpackage not installed"; return
+		fail "deb: dpkg-buildpackage not installed (tests/install-deps installs it)"; return
 	fi
 	copy_tree "$src"
 	start=$(date +%s)
@@ -165,8 +165,9 @@ distcheck_step() {
 # ----------------------------------------------------------------- .rpm
 rpm_step() {
 	local top=$TMP/rpm log=$TMP/rpm/rpmbuild.log rpm listing start
-	if ! command -v rpmbuild >/dev/null; then skip "rpm: rpmbuild not installed"; return; fi
-	if [ -z "$TARBALL" ]; then skip "rpm: no tarball (distcheck failed or skipped)"; return; fi
+	if ! command -v rpmbuild >/dev/null; then fail "rpm: rpmbuild not installed (tests/install-deps installs it)"; return; fi
+	case $SKIP in *" distcheck "*) skip "rpm: no tarball (distcheck skipped)"; return ;; esac
+	if [ -z "$TARBALL" ]; then fail "rpm: no tarball (distcheck failed)"; return; fi
 	mkdir -p "$top"
 	start=$(date +%s)
 	if ! rpmbuild -ta "$TARBALL" --nodeps --define "_topdir $top" > "$log" 2>&1; then
@@ -198,7 +199,7 @@ case $SKIP in *" distcheck "*) skip "distcheck (VMG_PKG_SKIP)";; *) distcheck_st
 case $SKIP in *" rpm "*) skip "rpm (VMG_PKG_SKIP)";; *) rpm_step;; esac
 
 if [ "$fails" -ne 0 ]; then
-	echo "FAIL: packaging: $fails check(s) failed"
+	echo "packaging: FAIL, $fails check(s) failed"
 	exit 1
 fi
-echo "PASS: packaging"
+echo "packaging: PASS"

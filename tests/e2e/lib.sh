@@ -15,6 +15,13 @@ check() {	# DESCRIPTION COMMAND...
 	local what=$1; shift
 	if "$@"; then pass "$what"; else fail "$what"; fi
 }
+# A check of a known defect, filed as ISSUE: it runs and is reported as
+# XFAIL while it fails; once it passes, XPASS says the marker can go.
+xfail() {	# ISSUE DESCRIPTION COMMAND...
+	local issue=$1 what=$2; shift 2
+	if "$@"; then echo "XPASS: $what (known defect, $issue: it works now, make it a check)"
+	else echo "XFAIL: $what (known defect, $issue)"; fi
+}
 
 # The agent as installed: `make install` of the build tree that holds
 # $VMGUARD_HELPER (or $VMGUARD_BUILD) into a staging root under the lab,

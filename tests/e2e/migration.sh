@@ -356,8 +356,13 @@ cut_link() {
 	"$LAB" link-up "$(node_index "$TO")" fast
 }
 fault_case "link cut" cut_link
-check "link cut: the watchdog aborted it" eval 'pcmk_log "$FROM" | grep -q "aborting the migration of $RSC"'
-check "link cut: migrate_to ended before its timeout" migrate_to_ended_in_time "$FROM"
+# Known defect (issue 12, "every action inside its timeout"): with the fast
+# link cut, migrate_to logs nothing after its first progress line and is
+# killed by Pacemaker's 40 s timeout (measured 2026-12-02); the old check
+# passed on the "aborting" line case 3 had written.
+xfail "issue 12" "link cut: the watchdog aborted it" \
+	eval 'pcmk_log "$FROM" | grep -q "aborting the migration of $RSC"'
+xfail "issue 12" "link cut: migrate_to ended before its timeout" migrate_to_ended_in_time "$FROM"
 
 e2e_log "case 6: migrate_to killed the way Pacemaker's timeout kills it"
 # By pid, among the processes of the source node's namespace only.
