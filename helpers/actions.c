@@ -17,8 +17,8 @@
 
 struct action {
     const char *name;
-    unsigned needs;
     int (*run)(struct vmg_context *ctx);
+    unsigned needs;
     /* Never OCF_ERR_CONFIGURED or OCF_ERR_INSTALLED: Pacemaker takes them
      * as fatal on every node and stops the VM everywhere, for a problem of
      * one node or of the migration alone; OCF_ERR_GENERIC makes it fall
@@ -139,15 +139,15 @@ static int run_status(struct vmg_context *ctx)
 }
 
 static const struct action actions[] = {
-    { "start", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, run_start, false },
-    { "stop", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, run_stop, false },
-    { "monitor", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, run_monitor, false },
-    { "migrate_to", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, vmg_migrate_to, true },
-    { "migrate_from", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, vmg_migrate_from, true },
-    { "status", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, run_status, false },
-    { "validate-all", VMG_NEEDS_PARAMS, run_validate, false },
-    { "reload-agent", VMG_NEEDS_PARAMS, run_reload_agent, false },
-    { "reload", VMG_NEEDS_PARAMS, run_reload_agent, false },
+    { "start", run_start, VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, false },
+    { "stop", run_stop, VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, false },
+    { "monitor", run_monitor, VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, false },
+    { "migrate_to", vmg_migrate_to, VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, true },
+    { "migrate_from", vmg_migrate_from, VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, true },
+    { "status", run_status, VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, false },
+    { "validate-all", run_validate, VMG_NEEDS_PARAMS, false },
+    { "reload-agent", run_reload_agent, VMG_NEEDS_PARAMS, false },
+    { "reload", run_reload_agent, VMG_NEEDS_PARAMS, false },
 };
 
 static const struct action *find_action(const char *name)
