@@ -135,6 +135,8 @@ static int request_from(const struct vmg_peer_config *cfg, unsigned long long pa
     req->max_ms = cfg->max_ms ? cfg->max_ms : 60000;
     req->llt_required = cfg->llt_required;
     req->llttab = cfg->llttab;
+    req->keeper = true;
+    req->guest_helper = cfg->guest_helper;
     if (pause_ms + cfg->margin_ms > req->max_ms)
         qb_log(LOG_WARNING, "expected pause %llu ms + margin %llu ms exceeds peer_timeout_max "
                "%llu ms: raising to the cap only; a longer pause can still cost a member",
@@ -189,7 +191,7 @@ static struct vmg_peer_guard *guard_new(const struct vmg_peer_config *cfg,
         guard_free(g);
         return NULL;
     }
-    g->remote_expires = vmg_pt_boot_seconds() + lease_seconds(env);
+    g->remote_expires = vmg_pt_lease_end(lease_seconds(env));
     return g;
 }
 
@@ -259,16 +261,29 @@ void vmg_peer_guard_recover_env(const struct vmg_env *env)
     vmg_params_free(vmg_peer_params, vmg_peer_params_count, &cfg);
 }
 
+/* Off the action's critical path: a keeper does the restores (remote ones
+ * included, in parallel and bounded), so this costs a stat() when nothing
+ * is raised and a few ms otherwise.  Only when no keeper can be started
+ * does the action restore this node itself (no transport: still quick). */
 int vmg_peer_guard_recover(const struct vmg_peer_config *cfg, const struct vmg_env *env,
                            char **reason)
 {
+    const char *dir = env->state_dir ? env->state_dir : VMG_PT_DEFAULT_STATE_DIR;
+    bool llttab = cfg && cfg->llttab;
     VMG_AUTOFREE(char *) why = NULL;
 
-    if (vmg_pt_recover_dir(env->state_dir ? env->state_dir : VMG_PT_DEFAULT_STATE_DIR,
-                           cfg && cfg->llttab,
-                           cfg && cfg->guest_helper ? cfg->guest_helper
-                                                    : VMG_PT_DEFAULT_GUEST_HELPER, &why) == 0)
+    if (!vmg_pt_state_exists(dir)) {
+        if (!llttab || vmg_pt_restore_orphans(&why) == 0)
+            return 0;
+    } else if (vmg_pt_keeper_arm(dir, llttab, cfg && cfg->guest_helper ? cfg->guest_helper
+                                                                       : NULL, &why) == 0) {
         return 0;
+    } else {
+        qb_log(LOG_ERR, "cannot start the peer-timeout keeper: %s; restoring this node now",
+               why);
+        if (vmg_pt_recover_local(dir, &why) == 0)
+            return 0;
+    }
     qb_log(LOG_ERR, "peer-timeout recovery incomplete: %s", why);
     return vmg_error_set(reason, "peer-timeout recovery incomplete: %s", why);
 }
