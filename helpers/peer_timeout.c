@@ -195,11 +195,42 @@ static struct vmg_peer_guard *guard_new(const struct vmg_peer_config *cfg,
     return g;
 }
 
+/* After a failed raise: the members that raised are restored now (in
+ * parallel, bounded); those that did not answer are left to this node's
+ * keeper, in the background, so an unreachable member costs the raise
+ * one connect timeout and not a second one for its restore. */
+static void guard_rollback(struct vmg_peer_guard *g, const bool *ok)
+{
+    VMG_AUTOPTR(vmg_strv) failed = NULL;
+    VMG_AUTOPTR(vmg_strv) later = NULL;
+    VMG_AUTOFREE(char **) reached = NULL;
+    VMG_AUTOFREE(char *) why = NULL;
+    size_t i, n = 0, nl = 0;
+
+    if ((reached = calloc(g->nremotes + 1, sizeof(*reached))) == NULL) {
+        vmg_peer_guard_restore(g, NULL);
+        return;
+    }
+    for (i = 0; i < g->nremotes; i++)
+        if (ok[i])
+            reached[n++] = g->remotes[i];
+        else if (vmg_strv_push(&later, &nl, strdup(g->remotes[i])) < 0)
+            qb_log(LOG_ERR, "out of memory listing the members to restore later");
+    failed = vmg_pt_remote_restore(reached, n, g->holder.id, g->guest_helper);
+    for (i = 0; failed && failed[i]; i++)
+        if (vmg_strv_push(&later, &nl, strdup(failed[i])) < 0)
+            qb_log(LOG_ERR, "out of memory listing the members to restore later");
+    if (vmg_pt_release_here(g->state_dir, g->holder.id, later, g->remote_expires, &why) < 0)
+        qb_log(LOG_ERR, "peer timeouts of this node not restored: %s", why);
+    guard_free(g);
+}
+
 int vmg_peer_guard_raise(const struct vmg_peer_config *cfg, const struct vmg_env *env,
                          unsigned long long expected_pause_ms, struct vmg_peer_guard **guard,
                          char **reason)
 {
     VMG_AUTOFREE(char *) summary = NULL;
+    VMG_AUTOFREE(bool *) ok = NULL;
     struct vmg_pt_request req;
     struct vmg_peer_guard *g;
 
@@ -219,9 +250,14 @@ int vmg_peer_guard_raise(const struct vmg_peer_config *cfg, const struct vmg_env
     if (summary && *summary)
         qb_log(LOG_INFO, "peer timeouts on this node for a pause of up to %llu ms: %s",
                expected_pause_ms, summary);
-    if (vmg_pt_remote_raise(g->remotes, g->nremotes, g->holder.id, &req, lease_seconds(env),
-                            g->guest_helper, reason) < 0) {
+    if ((ok = calloc(g->nremotes + 1, sizeof(*ok))) == NULL) {
+        vmg_error_set(reason, "out of memory");
         vmg_peer_guard_restore(g, NULL);
+        return -1;
+    }
+    if (vmg_pt_remote_raise(g->remotes, g->nremotes, g->holder.id, &req, lease_seconds(env),
+                            g->guest_helper, ok, reason) < 0) {
+        guard_rollback(g, ok);
         return -1;
     }
     *guard = g;

@@ -157,10 +157,11 @@ int vmg_pt_keeper_arm(const char *dir, bool llttab, const char *guest_helper, ch
 /* --- peer_timeout_remote.c ---------------------------------------------- */
 
 /* Raises the peer timeouts for holder id at members, all within one
- * timeout: -1 with *reason naming the first member that failed. */
+ * timeout: -1 with *reason naming the first member that failed; ok[i]
+ * (n of them) says which answered that they raised. */
 int vmg_pt_remote_raise(char *const *members, size_t n, const char *id,
                         const struct vmg_pt_request *req, unsigned long long lease_s,
-                        const char *guest_helper, char **reason);
+                        const char *guest_helper, bool *ok, char **reason);
 /* Restores holder id at members; returns the members that failed (NULL-
  * terminated, caller frees with vmg_strv_free; NULL if none), each logged. */
 char **vmg_pt_remote_restore(char *const *members, size_t n, const char *id,

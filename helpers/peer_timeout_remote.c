@@ -526,7 +526,7 @@ char **vmg_pt_remote_restore(char *const *members, size_t n, const char *id,
 
 int vmg_pt_remote_raise(char *const *members, size_t n, const char *id,
                         const struct vmg_pt_request *req, unsigned long long lease_s,
-                        const char *guest_helper, char **reason)
+                        const char *guest_helper, bool *ok, char **reason)
 {
     char lease[32], pause[32], margin[32], max[32];
     const char *args[24];
@@ -567,6 +567,7 @@ int vmg_pt_remote_raise(char *const *members, size_t n, const char *id,
     for (i = 0; i < n; i++) {
         char last[256];
 
+        ok[i] = calls[i].rc == 0;
         if (calls[i].rc == 0) {
             qb_log(LOG_INFO, "peer timeouts raised at %s: %s", members[i],
                    vmg_spawn_last_line(calls[i].output, last, sizeof(last)));
