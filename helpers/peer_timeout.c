@@ -171,6 +171,84 @@ int vmg_peer_config_check(const struct vmg_peer_config *cfg, char **reason)
     return 0;
 }
 
+/* The member that is the moved domain: "guest:DOM[@URI]". */
+static bool is_moved_domain(const char *member, const char *domain)
+{
+    size_t len = strlen(domain);
+
+    return strncmp(member, "guest:", 6) == 0 && strncmp(member + 6, domain, len) == 0 &&
+           (member[6 + len] == '\0' || member[6 + len] == '@');
+}
+
+char *vmg_pt_member_follow(const char *member, const char *domain, const char *target_uri)
+{
+    VMG_AUTOFREE(char *) shown = NULL;
+    char *joined = NULL;
+
+    if (domain == NULL || target_uri == NULL || !is_moved_domain(member, domain))
+        return NULL;
+    /* The state and the logs name members: no password, no separator. */
+    shown = vmg_log_redact_uri(target_uri);
+    if (shown == NULL || strcmp(shown, target_uri) != 0 ||
+        strcspn(target_uri, " \t\n|") != strlen(target_uri))
+        return NULL;
+    if (asprintf(&joined, "%s|%s", member, target_uri) < 0)
+        return NULL;
+    if (strlen(joined) >= VMG_PT_MEMBER_MAX) {
+        free(joined);
+        return NULL;
+    }
+    return joined;
+}
+
+char *vmg_pt_member_moved(const char *member)
+{
+    VMG_AUTOFREE(char *) copy = NULL;
+    char *bar, *at, *swapped = NULL;
+
+    if (strncmp(member, "guest:", 6) != 0 || (copy = strdup(member)) == NULL ||
+        (bar = strchr(copy, '|')) == NULL)
+        return NULL;
+    *bar = '\0';
+    if ((at = strchr(copy, '@')) != NULL)
+        *at = '\0';
+    if (asprintf(&swapped, "%s@%s|%s", copy, bar + 1, at ? at + 1 : "qemu:///system") < 0)
+        return NULL;
+    return swapped;
+}
+
+/* guest:DOM[@URI] for the domain being migrated becomes guest:DOM[@URI]|TARGET:
+ * it runs at URI until the switch-over and at TARGET after (the transport
+ * tries the second when the domain does not run at the first), so the
+ * restore, and the keeper's after a kill, reach it wherever it is. */
+static void guard_follow(struct vmg_peer_guard *g, const struct vmg_peer_move *move)
+{
+    size_t i;
+
+    for (i = 0; i < g->nremotes; i++) {
+        char *joined = vmg_pt_member_follow(g->remotes[i], move->domain, move->target_uri);
+
+        if (joined) {
+            free(g->remotes[i]);
+            g->remotes[i] = joined;
+        }
+    }
+}
+
+void vmg_peer_guard_moved(struct vmg_peer_guard *guard)
+{
+    size_t i;
+
+    for (i = 0; guard && i < guard->nremotes; i++) {
+        char *swapped = vmg_pt_member_moved(guard->remotes[i]);
+
+        if (swapped) {
+            free(guard->remotes[i]);
+            guard->remotes[i] = swapped;
+        }
+    }
+}
+
 /* The guard of this process: its holder id, members and where its state is. */
 static struct vmg_peer_guard *guard_new(const struct vmg_peer_config *cfg,
                                         const struct vmg_env *env, char **reason)
@@ -226,8 +304,8 @@ static void guard_rollback(struct vmg_peer_guard *g, const bool *ok)
 }
 
 int vmg_peer_guard_raise(const struct vmg_peer_config *cfg, const struct vmg_env *env,
-                         unsigned long long expected_pause_ms, struct vmg_peer_guard **guard,
-                         char **reason)
+                         unsigned long long expected_pause_ms, const struct vmg_peer_move *move,
+                         struct vmg_peer_guard **guard, char **reason)
 {
     VMG_AUTOFREE(char *) summary = NULL;
     VMG_AUTOFREE(bool *) ok = NULL;
@@ -240,6 +318,8 @@ int vmg_peer_guard_raise(const struct vmg_peer_config *cfg, const struct vmg_env
     if (request_from(cfg, expected_pause_ms, &req, reason) < 0 ||
         (g = guard_new(cfg, env, reason)) == NULL)
         return -1;
+    if (move)
+        guard_follow(g, move);
     /* Local state first, with the remote members listed, so a kill at any
      * point below leaves a record the next action restores from. */
     if (vmg_pt_raise_here(g->state_dir, g->local ? &req : &(struct vmg_pt_request){ 0 },

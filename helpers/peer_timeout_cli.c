@@ -211,7 +211,7 @@ static int cli_guard(const struct cli_args *a)
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
     sigprocmask(SIG_BLOCK, &stop, NULL);
-    if (vmg_peer_guard_raise(&cfg, &env, a->pause_ms, &guard, &why) < 0) {
+    if (vmg_peer_guard_raise(&cfg, &env, a->pause_ms, NULL, &guard, &why) < 0) {
         ocf_exit_reason("peer timeouts not raised: %s", why);
     } else {
         printf("in force pid=%ld%s\n", (long)getpid(), guard ? "" : " (nothing configured)");

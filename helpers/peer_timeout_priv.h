@@ -88,6 +88,14 @@ int vmg_pt_keeper_next(const char *dir, unsigned long long now_ms, unsigned *sle
  * -1 with *reason when the state cannot be read or another keeper runs. */
 int vmg_pt_keeper_run(const char *dir, bool llttab, const char *guest_helper, char **reason);
 
+/* A guest member that is the domain being migrated: member + "|" +
+ * target_uri (the transport's second try), or NULL when member is another
+ * one or the URI cannot be recorded (a password, a separator, too long).
+ * vmg_pt_member_moved(): after the migration, guest:DOM@TARGET|SOURCE; NULL
+ * for a member without a second URI.  Caller frees. */
+char *vmg_pt_member_follow(const char *member, const char *domain, const char *target_uri);
+char *vmg_pt_member_moved(const char *member);
+
 /* True when text contains only characters that mean the same to every shell
  * and cannot start an option. */
 bool vmg_pt_safe_word(const char *text);

@@ -384,28 +384,60 @@ static int guest_wait(virDomainPtr dom, long long pid, long long deadline,
     return vmg_error_set(&call->reason, "the command in the guest did not finish in time");
 }
 
+/* The running domain name at uri; NULL with call->reason otherwise. */
+static virDomainPtr guest_find(struct vmg_pt_call *call, const char *name, const char *uri,
+                               virConnectPtr *conn)
+{
+    virDomainPtr dom;
+
+    if ((*conn = virConnectOpen(uri)) == NULL) {
+        vmg_error_set(&call->reason, "cannot connect to libvirt at %s: %s", uri,
+                      vmg_virt_error());
+        return NULL;
+    }
+    if ((dom = virDomainLookupByName(*conn, name)) == NULL) {
+        vmg_error_set(&call->reason, "no domain %s at %s: %s", name, uri, vmg_virt_error());
+    } else if (virDomainIsActive(dom) != 1) {
+        vmg_error_set(&call->reason, "domain %s is not running at %s", name, uri);
+        virDomainFree(dom);
+        dom = NULL;
+    }
+    if (dom == NULL) {
+        virConnectClose(*conn);
+        *conn = NULL;
+    }
+    return dom;
+}
+
+/* guest:DOM[@URI][|ALSO]: the domain at URI, or, when it does not run
+ * there, at ALSO: the hypervisor a migration of the domain itself moves it
+ * to (see vmg_peer_guard_raise), so its restore reaches it wherever the
+ * migration left it. */
 static void guest_call(struct vmg_pt_call *call, const char *helper, long long deadline)
 {
     VMG_AUTOPTR(virConnectPtr) conn = NULL;
     VMG_AUTOPTR(virDomainPtr) dom = NULL;
-    char spec[VMG_PT_MEMBER_MAX], *at;
+    char spec[VMG_PT_MEMBER_MAX], *at, *also;
     const char *uri = DEFAULT_GUEST_URI;
     long long pid = 0;
 
     snprintf(spec, sizeof(spec), "%s", call->member + 6);
+    if ((also = strchr(spec, '|')) != NULL)
+        *also++ = '\0';
     if ((at = strchr(spec, '@')) != NULL) {
         *at = '\0';
         uri = at + 1;
     }
     vmg_virt_quiet();
-    if ((conn = virConnectOpen(uri)) == NULL) {
-        vmg_error_set(&call->reason, "cannot connect to libvirt: %s", vmg_virt_error());
-        return;
+    dom = guest_find(call, spec, uri, &conn);
+    if (dom == NULL && also && *also) {
+        qb_log(LOG_INFO, "%s: %s; trying %s", spec, call->reason, also);
+        dom = guest_find(call, spec, also, &conn);
     }
-    if ((dom = virDomainLookupByName(conn, spec)) == NULL) {
-        vmg_error_set(&call->reason, "no domain %s here: %s", spec, vmg_virt_error());
+    if (dom == NULL)
         return;
-    }
+    free(call->reason);
+    call->reason = NULL;
     if (guest_start(dom, helper, call->args, &pid, &call->reason) == 0)
         guest_wait(dom, pid, deadline, call);
 }

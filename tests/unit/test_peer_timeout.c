@@ -613,6 +613,30 @@ static void test_fake_refused(const void *data)
     expect_refused(&ring.refuse_write, "refuses the write");
 }
 
+/* The migrating domain's member follows it to the target. */
+static void test_member_follow(const void *data)
+{
+    char *m;
+
+    (void)data;
+    m = vmg_pt_member_follow("guest:vm1", "vm1", "qemu+tcp://n2/system");
+    CHECK_STR(m, "guest:vm1|qemu+tcp://n2/system");
+    free(m);
+    m = vmg_pt_member_follow("guest:vm1@qemu:///system", "vm1", "qemu+tcp://n2/system");
+    CHECK_STR(m, "guest:vm1@qemu:///system|qemu+tcp://n2/system");
+    free(m);
+    CHECK(vmg_pt_member_follow("guest:vm10", "vm1", "qemu+tcp://n2/system") == NULL);
+    CHECK(vmg_pt_member_follow("ssh:vm1", "vm1", "qemu+tcp://n2/system") == NULL);
+    CHECK(vmg_pt_member_follow("guest:vm1", "vm1", "qemu+tcp://u:secret@n2/system") == NULL);
+    m = vmg_pt_member_moved("guest:vm1|qemu+tcp://n2/system");
+    CHECK_STR(m, "guest:vm1@qemu+tcp://n2/system|qemu:///system");
+    free(m);
+    m = vmg_pt_member_moved("guest:vm1@qemu+tcp://n1/system|qemu+tcp://n2/system");
+    CHECK_STR(m, "guest:vm1@qemu+tcp://n2/system|qemu+tcp://n1/system");
+    free(m);
+    CHECK(vmg_pt_member_moved("guest:vm2@qemu:///system") == NULL);
+}
+
 static const struct unit_case cases[] = {
     { "lltconfig query", test_parse_query, NULL },
     { "wanted value", test_wanted, NULL },
@@ -626,6 +650,7 @@ static const struct unit_case cases[] = {
     { "LLT down", test_llt_down, NULL },
     { "members", test_members, NULL },
     { "config check", test_config_check, NULL },
+    { "guest member follows its migration", test_member_follow, NULL },
     { "corosync raise and restore (fake ring)", test_fake_raise_restore, NULL },
     { "corosync stale value (fake ring)", test_fake_stale, NULL },
     { "corosync dead holder (fake ring)", test_fake_dead_holder, NULL },
