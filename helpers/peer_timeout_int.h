@@ -42,6 +42,9 @@ struct vmg_pt_target {
     bool active;                    /* we have a raised value to put back */
     bool saved_present;
     unsigned long long saved, raised;
+    /* Not in the file: an overlapping raise found our value high enough
+     * and must still see it in force before its migration (0: no). */
+    unsigned long long confirm;
 };
 
 struct vmg_pt_remote {

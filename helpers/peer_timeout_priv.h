@@ -146,6 +146,10 @@ struct vmg_pt_backend {
     /* Optional: waits until a value just written is in force (Corosync arms
      * it at the next token).  Called outside the state lock. */
     int (*settle)(unsigned long long value, char **reason);
+    /* Optional: an overlapping raise found the value (set by another
+     * holder, maybe a moment ago) high enough; waits, bounded, until the
+     * value in force, read back, is at least want. */
+    int (*confirm)(unsigned long long want, char **reason);
     /* Optional: `vmguard peer-timeout query` prints the live value. */
     void (*describe)(void);
 

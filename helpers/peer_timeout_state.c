@@ -63,7 +63,7 @@ static int parse_line(struct vmg_pt_state *st, const char *line)
     if (sscanf(line, "target %15s %d %llu %llu", word, &present, &a, &b) == 4) {
         if ((k = vmg_pt_kind_by_name(word)) < 0)
             return -1;
-        st->t[k] = (struct vmg_pt_target){ true, present != 0, a, b };
+        st->t[k] = (struct vmg_pt_target){ true, present != 0, a, b, 0 };
         return 0;
     }
     if (sscanf(line, "holder %159s %ld %llu %llu", id, &pid, &a, &b) == 4 &&

@@ -420,7 +420,8 @@ static struct {
     bool running;                   /* false: no corosync answers */
     bool present;                   /* totem.token is set */
     unsigned long long value;       /* its value */
-    unsigned writes, settles;
+    unsigned writes, settles, confirms;
+    unsigned long long confirmed;   /* the want of the last confirm */
     bool refuse_write, refuse_settle;
 } ring;
 
@@ -452,10 +453,20 @@ static int fake_settle(unsigned long long value, char **reason)
     return 0;
 }
 
+/* The fake ring's value is in force at once: confirm reads it back. */
+static int fake_confirm(unsigned long long want, char **reason)
+{
+    ring.confirms++;
+    ring.confirmed = want;
+    if (!ring.present || ring.value < want)
+        return vmg_error_set(reason, "fake totem.token in force is below %llu", want);
+    return 0;
+}
+
 static const struct vmg_pt_backend fake_corosync = {
     .name = "corosync", .label = "fake totem.token", .unit = "ms",
     .cluster = VMG_PT_COROSYNC, .ms_per_unit = 1, .builtin = 3000,
-    .read = fake_read, .write = fake_write, .settle = fake_settle,
+    .read = fake_read, .write = fake_write, .settle = fake_settle, .confirm = fake_confirm,
 };
 
 /* A ring with totem.token as given (0: absent), the fake in place. */
@@ -613,6 +624,33 @@ static void test_fake_refused(const void *data)
     expect_refused(&ring.refuse_write, "refuses the write");
 }
 
+/* A second raise that finds our value high enough waits until it is in
+ * force (read back) before its migration; an administrator's is not waited for. */
+static void test_fake_overlap_confirm(const void *data)
+{
+    struct vmg_pt_request big = corosync_request(10000), small = corosync_request(5000);
+    struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
+    struct vmg_pt_holder b = lease_holder("nodeB.vm2.2.2", 600);
+
+    (void)data;
+    fake_ring(0);
+    CHECK_INT(raise_ok(&big, &a), 0);
+    CHECK_INT(ring.settles, 1);
+    CHECK_INT(ring.confirms, 0);
+    CHECK_INT(raise_ok(&small, &b), 0);                 /* wants 12500, finds 18750 */
+    CHECK_INT(ring.writes, 1);
+    CHECK_INT(ring.confirms, 1);
+    CHECK_INT(ring.confirmed, 12500);
+    CHECK_INT(release_ok(a.id), 0);
+    CHECK(ring.value == 18750);                         /* b still holds it */
+    CHECK_INT(release_ok(b.id), 0);
+    CHECK(!ring.present);
+    fake_ring(30000);                                   /* the administrator's */
+    CHECK_INT(raise_ok(&small, &b), 0);
+    CHECK_INT(ring.confirms, 0);
+    CHECK_INT(release_ok(b.id), 0);
+}
+
 /* The migrating domain's member follows it to the target. */
 static void test_member_follow(const void *data)
 {
@@ -651,6 +689,8 @@ static const struct unit_case cases[] = {
     { "members", test_members, NULL },
     { "config check", test_config_check, NULL },
     { "guest member follows its migration", test_member_follow, NULL },
+    { "corosync overlapping raise waits until in force (fake ring)",
+      test_fake_overlap_confirm, NULL },
     { "corosync raise and restore (fake ring)", test_fake_raise_restore, NULL },
     { "corosync stale value (fake ring)", test_fake_stale, NULL },
     { "corosync dead holder (fake ring)", test_fake_dead_holder, NULL },
