@@ -19,7 +19,11 @@
 #      were reached; migrate_to then refuses the live migration (the policy:
 #      Pacemaker moves the VM cold) - see the migrate_to case below.
 #
-# Run as root, under the lab lock; about 1.5 min with lab start and teardown.
+#  K5  a second raise overlapping the first finds its value and is in force when it says so.
+#  K6  migrate_to with an unreachable member: refused (rc 1, a reason naming it), the VM
+#      keeps running on the source, same boot: Pacemaker then moves it cold.
+#
+# Run as root, under the lab lock; 83 s with lab start and teardown (cases 63 s).
 . "$(dirname "$0")/lib.sh"
 
 WORK=
@@ -166,6 +170,30 @@ else
 	fail "K3: guard not in force: $(tail -n 1 "$WORK/guard.err")"
 fi
 
+# ------------------------------------------------------------------- K5
+e2e_log "K5: a second raise overlapping the first"
+for ((i = 0; i < 100; i++)); do [ "$(tokens_all)" = "absent absent absent" ] && break; sleep 0.2; done
+# shellcheck disable=SC2046
+"$LAB" exec 1 env $(guard_env cluster) "$VMGUARD_HELPER" peer-timeout guard --pause-ms "$PAUSE_MS" \
+	--hold 60 > "$WORK/a.out" 2> "$WORK/a.err" &
+a_job=$!
+for ((i = 0; i < 100; i++)); do [ "$(token 1)" = "$RAISED" ] && break; sleep 0.05; done
+# shellcheck disable=SC2046
+"$LAB" exec 1 env $(guard_env local) OCF_RESOURCE_INSTANCE=vm2 "$VMGUARD_HELPER" peer-timeout guard \
+	--pause-ms 5000 --hold 1 > "$WORK/b.out" 2> "$WORK/b.err" &
+for ((i = 0; i < 300; i++)); do grep -q '^in force' "$WORK/b.out" && break; sleep 0.05; done
+b_runtime=$(in_node 1 corosync-cmapctl -g runtime.config.totem.token 2>/dev/null); b_runtime=${b_runtime##* }
+a_state=$(grep -c '^in force' "$WORK/a.out")
+check "K5: the second raise found the first one's value and kept it" grep -q "already $RAISED" "$WORK/b.err"
+check "K5: in force with runtime.config.totem.token ${b_runtime:-?} >= 12500 (first raise in force yet: $a_state)" \
+	test "${b_runtime:-0}" -ge 12500
+for ((i = 0; i < 300; i++)); do grep -q '^in force' "$WORK/a.out" && break; sleep 0.1; done
+pid=$(sed -n 's/^in force pid=\([0-9]*\).*/\1/p' "$WORK/a.out")
+[ -n "$pid" ] && kill -TERM "$pid"
+wait "$a_job"
+took=$(wait_tokens "absent absent absent" 15)
+check "K5: both released, every node restored (${took:-not} in s)" test -n "$took"
+
 # ------------------------------------------------------------------- K4
 e2e_log "K4: a member unreachable at raise time"
 for ((i = 0; i < 60; i++)); do [ -z "$(keepers 1)" ] && break; sleep 0.5; done
@@ -179,6 +207,36 @@ check "K4: the reason names the member: $(tail -n 1 "$WORK/guard.err")" grep -q 
 check "K4: nothing stays raised on the members reached ('$(token 1) $(token 2)')" \
 	test "$(token 1) $(token 2)" = "absent absent"
 "$LAB" link-up 3 mgmt >/dev/null
+
+# ------------------------------------------------------------------- K6
+e2e_log "K6: migrate_to with an unreachable member refuses the live migration"
+for ((i = 0; i < 100; i++)); do [ -z "$(keepers 1)" ] && break; sleep 0.2; done
+"$LAB" virsh 1 create "$WORK/vmk.xml" >/dev/null
+first=$("$LAB" wait-tick 1 vmk --timeout 30)
+check "K6: setup: vmk runs on node 1 ($first)" test -n "$first"
+"$LAB" link-down 3 mgmt >/dev/null
+t0=$(now)
+in_node 1 env OCF_RESOURCE_INSTANCE=vmk OCF_ROOT=/usr/lib/ocf OCF_RESKEY_config="$WORK/vmk.xml" \
+	OCF_RESKEY_CRM_meta_timeout=90000 OCF_RESKEY_CRM_meta_migrate_source=vmg-n1 \
+	OCF_RESKEY_CRM_meta_migrate_target=vmg-n2 OCF_RESKEY_migration_transport=tcp \
+	OCF_RESKEY_peer_timeout_clusters=corosync \
+	OCF_RESKEY_peer_timeout_members=local,ssh:vmg-n2,ssh:vmg-n3 \
+	"$VMGUARD_HELPER" migrate_to > "$WORK/k6.out" 2> "$WORK/k6.err"
+rc=$?
+took=$(elapsed "$t0" "$(now)")
+"$LAB" link-up 3 mgmt >/dev/null
+reason=$(grep -o 'ocf-exit-reason:.*' "$WORK/k6.err" | tail -n 1)
+check "K6: migrate_to failed (rc $rc, 1 = generic) in ${took} s: $reason" test "$rc" = 1
+check "K6: the reason says the guard could not be raised at vmg-n3" \
+	grep -q 'cannot raise the peer-failure timeouts.*vmg-n3' "$WORK/k6.err"
+check "K6: the VM still runs on node 1 only" \
+	test "$("$LAB" virsh 1 domstate vmk 2>/dev/null | head -n 1)/$("$LAB" virsh 2 list --name | grep -c vmk)" = "running/0"
+after=$("$LAB" wait-tick 1 vmk --after "$(sed -n 's/.*n=\([0-9]*\).*/\1/p' <<< "$first")" --timeout 10)
+check "K6: its counter goes on, same boot ($after)" \
+	test "${after%% *}" = "${first%% *}"
+check "K6: nothing stays raised on nodes 1 and 2 ('$(token 1) $(token 2)')" \
+	test "$(token 1) $(token 2)" = "absent absent"
+"$LAB" virsh 1 destroy vmk >/dev/null 2>&1
 
 e2e_log "cases ran in $(( $(date +%s) - t_start )) s"
 e2e_finish
