@@ -20,9 +20,12 @@
 #define VMG_LLTTAB "/etc/llttab"
 #endif
 
-/* Our marker line, before our set-timer line:
- *   # vmguard: raised peerinact:2500 for a live migration; was: peerinact:1600
- * ("was: none" when there was no line). */
+/* Our marker line, before our set-timer line, which takes the place of the
+ * set-timer peerinact line LLT went by (the last one), recorded verbatim:
+ *   # vmguard: raised peerinact:2500 for a live migration; was: peerinact:1600; line: ORIGINAL
+ * ("was: none" when there was no line: both are appended, and " (no final
+ * newline)" says the file ended without one).  A restore puts ORIGINAL back
+ * in place byte for byte. */
 #define VMG_LLTTAB_MARKER "# vmguard: raised peerinact:"
 
 const char *vmg_llt_lltconfig_path(void);

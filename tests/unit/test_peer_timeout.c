@@ -308,7 +308,7 @@ static void test_llttab(const void *data)
     why = NULL;
     CHECK_INT(raise_ok(&req, &a), 0);
     CHECK(file_has(llttab, "\nset-timer peerinact:2500\n"));
-    CHECK(!file_has(llttab, "set-timer peerinact:1800"));
+    CHECK(!file_has(llttab, "\nset-timer peerinact:1800\n"));
     CHECK(file_has(llttab, "was: peerinact:1800"));
     CHECK(file_has(llttab, "set-cluster 7\n"));
     CHECK_INT(release_ok(a.id), 0);
@@ -336,6 +336,59 @@ static void test_llttab(const void *data)
     CHECK_STR(text, "set-node nodeA\n");
     free(text);
 }
+
+/* The line anywhere in the file, written any way LLT accepts it: raised in
+ * its place, restored byte for byte (also without a final newline). */
+struct llttab_case {
+    const char *original;
+    const char *raised;         /* the file while raised to 2500 */
+};
+
+static void test_llttab_in_place(const void *data)
+{
+    const struct llttab_case *c = data;
+    struct vmg_llttab tab;
+    char *why = NULL, *text;
+    bool stale = true;
+
+    CHECK_INT(vmg_write_atomic(llttab, c->original, strlen(c->original), 0644, &why), 0);
+    CHECK_INT(vmg_llttab_raise(llttab, 2500, &why), 0);
+    text = read_file(llttab);
+    CHECK_STR(text, c->raised);
+    free(text);
+    CHECK_INT(vmg_llttab_read(llttab, &tab, &why), 0);
+    CHECK(tab.present && tab.centisec == 2500 && tab.marked && tab.raised == 2500);
+    CHECK_INT(vmg_llttab_raise(llttab, 3000, &why), 0);          /* a second raise */
+    CHECK(file_has(llttab, "\nset-timer peerinact:3000"));
+    CHECK_INT(vmg_llttab_restore(llttab, &stale, &why), 0);
+    CHECK(!stale);
+    text = read_file(llttab);
+    CHECK_STR(text, c->original);                                 /* byte for byte */
+    free(text);
+    free(why);
+}
+
+#define LLTTAB_MARK "# vmguard: raised peerinact:2500 for a live migration; was: "
+static const struct llttab_case llttab_middle = {
+    "set-node nodeA\nset-timer\t peerinact:1800  \nset-cluster 7\nlink eth1 eth1 - ether - -\n",
+    "set-node nodeA\n" LLTTAB_MARK "peerinact:1800; line: set-timer\t peerinact:1800  \n"
+    "set-timer peerinact:2500\nset-cluster 7\nlink eth1 eth1 - ether - -\n",
+};
+static const struct llttab_case llttab_last_no_newline = {
+    "set-node nodeA\nset-timer peerinact:1800",
+    "set-node nodeA\n" LLTTAB_MARK "peerinact:1800; line: set-timer peerinact:1800\n"
+    "set-timer peerinact:2500",
+};
+static const struct llttab_case llttab_none_no_newline = {
+    "set-node nodeA\nset-cluster 7",
+    "set-node nodeA\nset-cluster 7\n" LLTTAB_MARK "none (no final newline)\n"
+    "set-timer peerinact:2500\n",
+};
+static const struct llttab_case llttab_two_lines = {
+    "set-timer peerinact:900\nset-node nodeA\nset-timer peerinact:1800\nset-cluster 7\n",
+    "set-timer peerinact:900\nset-node nodeA\n" LLTTAB_MARK
+    "peerinact:1800; line: set-timer peerinact:1800\nset-timer peerinact:2500\nset-cluster 7\n",
+};
 
 static void test_llt_missing(const void *data)
 {
@@ -688,6 +741,10 @@ static const struct unit_case cases[] = {
     { "LLT down", test_llt_down, NULL },
     { "members", test_members, NULL },
     { "config check", test_config_check, NULL },
+    { "llttab line in the middle, in place", test_llttab_in_place, &llttab_middle },
+    { "llttab line last, no final newline", test_llttab_in_place, &llttab_last_no_newline },
+    { "llttab without line, no final newline", test_llttab_in_place, &llttab_none_no_newline },
+    { "llttab with two lines, the last one", test_llttab_in_place, &llttab_two_lines },
     { "guest member follows its migration", test_member_follow, NULL },
     { "corosync overlapping raise waits until in force (fake ring)",
       test_fake_overlap_confirm, NULL },
