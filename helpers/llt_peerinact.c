@@ -39,6 +39,11 @@ const char *vmg_llt_llttab_path(void)
     return path_from_env("VMGUARD_LLTTAB", VMG_LLTTAB);
 }
 
+const char *vmg_llt_llthosts_path(void)
+{
+    return path_from_env("VMGUARD_LLTHOSTS", VMG_LLTHOSTS);
+}
+
 bool vmg_llt_available(void)
 {
     return access(vmg_llt_lltconfig_path(), X_OK) == 0;

@@ -19,6 +19,7 @@
 #ifndef VMG_LLTTAB
 #define VMG_LLTTAB "/etc/llttab"
 #endif
+#define VMG_LLTHOSTS "/etc/llthosts"
 
 /* Our marker line, before our set-timer line, which takes the place of the
  * set-timer peerinact line LLT went by (the last one), recorded verbatim:
@@ -30,6 +31,8 @@
 
 const char *vmg_llt_lltconfig_path(void);
 const char *vmg_llt_llttab_path(void);
+/* The cluster's nodes, "ID NAME" per line (VMGUARD_LLTHOSTS in tests). */
+const char *vmg_llt_llthosts_path(void);
 
 /* True when lltconfig is installed (executable). */
 bool vmg_llt_available(void);

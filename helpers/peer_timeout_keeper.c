@@ -52,7 +52,7 @@
 /* What the keeper passes on of its caller's environment: the test suite's
  * stand-ins and where to log.  No OCF_RESKEY_* value, no credential. */
 static const char *const passed_env[] = {
-    "VMGUARD_SSH", "VMGUARD_LLTCONFIG", "VMGUARD_LLTTAB",
+    "VMGUARD_SSH", "VMGUARD_LLTCONFIG", "VMGUARD_LLTTAB", "VMGUARD_LLTHOSTS",
     "HA_LOGFILE", "HA_LOGFACILITY", "HA_debug",
 };
 

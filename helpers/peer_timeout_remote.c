@@ -23,6 +23,7 @@
 #include <libvirt/virterror.h>
 
 #include "corosync_token.h"
+#include "llt_peerinact.h"
 #include "log.h"
 #include "peer_timeout_int.h"
 #include "spawn.h"
@@ -33,7 +34,6 @@
 #define VMG_SSH "/usr/bin/ssh"
 #endif
 
-#define LLTHOSTS "/etc/llthosts"
 #define DEFAULT_GUEST_URI "qemu:///system"
 #define SSH_CONNECT_TIMEOUT_S "5"
 #define GUEST_POLL_MS 100
@@ -76,12 +76,13 @@ static int llthosts_peers(char ***list, size_t *n, char **reason)
     char host[HOST_NAME_MAX + 1] = "";
     char line[512], name[256];
     unsigned id;
-    FILE *f = fopen(LLTHOSTS, "re");
+    const char *path = vmg_llt_llthosts_path();
+    FILE *f = fopen(path, "re");
     int rc = 0;
 
     if (f == NULL)
-        return vmg_error_set(reason, "no corosync nodelist and cannot read " LLTHOSTS ": %s",
-                    strerror(errno));
+        return vmg_error_set(reason, "no corosync nodelist and cannot read %s: %s", path,
+                             strerror(errno));
     gethostname(host, sizeof(host) - 1);
     while (fgets(line, sizeof(line), f)) {
         char member[VMG_PT_MEMBER_MAX];
@@ -90,7 +91,7 @@ static int llthosts_peers(char ***list, size_t *n, char **reason)
             continue;
         snprintf(member, sizeof(member), "ssh:%s", name);
         if (vmg_strv_add_unique(list, n, member) < 0) {
-            rc = vmg_error_set(reason, "out of memory listing %s", LLTHOSTS);
+            rc = vmg_error_set(reason, "out of memory listing %s", path);
             break;
         }
     }
@@ -109,7 +110,8 @@ static int cluster_peers(char ***list, size_t *n, char **reason)
     if (vmg_corosync_other_nodes(&nodes, &absent, &why) < 0) {
         if (!absent)
             return vmg_error_set(reason, "%s", why);
-        qb_log(LOG_INFO, "no corosync here (%s): taking the cluster's nodes from " LLTHOSTS, why);
+        qb_log(LOG_INFO, "no corosync here (%s): taking the cluster's nodes from %s", why,
+               vmg_llt_llthosts_path());
         return llthosts_peers(list, n, reason);
     }
     for (i = 0; nodes[i] && rc == 0; i++) {

@@ -22,8 +22,10 @@
 #  K5  a second raise overlapping the first finds its value and is in force when it says so.
 #  K6  migrate_to with an unreachable member: refused (rc 1, a reason naming it), the VM
 #      keeps running on the source, same boot: Pacemaker then moves it cold.
+#  L   LLT on every node (lab without Corosync: the nodes from /etc/llthosts, the
+#      lltconfig stand-in per node): raised everywhere, SIGKILL, restored by the keeper.
 #
-# Run as root, under the lab lock; 83 s with lab start and teardown (cases 63 s).
+# Run as root, under the lab lock; about 111 s with lab starts and teardown (cases 92 s).
 . "$(dirname "$0")/lib.sh"
 
 WORK=
@@ -237,6 +239,49 @@ check "K6: its counter goes on, same boot ($after)" \
 check "K6: nothing stays raised on nodes 1 and 2 ('$(token 1) $(token 2)')" \
 	test "$(token 1) $(token 2)" = "absent absent"
 "$LAB" virsh 1 destroy vmk >/dev/null 2>&1
+
+# -------------------------------------------------------------------- L
+# LLT on every node: the lltconfig stand-in (tests/lab/lltconfig) keeps each node's
+# timers in its own file, /etc/llthosts names the nodes; no Corosync, so "cluster"
+# comes from llthosts.  sshd hands the stand-in's paths to the commands it runs
+# (SetEnv, test only: the lab regenerates its sshd_config at every up).
+e2e_log "L: LLT on every node through the stand-in and llthosts"
+timeout 120 "$LAB" down >/dev/null 2>&1
+timeout 600 "$LAB" up --nodes 3 >/dev/null || { fail "L: lab (no cluster) did not come up"; e2e_finish; exit; }
+printf '0 vmg-n1\n1 vmg-n2\n2 vmg-n3\n' > "$WORK/llthosts"
+# shellcheck disable=SC2016
+printf '#!/bin/sh\nLLTCONFIG_STANDIN_STATE=%s/llt.$(uname -n).state exec %s/tests/lab/lltconfig "$@"\n' \
+	"$WORK" "$E2E_TOP" > "$WORK/lltconfig"
+chmod 755 "$WORK/lltconfig"
+LLT_ENV="VMGUARD_LLTCONFIG=$WORK/lltconfig VMGUARD_LLTHOSTS=$WORK/llthosts"
+for n in 1 2 3; do
+	echo "SetEnv $LLT_ENV" >> "$VMG_LAB/nodes/vmg-n$n/etc/ssh/sshd_config"
+	kill -HUP "$(cat "$VMG_LAB/nodes/vmg-n$n/pids/sshd.pid")"
+done
+sleep 1
+peerinact() {
+	LLTCONFIG_STANDIN_STATE="$WORK/llt.vmg-n$1.state" "$E2E_TOP/tests/lab/lltconfig" -T query |
+		awk '$1 == "peerinact" { print $3 }'
+}
+peerinact_all() { echo "$(peerinact 1) $(peerinact 2) $(peerinact 3)"; }
+check "L: setup: no corosync, ssh carries the stand-in's paths" \
+	test "$(in_node 1 ssh -o BatchMode=yes -T vmg-n2 printenv VMGUARD_LLTHOSTS)" = "$WORK/llthosts"
+check "L: setup: peerinact is LLT's default on every node ('$(peerinact_all)')" \
+	test "$(peerinact_all)" = "1600 1600 1600"
+# shellcheck disable=SC2086
+"$LAB" exec 1 env $LLT_ENV OCF_RESOURCE_INSTANCE=vm1 OCF_RESKEY_CRM_meta_timeout=60000 \
+	OCF_RESKEY_peer_timeout_clusters=llt OCF_RESKEY_peer_timeout_llt_required=true \
+	OCF_RESKEY_peer_timeout_members=cluster "$VMGUARD_HELPER" peer-timeout guard \
+	--pause-ms 20000 > "$WORK/guard.out" 2> "$WORK/guard.err" &
+disown $!
+for ((i = 0; i < 300; i++)); do grep -q '^in force' "$WORK/guard.out" && break; sleep 0.1; done
+GUARD_PID=$(sed -n 's/^in force pid=\([0-9]*\).*/\1/p' "$WORK/guard.out")
+check "L1: raised to 2500 (x 0.01 s) on the 3 nodes llthosts names ('$(peerinact_all)')" \
+	test -n "$GUARD_PID" -a "$(peerinact_all)" = "2500 2500 2500"
+[ -n "$GUARD_PID" ] && kill -KILL "$GUARD_PID"
+for ((i = 0; i < 50; i++)); do [ "$(peerinact_all)" = "1600 1600 1600" ] && break; sleep 0.2; done
+check "L2: helper SIGKILLed, no action run: the keeper restored every node ('$(peerinact_all)')" \
+	test "$(peerinact_all)" = "1600 1600 1600"
 
 e2e_log "cases ran in $(( $(date +%s) - t_start )) s"
 e2e_finish
