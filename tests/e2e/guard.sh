@@ -44,6 +44,8 @@ trap 'exit 130' INT TERM
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 [ -x "$VMGUARD_HELPER" ] || { echo "FAIL: helper $VMGUARD_HELPER not built"; exit 1; }
+# install_agent replaces VMGUARD_HELPER by the installed path: keep the build tree.
+export VMGUARD_BUILD=${VMGUARD_BUILD:-${VMGUARD_HELPER%/helpers/vmguard}}
 
 in_node() { local n=$1; shift; timeout 60 "$LAB" exec "$n" "$@"; }
 token() {	# NODE: totem.token, or "absent"
@@ -95,6 +97,7 @@ start_guard() {	# MEMBERS
 WORK=$(mktemp -d /var/tmp/vmg-guard-e2e.XXXXXX)
 e2e_log "lab up (3 nodes, default token)"
 timeout 600 "$LAB" up --nodes 3 --cluster >/dev/null || { echo "FAIL: lab did not come up"; exit 1; }
+install_agent >/dev/null || { echo "FAIL: the helper installed in the nodes"; exit 1; }
 t_start=$(date +%s)
 check "setup: real sshd, BatchMode, from node 1 to node 2" \
 	test "$(in_node 1 ssh -o BatchMode=yes -o ConnectTimeout=5 -T vmg-n2 hostname)" = vmg-n2
@@ -247,7 +250,8 @@ check "K6: nothing stays raised on nodes 1 and 2 ('$(token 1) $(token 2)')" \
 # (SetEnv, test only: the lab regenerates its sshd_config at every up).
 e2e_log "L: LLT on every node through the stand-in and llthosts"
 timeout 120 "$LAB" down >/dev/null 2>&1
-timeout 600 "$LAB" up --nodes 3 >/dev/null || { fail "L: lab (no cluster) did not come up"; e2e_finish; exit; }
+timeout 600 "$LAB" up --nodes 3 >/dev/null && install_agent >/dev/null ||
+	{ fail "L: lab (no cluster) did not come up with the helper"; e2e_finish; exit; }
 printf '0 vmg-n1\n1 vmg-n2\n2 vmg-n3\n' > "$WORK/llthosts"
 # shellcheck disable=SC2016
 printf '#!/bin/sh\nLLTCONFIG_STANDIN_STATE=%s/llt.$(uname -n).state exec %s/tests/lab/lltconfig "$@"\n' \
