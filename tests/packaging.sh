@@ -23,6 +23,7 @@ SKIP=" ${VMG_PKG_SKIP:-} "
 JOBS=$(nproc 2>/dev/null || echo 2)
 AGENT_PATH=usr/lib/ocf/resource.d/vmguard/VirtualMachine
 HELPER_PATH=usr/libexec/vmguard/vmguard
+PLUGIN_PATH=usr/libexec/vmguard/vmguard-cluster.so
 META_PATH=usr/share/vmguard/VirtualMachine.xml
 
 fails=0
@@ -91,6 +92,9 @@ deb_step() {
 	check "deb: /$AGENT_PATH is in the package, mode 755" has_entry -rwxr-xr-x "$AGENT_PATH"
 	check "deb: /$HELPER_PATH is in the package, mode 755" has_entry -rwxr-xr-x "$HELPER_PATH"
 	check "deb: /$META_PATH is in the package, mode 644" has_entry -rw-r--r-- "$META_PATH"
+	# dh_fixperms gives shared objects 644; the helper dlopen()s it.
+	check "deb: the cluster plugin /$PLUGIN_PATH is in the package" \
+		sh -c "printf '%s\n' \"\$1\" | grep -q ' ./$PLUGIN_PATH\$'" _ "$listing"
 	check "deb: Depends has resource-agents" \
 		sh -c "dpkg-deb -f '$deb' Depends | grep -qw resource-agents"
 
@@ -102,6 +106,8 @@ deb_step() {
 	check "deb: agent has no unsubstituted @...@" sh -c "! grep -q '@[a-z_]*@' '$x/$AGENT_PATH'"
 	check "deb: helper is a dynamically linked ELF that finds its libraries" \
 		sh -c "ldd '$x/$HELPER_PATH' >/dev/null && ! ldd '$x/$HELPER_PATH' | grep -q 'not found'"
+	check "deb: the cluster plugin finds its libraries" \
+		sh -c "ldd '$x/$PLUGIN_PATH' >/dev/null && ! ldd '$x/$PLUGIN_PATH' | grep -q 'not found'"
 	if command -v xmllint >/dev/null && [ -f /usr/share/resource-agents/ra-api-1.dtd ]; then
 		check "deb: packaged agent's meta-data is valid against ra-api-1.dtd" \
 			sh -c "VMGUARD_METADATA='$x/$META_PATH' '$x/$AGENT_PATH' meta-data |
@@ -159,6 +165,8 @@ rpm_step() {
 	check "rpm: /$AGENT_PATH is in the package, mode 755" has_rpm_entry -rwxr-xr-x "$AGENT_PATH"
 	check "rpm: /$HELPER_PATH is in the package, mode 755" has_rpm_entry -rwxr-xr-x "$HELPER_PATH"
 	check "rpm: /$META_PATH is in the package, mode 644" has_rpm_entry -rw-r--r-- "$META_PATH"
+	check "rpm: the cluster plugin /$PLUGIN_PATH is in the package" \
+		sh -c "printf '%s\n' \"\$1\" | grep -q ' /$PLUGIN_PATH\$'" _ "$listing"
 	check "rpm: Requires resource-agents" sh -c "rpm -qRp '$rpm' 2>/dev/null | grep -qw resource-agents"
 	if ls "$top"/SRPMS/vmguard-*.src.rpm >/dev/null 2>&1; then
 		pass "rpm: source rpm built"
