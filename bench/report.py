@@ -29,7 +29,7 @@ def load(path):
 
 class Report:
     def __init__(self, rows):
-        self.rows = rows
+        self.rows = [r for r in rows if r.get("kind") != "env"]
         self.out = []
 
     def p(self, text=""):
@@ -97,7 +97,7 @@ def build(rows):
     def ss_cpu(a, action):
         return [r["cpu_ms"] for r in ss if r.get("agent") == a and r.get("action") == action]
 
-    mig = R.sel(step="migrate")
+    mig = [r for r in R.sel(step="migrate") if "agent" in r]
 
     def mig_col(a, action, key, tag):
         return [r[key] for r in mig if r.get("agent") == a and r.get("action") == action
