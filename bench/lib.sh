@@ -4,7 +4,7 @@
 BENCH_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LAB=$BENCH_TOP/tests/lab/vmg-lab
 PY=/usr/bin/python3
-VD_AGENT=/usr/lib/ocf/resource.d/heartbeat/VirtualDomain
+export VD_AGENT=/usr/lib/ocf/resource.d/heartbeat/VirtualDomain
 : "${VMGUARD_HELPER:=$BENCH_TOP/_build/release/helpers/vmguard}"
 : "${VMGUARD_AGENT:=$BENCH_TOP/_build/release/agents/VirtualMachine}"
 : "${VMGUARD_METADATA:=$BENCH_TOP/metadata/VirtualMachine.xml}"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Step "dirty" (sourced by bench/run-all, under Pacemaker): drain the node of a guest that keeps
 # dirtying 32 MiB with the migration capped at 5 MiB/s, so that pre-copy cannot converge.  Same
 # settings for every run: migration_speed=5, migration_downtime=300, migrate_to timeout 40 s,

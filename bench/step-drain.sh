@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Step "drain" (sourced by bench/run-all, under Pacemaker): N idle VMs of one agent run on a node;
 # the node is put in standby; measured: from the standby until the DC logs the end of its last
 # transition (every migrate_to, migrate_from, stop on the source and first monitor on the target

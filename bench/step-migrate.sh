@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Step "migrate" (sourced by bench/run-all, cluster in maintenance-mode): live migration of one idle
 # guest by each agent's migrate_to (on the source) + migrate_from (on the target), called as
 # pacemaker-execd would, alternating agents and directions on the same guest.  Two settings, the
@@ -11,8 +12,8 @@ vm=bench-mig
 AGENTS_MIG=(vmguard vd vd-cheap)
 guest_xml $vm
 for a in "${AGENTS_MIG[@]}"; do
-	create_rsc bench-mig-$a $a "$VMG_LAB/$vm.xml"
-	create_rsc bench-migc-$a $a "$VMG_LAB/$vm.xml" migration_speed=100 migration_downtime=300
+	create_rsc "bench-mig-$a" "$a" "$VMG_LAB/$vm.xml"
+	create_rsc "bench-migc-$a" "$a" "$VMG_LAB/$vm.xml" migration_speed=100 migration_downtime=300
 done
 "$LAB" virsh 1 create "$VMG_LAB/$vm.xml" >/dev/null
 boot0=$("$LAB" wait-tick 1 $vm --timeout 60 | sed 's/ n=.*//')
@@ -21,7 +22,7 @@ where=1
 migrate_once() {	# AGENT SETTING REP [agentrun options]
 	local a=$1 setting=$2 rep=$3 from=$where to=$((3 - where)) prefix=bench-mig j; shift 3
 	[ "$setting" = capped ] && prefix=bench-migc
-	local common=(--rsc $prefix --meta migrate_source=vmg-n$from --meta migrate_target=vmg-n$to
+	local common=(--rsc "$prefix" --meta "migrate_source=vmg-n$from" --meta "migrate_target=vmg-n$to"
 		--tag "$setting")
 	agentrun $from migrate --agent "$a" --action migrate_to --meta timeout=120000 \
 		--meta name=migrate_to "${common[@]}" "$@" >/dev/null
@@ -43,11 +44,11 @@ for setting in default capped; do
 	for ((rep = 0; rep < reps; rep++)); do
 		order=("${AGENTS_MIG[@]}")
 		((rep % 2)) && order=(vd-cheap vd vmguard)
-		for a in "${order[@]}"; do migrate_once $a $setting $rep || break 2; done
+		for a in "${order[@]}"; do migrate_once "$a" "$setting" "$rep" || break 2; done
 	done
 done
 blog "migrate: process-tree memory, sampled"
-for a in "${AGENTS_MIG[@]}"; do migrate_once $a mem 0 --sample-mem --sample-ms 5 || break; done
+for a in "${AGENTS_MIG[@]}"; do migrate_once "$a" mem 0 --sample-mem --sample-ms 5 || break; done
 boot1=$("$LAB" tick $where $vm | sed 's/ n=.*//')
 record migrate-guest "same_boot=$([ "$boot0" = "$boot1" ] && echo yes || echo no)"
 destroy_everywhere $vm

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Step "monitor" (sourced by bench/run-all, cluster in maintenance-mode): the recurring monitor of
 # a running VM by each agent, one resource per agent in the CIB (bench-mon-AGENT, same guest), the
 # agents alternating call by call on the same libvirtd, with the floor of a libvirt client
@@ -7,10 +8,10 @@ reps=${BENCH_MONITOR_REPS:-100}
 vm=bench-mon
 AGENTS_MON=(vmguard vd vd-cheap)
 guest_xml $vm
-for a in "${AGENTS_MON[@]}"; do create_rsc $vm-$a $a "$VMG_LAB/$vm.xml"; done
+for a in "${AGENTS_MON[@]}"; do create_rsc "$vm-$a" "$a" "$VMG_LAB/$vm.xml"; done
 "$LAB" virsh 1 create "$VMG_LAB/$vm.xml" >/dev/null
 "$LAB" wait-tick 1 $vm --timeout 60 >/dev/null
-common=(--rsc $vm --meta timeout=20000 --meta interval=10000 --meta name=monitor
+common=(--rsc "$vm" --meta timeout=20000 --meta interval=10000 --meta name=monitor
 	--libvirtd-pid "$(libvirtd_pid 1)")
 blog "monitor: $reps calls of each agent and of the floors, alternating"
 agentrun 1 monitor --agent vmguard --agent vd --agent vd-cheap --agent floor --agent noop \

@@ -9,13 +9,28 @@ setup() {
 	export OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=vm-bats
 	export OCF_RESKEY_CRM_meta_timeout=20000 OCF_RESKEY_CRM_meta_interval=10000
 	export OCF_RESKEY_hypervisor=test:///default HA_LOGFACILITY=none
+	# The helper's state (the started identity) stays in the test's directory.
+	export HA_RSCTMP=$TMP
 	unset HA_LOGFILE
 	domain_xml "$TMP/test.xml" test
 	export OCF_RESKEY_config=$TMP/test.xml
 }
 
 teardown() {
-	rm -rf "$TMP"
+	rm -rf "$TMP" ${PUBLIC:+"$PUBLIC"}
+}
+
+# A copy of the agent, helper and metadata that user nobody can run: the
+# build tree may sit in a 0700 home directory.  Sets PUBLIC (under /tmp,
+# which every user can reach, whatever TMPDIR is).
+public_copy() {
+	PUBLIC=$(mktemp -d /tmp/vmguard-bats.XXXXXX)
+	chmod 755 "$PUBLIC"
+	install -m 755 "$AGENT" "$PUBLIC/VirtualMachine"
+	install -m 755 "$VMGUARD_HELPER" "$PUBLIC/vmguard"
+	install -m 644 "$VMGUARD_METADATA" "$PUBLIC/VirtualMachine.xml"
+	runuser -u nobody -- test -x "$PUBLIC/vmguard" -a -r "$PUBLIC/VirtualMachine.xml" ||
+		{ echo "nobody cannot reach $PUBLIC"; return 1; }
 }
 
 domain_xml() {	# FILE NAME
@@ -36,8 +51,10 @@ reason_of() {	# the exit reason Pacemaker would show
 	[ "$status" -eq 0 ]
 	[[ "$output" == *'<resource-agent name="VirtualMachine"'* ]]
 	if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null; then
-		run runuser -u nobody -- env VMGUARD_METADATA="$VMGUARD_METADATA" "$AGENT" meta-data
+		public_copy
+		run runuser -u nobody -- env VMGUARD_METADATA="$PUBLIC/VirtualMachine.xml" "$PUBLIC/VirtualMachine" meta-data
 		[ "$status" -eq 0 ]
+		[[ "$output" == *'<resource-agent name="VirtualMachine"'* ]]
 	fi
 }
 
@@ -196,21 +213,37 @@ run_waiter() {
 	[[ "$(reason_of "$output")" == *"config"* ]]
 }
 
-@test "missing config file is OCF_ERR_INSTALLED, also for a probe" {
+@test "missing config file is OCF_ERR_INSTALLED; a probe and a stop of nothing started are 7 and 0" {
 	OCF_RESKEY_config=$TMP/nope.xml run "$AGENT" validate-all
 	[ "$status" -eq 5 ]
 	[[ "$(reason_of "$output")" == *"nope.xml"* ]]
+	# As VirtualDomain: the file may be on storage that comes up later.
 	OCF_RESKEY_config=$TMP/nope.xml OCF_RESKEY_CRM_meta_interval=0 run "$AGENT" monitor
-	[ "$status" -eq 5 ]
+	[ "$status" -eq 7 ]
+	OCF_RESKEY_config=$TMP/nope.xml run "$AGENT" stop
+	[ "$status" -eq 0 ]
 }
 
-@test "unreadable config file is OCF_ERR_INSTALLED" {
+@test "missing config file under a running VM: monitor and probe go by the started identity" {
+	run "$AGENT" monitor
+	[ "$status" -eq 0 ]
+	[ -f "$TMP/vmguard/identity.vm-bats" ]
+	OCF_RESKEY_config=$TMP/nope.xml OCF_RESKEY_CRM_meta_interval=0 run "$AGENT" monitor
+	[ "$status" -eq 0 ]
+	OCF_RESKEY_config=$TMP/nope.xml run "$AGENT" monitor
+	[ "$status" -eq 0 ]
+}
+
+@test "unreadable config file is OCF_ERR_GENERIC, never OCF_ERR_INSTALLED" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to drop to nobody"
-	chmod 600 "$TMP/test.xml"
-	chmod 755 "$TMP"
-	run runuser -u nobody -- env OCF_RESKEY_config="$TMP/test.xml" VMGUARD_HELPER="$VMGUARD_HELPER" \
-		OCF_RESKEY_hypervisor=test:///default "$AGENT" validate-all
-	[ "$status" -eq 5 ]
+	public_copy
+	cp "$TMP/test.xml" "$PUBLIC/test.xml"
+	chmod 600 "$PUBLIC/test.xml"
+	run runuser -u nobody -- env OCF_RESKEY_config="$PUBLIC/test.xml" VMGUARD_HELPER="$PUBLIC/vmguard" \
+		HA_RSCTMP="$PUBLIC/nobody" OCF_RESKEY_hypervisor=test:///default "$PUBLIC/VirtualMachine" validate-all
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$(reason_of "$output")" == *"$PUBLIC/test.xml"* ]]
 }
 
 @test "malformed, truncated and hostile XML is OCF_ERR_CONFIGURED with a reason" {
