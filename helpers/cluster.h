@@ -12,7 +12,15 @@
  * exec'ing a second binary for them would cost the whole 43 M again.
  *
  * Every function follows util.h's error contract; when the plugin cannot
- * be loaded the reason says which file and why. */
+ * be loaded the reason says which file and why.
+ *
+ * A new call into the cluster stack (a CIB write, another guest-agent
+ * command): implement it in cib.c, corosync_token.c or cluster_plugin.c,
+ * add a member to struct vmg_cluster_ops (and bump VMG_CLUSTER_ABI), and a
+ * vmg_cluster_* wrapper in cluster.c; call it only when the parameter that
+ * asks for it is set, so the light actions keep not loading the plugin
+ * (tests/linkage.sh).  A direct call from the helper does not link: the
+ * helper has none of these libraries. */
 #ifndef VMG_CLUSTER_H
 #define VMG_CLUSTER_H
 
