@@ -21,6 +21,8 @@ maxrss_kb  ru_maxrss from wait4 of the agent and of every orphan reaped: the pea
            largest single process of the tree.
 exit_reason / log_elapsed_ms / log_downtime_ms  parsed from the agent's stderr (the OCF exit
            reason; vmguard's "migrated to X in N ms, downtime N ms").
+instructions, processes (--callgrind only) instructions of the whole call, counted by
+           valgrind's callgrind in every process (--trace-children=yes).
 tree_peak_rss_kb, tree_peak_anon_kb (--sample-mem only) the largest sum of the RSS of all processes of the tree seen
            at one instant, sampling /proc every --sample-ms ms.  Short-lived processes can be
            missed, so this under-estimates a tree of many short processes (VirtualDomain's).
@@ -228,7 +230,12 @@ def run_once(name, args, rep):
     errfile = os.path.join(args.tmpdir, f"agentrun-{os.getpid()}.stderr")
     err = os.open(errfile, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
     t0 = time.monotonic()
-    pid = os.posix_spawn(agent_path(name), [agent_path(name), args.action], env,
+    argv = [agent_path(name), args.action]
+    if args.callgrind:
+        # instructions of every process of the call, deterministic whatever the load
+        argv = ["valgrind", "--tool=callgrind", "--trace-children=yes",
+                "--callgrind-out-file=/dev/null"] + argv
+    pid = os.posix_spawnp(argv[0], argv, env,
                          file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 0),
                                        (os.POSIX_SPAWN_DUP2, devnull, 1),
                                        (os.POSIX_SPAWN_DUP2, err, 2)],
@@ -261,6 +268,10 @@ def run_once(name, args, rep):
     with open(errfile, errors="replace") as f:
         text = f.read()
     os.unlink(errfile)
+    if args.callgrind:
+        counts = [int(c) for c in re.findall(r"Collected : (\d+)", text)]
+        out["instructions"] = sum(counts)
+        out["processes"] = len(counts)
     m = MIGRATED.search(text)
     if m:
         out["log_elapsed_ms"], out["log_downtime_ms"] = int(m.group(1)), int(m.group(2))
@@ -281,6 +292,7 @@ def main():
     p.add_argument("--tag", default="")
     p.add_argument("--libvirtd-pid", type=int, default=0)
     p.add_argument("--sample-mem", action="store_true")
+    p.add_argument("--callgrind", action="store_true", help="count instructions (valgrind)")
     p.add_argument("--sample-ms", type=float, default=2.0)
     p.add_argument("--tmpdir", default="/var/tmp")
     p.add_argument("--warmup", type=int, default=0, help="unrecorded calls of each agent first")

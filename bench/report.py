@@ -161,6 +161,13 @@ def build(rows):
       f"{fmt(mcpu['vd'] / mcpu['floor'] if mcpu['vd'] and mcpu['floor'] else None, 1)}x | "
       f"{fmt(mcpu['vd-cheap'] / mcpu['floor'] if mcpu['vd-cheap'] and mcpu['floor'] else None, 1)}x | | | "
       f"≤ 1.2x: {verdict(None if floor_x is None else floor_x <= 1.2)} |")
+    ins = {a: med(R.monitor(a, "instructions", "callgrind")) for a in ("vmguard", "floor", "vd-cheap")}
+    ins_x = ins["vmguard"] / ins["floor"] if ins["vmguard"] and ins["floor"] else None
+    p(f"| same in instructions (callgrind, every process of the call), millions | "
+      f"{fmt(ins['vmguard'] / 1e6 if ins['vmguard'] else None)} ({fmt(ins_x, 2)}x the floor's "
+      f"{fmt(ins['floor'] / 1e6 if ins['floor'] else None)}) | – | "
+      f"{fmt(ins['vd-cheap'] / 1e6 if ins['vd-cheap'] else None)} | | "
+      f"{ratio(ins['vd-cheap'], ins['vmguard'])} | ≤ 1.2x: {verdict(None if ins_x is None else ins_x <= 1.2)} |")
     p(f"| probe of a VM that is not running, CPU, ms | {spread(probe['vmguard'])} | {spread(probe['vd'])} | "
       f"{spread(probe['vd-cheap'])} | {ratio(med(probe['vd']), med(probe['vmguard']))} | "
       f"{ratio(med(probe['vd-cheap']), med(probe['vmguard']))} | |")

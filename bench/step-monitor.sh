@@ -16,6 +16,9 @@ common=(--rsc "$vm" --meta timeout=20000 --meta interval=10000 --meta name=monit
 blog "monitor: $reps calls of each agent and of the floors, alternating"
 agentrun 1 monitor --agent vmguard --agent vd --agent vd-cheap --agent floor --agent noop \
 	--action monitor --reps "$reps" --warmup 3 "${common[@]}" >/dev/null
+blog "monitor: instructions, counted by callgrind"
+agentrun 1 monitor --agent vmguard --agent floor --agent vd-cheap --action monitor --reps 1 --tag callgrind \
+	--callgrind "${common[@]}" >/dev/null
 blog "monitor: process-tree memory, sampled"
 agentrun 1 monitor --agent vmguard --agent vd --agent vd-cheap --action monitor --reps 10 --tag mem \
 	--sample-mem --sample-ms 1 "${common[@]}" >/dev/null
