@@ -1,14 +1,14 @@
 # shellcheck shell=bash
 # Step "dirty" (sourced by bench/run-all, under Pacemaker): drain the node of a guest that keeps
 # dirtying 32 MiB with the migration capped at 5 MiB/s, so that pre-copy cannot converge.  Same
-# settings for every run: migration_speed=5, migration_downtime=300, migrate_to timeout 40 s,
+# settings for every run: migration_speed=5, migration_downtime=300, migrate_to timeout 30 s,
 # stop/start 60 s.  The guest stays; each run drains it from the node it is on to the other.
 #   vmguard             defaults (the watchdog raises the max downtime, then aborts: cold move)
 #   vmguard-postcopy    migration_postcopy=auto (the watchdog switches to post-copy)
 #   vd-cheap            VirtualDomain, cheapest configuration (virsh migrate runs until
 #                       Pacemaker's timeout kills it)
-#   vd-cheap-postcopy   its own remedy: migrate_options="--postcopy --timeout 10 --timeout-postcopy"
-#   vd-cheap-suspend    migrate_options="--timeout 10" (virsh suspends the guest to finish)
+#   vd-cheap-postcopy   its own remedy: migrate_options="--postcopy --timeout 8 --timeout-postcopy"
+#   vd-cheap-suspend    migrate_options="--timeout 8" (virsh suspends the guest to finish)
 # BENCH_DIRTY_RUNS (3) runs of each agent's defaults, one of each other variant.  Measured:
 # standby until the cluster has settled (the DC logs the end of its last transition, once the VM
 # runs on the other node only and ticks there); when migrate_to returned (Pacemaker's log); how
@@ -86,7 +86,7 @@ dirty_run() {	# LABEL AGENT RUN
 for agent in vmguard vd-cheap; do
 	rsc=$vm-$agent
 	standby "$(other "$where")" on
-	MIGRATE_TO_TIMEOUT=40 create_rsc "$rsc" "$agent" "$VMG_LAB/$vm.xml" migration_speed=5 migration_downtime=300
+	MIGRATE_TO_TIMEOUT=30 create_rsc "$rsc" "$agent" "$VMG_LAB/$vm.xml" migration_speed=5 migration_downtime=300
 	wait_until 120 settled_on $vm "$where" || blog "dirty: $vm did not start on $where"
 	standby "$(other "$where")" off
 	for ((run = 1; run <= runs; run++)); do dirty_run "$agent" "$agent" "$run"; done
@@ -94,9 +94,9 @@ for agent in vmguard vd-cheap; do
 		set_param "$rsc" migration_postcopy auto
 		dirty_run vmguard-postcopy vmguard 1
 	else
-		set_param "$rsc" migrate_options "--postcopy --timeout 10 --timeout-postcopy"
+		set_param "$rsc" migrate_options "--postcopy --timeout 8 --timeout-postcopy"
 		dirty_run vd-cheap-postcopy vd-cheap 1
-		set_param "$rsc" migrate_options "--timeout 10"
+		set_param "$rsc" migrate_options "--timeout 8"
 		dirty_run vd-cheap-suspend vd-cheap 1
 	fi
 	delete_rsc "$rsc=$vm"
