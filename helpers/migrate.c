@@ -227,7 +227,8 @@ static int migrate_with_guards(struct vmg_context *ctx, const struct migration *
     /* Halfway between the watchdog's own abort and the restore's reserve. */
     guardian = vmg_guardian_start(vmg_now_ms() + vmg_ms_left(ctx) - reserve -
                               vmg_migration_abort_margin_ms(ctx) / 2);
-    if (vmg_peer_guard_raise(&peer, &ctx->env, expected_pause_ms(&m->cfg), &guard,
+    if (vmg_peer_guard_raise(&peer, &ctx->env, expected_pause_ms(&m->cfg),
+                             &(struct vmg_peer_move){ ctx->xml.name, m->daemon_uri }, &guard,
                              &reason) < 0) {
         ocf_exit_reason("cannot raise the peer-failure timeouts before migrating %s: %s",
                         ctx->xml.name, reason);
@@ -235,6 +236,8 @@ static int migrate_with_guards(struct vmg_context *ctx, const struct migration *
     } else {
         vmg_migration_run(ctx, &m->cfg, m->dom, m->dconn, m->daemon_uri, params, nparams,
                           flags, reserve, &result);
+        if (result.succeeded)
+            vmg_peer_guard_moved(guard);
         if (vmg_peer_guard_restore(guard, NULL) < 0)
             qb_log(LOG_ERR, "the peer-failure timeouts raised for %s were not all restored; "
                    "the next action on this node retries", ctx->xml.name);
