@@ -144,6 +144,12 @@ def build(rows):
     p(f"Run: {machine.get('date')}, vmguard commit `{machine.get('commit', '?')[:12]}` "
       f"(`{machine.get('vmguard')}`), helper sha256 `{machine.get('helper_sha256')}…`; "
       f"agent environment from {', '.join(e for e in envs if e) or '–'}.")
+    done = machine.get("steps", "").split()
+    missing = [s for s in ("monitor", "startstop", "migrate", "dirty", "drain") if s not in done]
+    if missing:
+        p()
+        p(f"**A partial run**: steps {', '.join(done) or '–'} only; {', '.join(missing)} not "
+          "measured in it (\"–\" below).")
     p()
     p("## Headline")
     p()
