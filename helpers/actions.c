@@ -39,7 +39,9 @@ static int run_validate(struct vmg_context *ctx)
     struct vmg_split_brain_config split_brain = { 0 };
     int rc;
 
-    rc = validate_table(vmg_migrate_params, vmg_migrate_params_count, &migrate);
+    rc = vmg_context_supported(ctx);
+    if (rc == OCF_SUCCESS)
+        rc = validate_table(vmg_migrate_params, vmg_migrate_params_count, &migrate);
     if (rc == OCF_SUCCESS)
         rc = validate_table(vmg_peer_params, vmg_peer_params_count, &peer);
     if (rc == OCF_SUCCESS)
@@ -56,8 +58,13 @@ static int run_start(struct vmg_context *ctx)
     enum vmg_health health;
     const char *detail;
     virDomainPtr dom;
-    int rc = OCF_SUCCESS;
+    int rc;
 
+    /* Every parameter, as VirtualDomain validates before each action: a
+     * start must not succeed on a configuration validate-all refuses. */
+    rc = run_validate(ctx);
+    if (rc != OCF_SUCCESS)
+        return rc;
     vmg_peer_guard_recover_env(&ctx->env);
     /* Asking the peers costs up to seconds: only when about to start it. */
     dom = vmg_domain_lookup(ctx, &health, &detail);

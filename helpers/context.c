@@ -22,8 +22,9 @@
 
 static const char *const shutdown_modes[] = { "acpi-then-agent", "acpi", "agent", NULL };
 
+#define DOM(field) offsetof(struct vmg_domain_config, field)
 const struct vmg_param vmg_domain_params[] = {
-    { "config", VMG_PARAM_PATH, NULL, offsetof(struct vmg_domain_config, config), 0, 0, NULL },
+    { "config", VMG_PARAM_PATH, NULL, DOM(config), 0, 0, NULL },
     { "hypervisor", VMG_PARAM_STRING, "qemu:///system",
       offsetof(struct vmg_domain_config, hypervisor), 0, 0, NULL },
     { "force_stop", VMG_PARAM_BOOL, "false",
@@ -32,8 +33,77 @@ const struct vmg_param vmg_domain_params[] = {
       offsetof(struct vmg_domain_config, persistent), 0, 0, NULL },
     { "shutdown_mode", VMG_PARAM_ENUM, "acpi-then-agent",
       offsetof(struct vmg_domain_config, shutdown_mode), 0, 0, shutdown_modes },
+    /* VirtualDomain's names, each known so that none is ignored silently. */
+    { "autoset_utilization_cpu", VMG_PARAM_BOOL, "false", DOM(autoset_utilization_cpu), 0, 0,
+      NULL },
+    { "autoset_utilization_hv_memory", VMG_PARAM_BOOL, "false",
+      DOM(autoset_utilization_hv_memory), 0, 0, NULL },
+    { "autoset_utilization_host_memory", VMG_PARAM_BOOL, "false",
+      DOM(autoset_utilization_host_memory), 0, 0, NULL },
+    { "unset_utilization_cpu", VMG_PARAM_BOOL, "false", DOM(unset_utilization_cpu), 0, 0, NULL },
+    { "unset_utilization_hv_memory", VMG_PARAM_BOOL, "false", DOM(unset_utilization_hv_memory),
+      0, 0, NULL },
+    { "unset_utilization_host_memory", VMG_PARAM_BOOL, "false",
+      DOM(unset_utilization_host_memory), 0, 0, NULL },
+    { "monitor_scripts", VMG_PARAM_STRING, NULL, DOM(monitor_scripts), 0, 0, NULL },
+    { "snapshot", VMG_PARAM_PATH, NULL, DOM(snapshot), 0, 0, NULL },
+    { "save_config_on_stop", VMG_PARAM_BOOL, "false", DOM(save_config_on_stop), 0, 0, NULL },
+    { "sync_config_on_stop", VMG_PARAM_BOOL, "false", DOM(sync_config_on_stop), 0, 0, NULL },
+    { "start_resources", VMG_PARAM_BOOL, "false", DOM(start_resources), 0, 0, NULL },
+    { "stateless", VMG_PARAM_BOOL, "false", DOM(stateless), 0, 0, NULL },
+    { "backingfile", VMG_PARAM_PATH, NULL, DOM(backingfile), 0, 0, NULL },
+    { "copyindirs", VMG_PARAM_STRING, NULL, DOM(copyindirs), 0, 0, NULL },
 };
 const size_t vmg_domain_params_count = sizeof(vmg_domain_params) / sizeof(vmg_domain_params[0]);
+
+/* A VirtualDomain parameter vmguard does not do, and what to use instead. */
+struct unsupported {
+    const char *name;
+    size_t offset;              /* its field: set = a true bool or a string */
+    bool is_bool;
+    const char *instead;
+};
+
+#define BOOL_FIELD(name) { #name, DOM(name), true
+#define TEXT_FIELD(name) { #name, DOM(name), false
+static const struct unsupported unsupported[] = {
+    BOOL_FIELD(autoset_utilization_cpu), "set the utilization attributes by hand" },
+    BOOL_FIELD(autoset_utilization_hv_memory), "set the utilization attributes by hand" },
+    BOOL_FIELD(autoset_utilization_host_memory), "set the utilization attributes by hand" },
+    BOOL_FIELD(unset_utilization_cpu), "remove the utilization attribute by hand" },
+    BOOL_FIELD(unset_utilization_hv_memory), "remove the utilization attribute by hand" },
+    BOOL_FIELD(unset_utilization_host_memory), "remove the utilization attribute by hand" },
+    TEXT_FIELD(monitor_scripts), "a separate resource colocated with this one" },
+    TEXT_FIELD(snapshot), "ocf:heartbeat:VirtualDomain" },
+    BOOL_FIELD(save_config_on_stop), "ocf:heartbeat:VirtualDomain" },
+    BOOL_FIELD(sync_config_on_stop), "ocf:heartbeat:VirtualDomain" },
+    BOOL_FIELD(start_resources), "autostart for the networks and pools (virsh net-autostart)" },
+    BOOL_FIELD(stateless), "ocf:heartbeat:VirtualDomain" },
+    TEXT_FIELD(backingfile), "ocf:heartbeat:VirtualDomain" },
+    TEXT_FIELD(copyindirs), "ocf:heartbeat:VirtualDomain" },
+};
+#undef BOOL_FIELD
+#undef TEXT_FIELD
+#undef DOM
+
+int vmg_context_supported(const struct vmg_context *ctx)
+{
+    const char *base = (const char *)&ctx->cfg;
+    size_t i;
+
+    for (i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
+        const struct unsupported *u = &unsupported[i];
+        bool set = u->is_bool ? *(const bool *)(base + u->offset)
+                              : *(char *const *)(base + u->offset) != NULL;
+
+        if (set) {
+            ocf_exit_reason("parameter %s of VirtualDomain is not supported by vmguard: "
+                            "unset it and use %s instead", u->name, u->instead);
+            return OCF_ERR_CONFIGURED;
+        }
+    }
+    return OCF_SUCCESS;
+}
 
 long long vmg_ms_left(const struct vmg_context *ctx)
 {

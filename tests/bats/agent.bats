@@ -235,3 +235,21 @@ reason_of() {	# the exit reason Pacemaker would show
 		[[ "$(reason_of "$output")" == *"not a usable host name"* ]]
 	done
 }
+
+@test "a VirtualDomain parameter vmguard does not do fails validate-all and start, not stop" {
+	for setting in monitor_scripts=/bin/true snapshot=/var/lib/snap \
+		save_config_on_stop=true sync_config_on_stop=yes start_resources=1 \
+		stateless=true backingfile=/var/lib/base.qcow2 copyindirs=/srv/in; do
+		name=${setting%%=*}
+		for action in validate-all start; do
+			env "OCF_RESKEY_$setting" "$AGENT" "$action" > "$TMP/out" 2>&1 && rc=0 || rc=$?
+			echo "$setting $action: $rc"
+			[ "$rc" -eq 6 ]
+			[[ "$(reason_of "$(cat "$TMP/out")")" == *"parameter $name of VirtualDomain"*"instead"* ]]
+		done
+		env "OCF_RESKEY_$setting" "$AGENT" stop
+	done
+	# Its false values are what vmguard does anyway.
+	OCF_RESKEY_stateless=false OCF_RESKEY_save_config_on_stop=no run "$AGENT" validate-all
+	[ "$status" -eq 0 ]
+}
