@@ -41,7 +41,9 @@ static int run_validate(struct vmg_context *ctx)
 
     rc = vmg_context_supported(ctx);
     if (rc == OCF_SUCCESS)
-        rc = validate_table(vmg_migrate_params, vmg_migrate_params_count, &migrate);
+        rc = vmg_migrate_params_load(&migrate);
+    if (rc == OCF_SUCCESS)
+        vmg_params_free(vmg_migrate_params, vmg_migrate_params_count, &migrate);
     if (rc == OCF_SUCCESS)
         rc = validate_table(vmg_peer_params, vmg_peer_params_count, &peer);
     if (rc == OCF_SUCCESS)

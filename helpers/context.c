@@ -20,7 +20,6 @@
 #define CONNECT_RETRY_MAX_MS 15000
 #define CONNECT_RETRY_MS 250
 
-static const char *const shutdown_modes[] = { "acpi-then-agent", "acpi", "agent", NULL };
 
 #define DOM(field) offsetof(struct vmg_domain_config, field)
 const struct vmg_param vmg_domain_params[] = {
@@ -31,8 +30,7 @@ const struct vmg_param vmg_domain_params[] = {
       offsetof(struct vmg_domain_config, force_stop), 0, 0, NULL },
     { "persistent", VMG_PARAM_BOOL, "false",
       offsetof(struct vmg_domain_config, persistent), 0, 0, NULL },
-    { "shutdown_mode", VMG_PARAM_ENUM, "acpi-then-agent",
-      offsetof(struct vmg_domain_config, shutdown_mode), 0, 0, shutdown_modes },
+    { "shutdown_mode", VMG_PARAM_STRING, "acpi-then-agent", DOM(shutdown_mode), 0, 0, NULL },
     /* VirtualDomain's names, each known so that none is ignored silently. */
     { "autoset_utilization_cpu", VMG_PARAM_BOOL, "false", DOM(autoset_utilization_cpu), 0, 0,
       NULL },
@@ -55,6 +53,38 @@ const struct vmg_param vmg_domain_params[] = {
     { "copyindirs", VMG_PARAM_STRING, NULL, DOM(copyindirs), 0, 0, NULL },
 };
 const size_t vmg_domain_params_count = sizeof(vmg_domain_params) / sizeof(vmg_domain_params[0]);
+
+int vmg_shutdown_mode_parse(const char *text, unsigned *flags, char **reason)
+{
+    static const struct { const char *name; unsigned flag; } modes[] = {
+        { "acpi", VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN },
+        { "agent", VIR_DOMAIN_SHUTDOWN_GUEST_AGENT },
+        { "initctl", VIR_DOMAIN_SHUTDOWN_INITCTL },
+        { "signal", VIR_DOMAIN_SHUTDOWN_SIGNAL },
+        { "paravirt", VIR_DOMAIN_SHUTDOWN_PARAVIRT },
+    };
+    const char *p = text;
+
+    *flags = 0;
+    if (strcmp(text, "acpi-then-agent") == 0)
+        return 0;
+    while (*p) {
+        size_t len = strcspn(p, ","), i;
+
+        for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+            if (strlen(modes[i].name) == len && strncmp(p, modes[i].name, len) == 0)
+                break;
+        if (i == sizeof(modes) / sizeof(modes[0]))
+            return vmg_error_set(reason, "parameter shutdown_mode has an unknown mode '%.*s' "
+                                 "(acpi-then-agent, or a comma list of acpi, agent, initctl, "
+                                 "signal, paravirt)", len > 40 ? 40 : (int)len, p);
+        *flags |= modes[i].flag;
+        p += len;
+        if (*p == ',' && *++p == '\0')
+            return vmg_error_set(reason, "parameter shutdown_mode ends with a comma");
+    }
+    return 0;
+}
 
 /* A VirtualDomain parameter vmguard does not do, and what to use instead. */
 struct unsupported {
@@ -201,6 +231,11 @@ int vmg_context_open(struct vmg_context *ctx, const char *action, unsigned needs
         return OCF_SUCCESS;
 
     rc = vmg_context_params(vmg_domain_params, vmg_domain_params_count, &ctx->cfg);
+    if (rc == OCF_SUCCESS &&
+        vmg_shutdown_mode_parse(ctx->cfg.shutdown_mode, &ctx->cfg.shutdown_flags, &reason) < 0) {
+        ocf_exit_reason("%s", reason);
+        rc = OCF_ERR_CONFIGURED;
+    }
     if (rc == OCF_SUCCESS)
         rc = load_domain_xml(ctx);
     if (rc != OCF_SUCCESS || !(needs & VMG_NEEDS_LIBVIRT))

@@ -21,7 +21,8 @@ struct vmg_domain_config {
     char *hypervisor;           /* libvirt URI */
     bool force_stop;
     bool persistent;            /* define the domain instead of a transient create */
-    char *shutdown_mode;        /* acpi, agent, acpi-then-agent */
+    char *shutdown_mode;        /* acpi-then-agent, or virsh's modes (a comma list) */
+    unsigned shutdown_flags;    /* virDomainShutdownFlagValues of a virsh list; 0: staged */
     /* VirtualDomain's parameters (see vmg_context_supported) */
     bool autoset_utilization_cpu;
     bool autoset_utilization_hv_memory;
@@ -68,6 +69,12 @@ void vmg_context_close(struct vmg_context *ctx);
  * layer: OCF_SUCCESS, or OCF_ERR_CONFIGURED after an exit reason naming the
  * bad value. */
 int vmg_context_params(const struct vmg_param *table, size_t n, void *target);
+
+/* shutdown_mode into flags: "acpi-then-agent" (0: ACPI, then the agent for
+ * the second half) or virsh shutdown's --mode, a comma list of acpi, agent,
+ * initctl, signal, paravirt (libvirt tries them in its own order).  -1 with
+ * *reason naming the mode that is not known. */
+int vmg_shutdown_mode_parse(const char *text, unsigned *flags, char **reason);
 
 /* VirtualDomain parameters that are set but that vmguard does not (yet) do:
  * OCF_ERR_CONFIGURED after an exit reason naming the first one and what

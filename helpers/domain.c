@@ -273,7 +273,8 @@ static long long destroy_reserve_ms(const struct vmg_context *ctx)
 /* Asks the guest to power off; false when the request itself failed. */
 static bool request_shutdown(struct vmg_context *ctx, virDomainPtr dom, unsigned int how)
 {
-    const char *name = how == VIR_DOMAIN_SHUTDOWN_GUEST_AGENT ? "guest agent" : "ACPI";
+    const char *name = how == VIR_DOMAIN_SHUTDOWN_GUEST_AGENT ? "guest agent" :
+                       how == VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN ? "ACPI" : ctx->cfg.shutdown_mode;
 
     if (virDomainShutdownFlags(dom, how) < 0) {
         qb_log(LOG_WARNING, "%s shutdown request for %s failed: %s", name, ctx->xml.name,
@@ -287,21 +288,21 @@ static bool request_shutdown(struct vmg_context *ctx, virDomainPtr dom, unsigned
 /* Graceful part of stop: true when the domain is off. */
 static bool shutdown_gracefully(struct vmg_context *ctx, virDomainPtr dom, long long reserve)
 {
-    const char *mode = ctx->cfg.shutdown_mode;
-    bool acpi = strcmp(mode, "agent") != 0;
-    bool agent = strcmp(mode, "acpi") != 0;
     long long window = vmg_ms_left(ctx) - reserve;
     bool requested = false;
 
-    if (acpi && request_shutdown(ctx, dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN)) {
-        /* Leave the agent half the window when it is the fallback. */
-        long long keep = agent ? reserve + window / 2 : reserve;
+    /* virsh's modes: one request, libvirt picks among them; all the window. */
+    if (ctx->cfg.shutdown_flags)
+        return request_shutdown(ctx, dom, ctx->cfg.shutdown_flags) &&
+               wait_for_health(ctx, dom, VMG_HEALTH_STOPPED, reserve);
 
+    /* acpi-then-agent: leave the agent half the window as the fallback. */
+    if (request_shutdown(ctx, dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN)) {
         requested = true;
-        if (wait_for_health(ctx, dom, VMG_HEALTH_STOPPED, keep))
+        if (wait_for_health(ctx, dom, VMG_HEALTH_STOPPED, reserve + window / 2))
             return true;
     }
-    if (agent && request_shutdown(ctx, dom, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT))
+    if (request_shutdown(ctx, dom, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT))
         requested = true;
     /* Whatever was asked gets the rest of the window: a guest still booting
      * may only now be listening for the power button. */

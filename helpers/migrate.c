@@ -85,7 +85,11 @@ static int build_request(const struct vmg_migrate_config *cfg, virDomainPtr dom,
         *flags |= VIR_MIGRATE_PERSIST_DEST;
     if (persistent && source_persistent)
         *flags |= VIR_MIGRATE_UNDEFINE_SOURCE;
-    if (strcmp(cfg->transport, "tls") == 0)
+    /* The tunnel runs inside the daemon connection, encrypted when that is
+     * (qemu+tls, qemu+ssh); libvirt refuses the TLS flag with it. */
+    if (cfg->tunnelled)
+        *flags |= VIR_MIGRATE_TUNNELLED;
+    else if (strcmp(cfg->transport, "tls") == 0)
         *flags |= VIR_MIGRATE_TLS;
     if (cfg->auto_converge)
         *flags |= VIR_MIGRATE_AUTO_CONVERGE;
@@ -462,10 +466,22 @@ static int migrate_to(struct vmg_context *ctx, struct migration *m)
     return start_migration(ctx, m);
 }
 
+int vmg_migrate_params_load(struct vmg_migrate_config *cfg)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+    int rc = vmg_context_params(vmg_migrate_params, vmg_migrate_params_count, cfg);
+
+    if (rc != OCF_SUCCESS || vmg_migrate_options_apply(cfg, &reason) == 0)
+        return rc;
+    ocf_exit_reason("%s", reason);
+    vmg_params_free(vmg_migrate_params, vmg_migrate_params_count, cfg);
+    return OCF_ERR_CONFIGURED;
+}
+
 int vmg_migrate_to(struct vmg_context *ctx)
 {
     struct migration m = { .target = ctx->env.migrate_target };
-    int rc = vmg_context_params(vmg_migrate_params, vmg_migrate_params_count, &m.cfg);
+    int rc = vmg_migrate_params_load(&m.cfg);
 
     if (rc == OCF_SUCCESS)
         rc = migrate_to(ctx, &m);

@@ -253,3 +253,28 @@ reason_of() {	# the exit reason Pacemaker would show
 	OCF_RESKEY_stateless=false OCF_RESKEY_save_config_on_stop=no run "$AGENT" validate-all
 	[ "$status" -eq 0 ]
 }
+
+@test "shutdown_mode takes virsh's modes and comma lists; stop works with them" {
+	for mode in acpi agent initctl signal paravirt acpi,agent agent,initctl,signal; do
+		OCF_RESKEY_shutdown_mode=$mode run "$AGENT" validate-all
+		[ "$status" -eq 0 ]
+		OCF_RESKEY_shutdown_mode=$mode run "$AGENT" stop
+		[ "$status" -eq 0 ]
+	done
+	OCF_RESKEY_shutdown_mode=acpi,reboot run "$AGENT" stop
+	[ "$status" -eq 6 ]
+	[[ "$(reason_of "$output")" == *"unknown mode 'reboot'"* ]]
+}
+
+@test "migrate_options that vmguard cannot map fail validate-all and start naming the option" {
+	OCF_RESKEY_migrate_options="--live --compressed --tunnelled" run "$AGENT" validate-all
+	[ "$status" -eq 0 ]
+	for action in validate-all start; do
+		OCF_RESKEY_migrate_options="--live --unsafe" run "$AGENT" "$action"
+		[ "$status" -eq 6 ]
+		[[ "$(reason_of "$output")" == *"'--unsafe' is not an option"* ]]
+	done
+	OCF_RESKEY_migrateport=80 run "$AGENT" validate-all
+	[ "$status" -eq 6 ]
+	[[ "$(reason_of "$output")" == *migrateport* ]]
+}

@@ -28,6 +28,7 @@ static void open_context(struct vmg_context *ctx, const char *file)
     ctx->conn = conn;
     ctx->cfg.config = strdup(file);
     ctx->cfg.shutdown_mode = strdup("acpi");
+    ctx->cfg.shutdown_flags = VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN;
     ctx->deadline_ms = vmg_now_ms() + 10000;
     if (vmg_domain_xml_load(file, &ctx->xml, &fault, &reason) < 0) {
         printf("Bail out! %s\n", reason);
