@@ -13,6 +13,7 @@
 #include "peer_timeout.h"
 #include "role_guard.h"
 #include "split_brain.h"
+#include "utilization.h"
 
 struct action {
     const char *name;
@@ -55,6 +56,18 @@ static int run_validate(struct vmg_context *ctx)
     return rc;
 }
 
+/* After a start, an arrival or a monitor that found the domain running. */
+static void update_utilization(struct vmg_context *ctx)
+{
+    VMG_AUTOPTR(virDomainPtr) dom = NULL;
+    enum vmg_health health;
+    const char *detail;
+
+    dom = vmg_domain_lookup(ctx, &health, &detail);
+    if (dom && health == VMG_HEALTH_RUNNING)
+        vmg_utilization_update(ctx, dom);
+}
+
 static int run_start(struct vmg_context *ctx)
 {
     enum vmg_health health;
@@ -74,7 +87,24 @@ static int run_start(struct vmg_context *ctx)
         rc = vmg_split_brain_guard(ctx, NULL);
     if (dom)
         virDomainFree(dom);
-    return rc == OCF_SUCCESS ? vmg_domain_start(ctx) : rc;
+    if (rc == OCF_SUCCESS)
+        rc = vmg_domain_start(ctx);
+    if (rc == OCF_SUCCESS) {
+        vmg_utilization_forget(ctx);
+        update_utilization(ctx);
+    }
+    return rc;
+}
+
+static int run_migrate_from(struct vmg_context *ctx)
+{
+    int rc = vmg_migrate_from(ctx);
+
+    if (rc == OCF_SUCCESS) {
+        vmg_utilization_forget(ctx);
+        update_utilization(ctx);
+    }
+    return rc;
 }
 
 static int run_stop(struct vmg_context *ctx)
@@ -85,8 +115,14 @@ static int run_stop(struct vmg_context *ctx)
 
 static int run_monitor(struct vmg_context *ctx)
 {
+    int rc;
+
     vmg_peer_guard_recover_env(&ctx->env);
-    return vmg_domain_monitor(ctx);
+    rc = vmg_domain_monitor(ctx);
+    /* Not for a probe: the resource may not be placed here. */
+    if (rc == OCF_SUCCESS && ctx->env.interval_ms > 0)
+        update_utilization(ctx);
+    return rc;
 }
 
 /* Parameters are read afresh by every action: nothing to reload. */
@@ -108,7 +144,7 @@ static const struct action actions[] = {
     { "stop", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, run_stop },
     { "monitor", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, run_monitor },
     { "migrate_to", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, vmg_migrate_to },
-    { "migrate_from", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, vmg_migrate_from },
+    { "migrate_from", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, run_migrate_from },
     { "status", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, run_status },
     { "validate-all", VMG_NEEDS_PARAMS, run_validate },
     { "reload-agent", VMG_NEEDS_PARAMS, run_reload_agent },

@@ -25,6 +25,23 @@ void vmg_cib_free(xmlNode *result);
  * NULL out of memory.  Free with vmg_cib_free. */
 xmlNode *vmg_cib_empty_answer(void);
 
+/* One utilization attribute of a resource: value NULL removes it. */
+struct vmg_cib_attr {
+    const char *name;
+    const char *value;
+};
+
+/* Brings the utilization attributes of primitive resource to want (an
+ * attribute not listed is left alone), as crm_resource --utilization does:
+ * one query of the primitive, then one modify for the values that differ
+ * and one remove per attribute to delete; nothing is written when the CIB
+ * already agrees.  *written counts the attributes changed.  -1 with
+ * *reason; *unreachable is then true when no CIB manager answered (a run
+ * outside a cluster). */
+int vmg_cib_set_utilization(const char *resource, const struct vmg_cib_attr *want, size_t n,
+                            int timeout_s, unsigned *written, bool *unreachable,
+                            char **reason);
+
 /* True when text can be put between single quotes in an XPath literal and
  * is a plausible node or resource name. */
 bool vmg_cib_name_ok(const char *text);

@@ -32,11 +32,11 @@ const struct vmg_param vmg_domain_params[] = {
       offsetof(struct vmg_domain_config, persistent), 0, 0, NULL },
     { "shutdown_mode", VMG_PARAM_STRING, "acpi-then-agent", DOM(shutdown_mode), 0, 0, NULL },
     /* VirtualDomain's names, each known so that none is ignored silently. */
-    { "autoset_utilization_cpu", VMG_PARAM_BOOL, "false", DOM(autoset_utilization_cpu), 0, 0,
+    { "autoset_utilization_cpu", VMG_PARAM_BOOL, "true", DOM(autoset_utilization_cpu), 0, 0,
       NULL },
-    { "autoset_utilization_hv_memory", VMG_PARAM_BOOL, "false",
+    { "autoset_utilization_hv_memory", VMG_PARAM_BOOL, "true",
       DOM(autoset_utilization_hv_memory), 0, 0, NULL },
-    { "autoset_utilization_host_memory", VMG_PARAM_BOOL, "false",
+    { "autoset_utilization_host_memory", VMG_PARAM_BOOL, "true",
       DOM(autoset_utilization_host_memory), 0, 0, NULL },
     { "unset_utilization_cpu", VMG_PARAM_BOOL, "false", DOM(unset_utilization_cpu), 0, 0, NULL },
     { "unset_utilization_hv_memory", VMG_PARAM_BOOL, "false", DOM(unset_utilization_hv_memory),
@@ -97,12 +97,6 @@ struct unsupported {
 #define BOOL_FIELD(name) { #name, DOM(name), true
 #define TEXT_FIELD(name) { #name, DOM(name), false
 static const struct unsupported unsupported[] = {
-    BOOL_FIELD(autoset_utilization_cpu), "set the utilization attributes by hand" },
-    BOOL_FIELD(autoset_utilization_hv_memory), "set the utilization attributes by hand" },
-    BOOL_FIELD(autoset_utilization_host_memory), "set the utilization attributes by hand" },
-    BOOL_FIELD(unset_utilization_cpu), "remove the utilization attribute by hand" },
-    BOOL_FIELD(unset_utilization_hv_memory), "remove the utilization attribute by hand" },
-    BOOL_FIELD(unset_utilization_host_memory), "remove the utilization attribute by hand" },
     TEXT_FIELD(monitor_scripts), "a separate resource colocated with this one" },
     TEXT_FIELD(snapshot), "ocf:heartbeat:VirtualDomain" },
     BOOL_FIELD(save_config_on_stop), "ocf:heartbeat:VirtualDomain" },

@@ -32,6 +32,7 @@ static int number(const struct option_args *a, unsigned long long min, unsigned 
 {
     char *end = NULL;
 
+    *value = 0;
     errno = 0;
     if (a->value[0] >= '0' && a->value[0] <= '9')
         *value = strtoull(a->value, &end, 10);
@@ -106,7 +107,7 @@ static int opt_parallel(const struct option_args *a)
 
 static int opt_parallel_connections(const struct option_args *a)
 {
-    unsigned long long n;
+    unsigned long long n = 0;
 
     if (number(a, 1, 255, &n) < 0)
         return -1;
@@ -117,7 +118,7 @@ static int opt_parallel_connections(const struct option_args *a)
 
 static int opt_bandwidth(const struct option_args *a)
 {
-    unsigned long long n;
+    unsigned long long n = 0;
 
     if (number(a, 1, 1ULL << 40, &n) < 0)
         return -1;
