@@ -9,6 +9,7 @@
 #include "domain.h"
 #include "log.h"
 #include "migrate.h"
+#include "monitor_scripts.h"
 #include "ocf.h"
 #include "peer_timeout.h"
 #include "role_guard.h"
@@ -34,6 +35,7 @@ static int validate_table(const struct vmg_param *table, size_t count, void *scr
 /* The lifecycle parameters and the XML were checked by vmg_context_open. */
 static int run_validate(struct vmg_context *ctx)
 {
+    VMG_AUTOFREE(char *) reason = NULL;
     struct vmg_migrate_config migrate = { 0 };
     struct vmg_peer_config peer = { 0 };
     struct vmg_role_config role = { 0 };
@@ -41,6 +43,10 @@ static int run_validate(struct vmg_context *ctx)
     int rc;
 
     rc = vmg_context_supported(ctx);
+    if (rc == OCF_SUCCESS && vmg_monitor_scripts_check(ctx->cfg.monitor_scripts, &reason) < 0) {
+        ocf_exit_reason("%s", reason);
+        rc = OCF_ERR_CONFIGURED;
+    }
     if (rc == OCF_SUCCESS)
         rc = vmg_migrate_params_load(&migrate);
     if (rc == OCF_SUCCESS)
@@ -54,6 +60,20 @@ static int run_validate(struct vmg_context *ctx)
     if (rc == OCF_SUCCESS)
         qb_log(LOG_DEBUG, "configuration of %s is valid", ctx->xml.name);
     return rc;
+}
+
+/* The domain runs: its monitor scripts decide (wait: until they pass). */
+static int check_scripts(struct vmg_context *ctx, bool wait)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+
+    if (ctx->cfg.monitor_scripts == NULL)
+        return OCF_SUCCESS;
+    if ((wait ? vmg_monitor_scripts_wait(ctx, &reason)
+              : vmg_monitor_scripts_run(ctx, &reason)) == 0)
+        return OCF_SUCCESS;
+    ocf_exit_reason("%s", reason);
+    return OCF_ERR_GENERIC;
 }
 
 /* After a start, an arrival or a monitor that found the domain running. */
@@ -89,6 +109,8 @@ static int run_start(struct vmg_context *ctx)
         virDomainFree(dom);
     if (rc == OCF_SUCCESS)
         rc = vmg_domain_start(ctx);
+    if (rc == OCF_SUCCESS)
+        rc = check_scripts(ctx, true);
     if (rc == OCF_SUCCESS) {
         vmg_utilization_forget(ctx);
         update_utilization(ctx);
@@ -100,6 +122,8 @@ static int run_migrate_from(struct vmg_context *ctx)
 {
     int rc = vmg_migrate_from(ctx);
 
+    if (rc == OCF_SUCCESS)
+        rc = check_scripts(ctx, true);
     if (rc == OCF_SUCCESS) {
         vmg_utilization_forget(ctx);
         update_utilization(ctx);
@@ -119,6 +143,8 @@ static int run_monitor(struct vmg_context *ctx)
 
     vmg_peer_guard_recover_env(&ctx->env);
     rc = vmg_domain_monitor(ctx);
+    if (rc == OCF_SUCCESS)
+        rc = check_scripts(ctx, false);
     /* Not for a probe: the resource may not be placed here. */
     if (rc == OCF_SUCCESS && ctx->env.interval_ms > 0)
         update_utilization(ctx);

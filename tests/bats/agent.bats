@@ -237,7 +237,7 @@ reason_of() {	# the exit reason Pacemaker would show
 }
 
 @test "a VirtualDomain parameter vmguard does not do fails validate-all and start, not stop" {
-	for setting in monitor_scripts=/bin/true snapshot=/var/lib/snap \
+	for setting in snapshot=/var/lib/snap \
 		save_config_on_stop=true sync_config_on_stop=yes start_resources=1 \
 		stateless=true backingfile=/var/lib/base.qcow2 copyindirs=/srv/in; do
 		name=${setting%%=*}
@@ -277,4 +277,40 @@ reason_of() {	# the exit reason Pacemaker would show
 	OCF_RESKEY_migrateport=80 run "$AGENT" validate-all
 	[ "$status" -eq 6 ]
 	[[ "$(reason_of "$output")" == *migrateport* ]]
+}
+
+@test "monitor_scripts: monitor runs them without a shell, start waits for them" {
+	marker=$TMP/ran
+	cat > "$TMP/ok.sh" <<-EOF
+	#!/bin/sh
+	echo "\$OCF_RESOURCE_INSTANCE \$#" >> "$marker"
+	EOF
+	printf '#!/bin/sh\necho "service down: $0"\nexit 3\n' > "$TMP/bad.sh"
+	printf '#!/bin/sh\nsleep 60\n' > "$TMP/hang.sh"
+	chmod +x "$TMP/ok.sh" "$TMP/bad.sh" "$TMP/hang.sh"
+
+	OCF_RESKEY_monitor_scripts="$TMP/ok.sh  $TMP/ok.sh" run "$AGENT" monitor
+	[ "$status" -eq 0 ]
+	[ "$(cat "$marker")" = "$(printf 'vm-bats 0\nvm-bats 0')" ]
+
+	OCF_RESKEY_monitor_scripts="$TMP/ok.sh $TMP/bad.sh" run "$AGENT" monitor
+	[ "$status" -eq 1 ]
+	[[ "$(reason_of "$output")" == *"monitor script $TMP/bad.sh"*"returned 3"*"service down: $TMP/bad.sh"* ]]
+
+	# Bounded by the operation's timeout, reported before Pacemaker's.
+	start=$(date +%s)
+	OCF_RESKEY_CRM_meta_timeout=3000 OCF_RESKEY_monitor_scripts="$TMP/hang.sh" run "$AGENT" monitor
+	[ "$status" -eq 1 ]
+	[ $(( $(date +%s) - start )) -lt 4 ]
+	[[ "$(reason_of "$output")" == *"hang.sh"*"killed"* ]]
+
+	# start of a stopped domain waits for the scripts, then fails naming it.
+	"$AGENT" stop
+	OCF_RESKEY_CRM_meta_timeout=4000 OCF_RESKEY_monitor_scripts="$TMP/bad.sh" run "$AGENT" start
+	[ "$status" -eq 1 ]
+	[[ "$(reason_of "$output")" == *"bad.sh"*"returned 3"* ]]
+
+	OCF_RESKEY_monitor_scripts="ok.sh" run "$AGENT" validate-all
+	[ "$status" -eq 6 ]
+	[[ "$(reason_of "$output")" == *"'ok.sh' is not an absolute path"* ]]
 }
