@@ -43,6 +43,11 @@ static int run_validate(struct vmg_context *ctx)
     int rc;
 
     rc = vmg_context_supported(ctx);
+    if (rc == OCF_SUCCESS && ctx->cfg.force_stop && ctx->cfg.snapshot) {
+        /* As VirtualDomain: a destroy would leave nothing to restore. */
+        ocf_exit_reason("force_stop and snapshot cannot be used together");
+        rc = OCF_ERR_CONFIGURED;
+    }
     if (rc == OCF_SUCCESS && vmg_monitor_scripts_check(ctx->cfg.monitor_scripts, &reason) < 0) {
         ocf_exit_reason("%s", reason);
         rc = OCF_ERR_CONFIGURED;

@@ -9,6 +9,7 @@
 #include "domain.h"
 #include "log.h"
 #include "ocf.h"
+#include "snapshot.h"
 
 /* How often a wait re-reads the domain state. */
 #define POLL_MS 100
@@ -213,13 +214,44 @@ static virDomainPtr create_domain(struct vmg_context *ctx, virDomainPtr existing
     return dom;
 }
 
+static int start_fresh(struct vmg_context *ctx, virDomainPtr existing)
+{
+    VMG_AUTOPTR(virDomainPtr) dom = NULL;
+    const char *detail;
+    int rc = OCF_ERR_GENERIC;
+
+    qb_log(LOG_INFO, "starting %s (%s) from %s", ctx->xml.name,
+           ctx->cfg.persistent ? "persistent" : "transient", ctx->cfg.config);
+    if ((dom = create_domain(ctx, existing, &rc)) == NULL)
+        return rc;
+    if (!wait_for_health(ctx, dom, VMG_HEALTH_RUNNING, 0)) {
+        vmg_domain_health(dom, &detail);
+        ocf_exit_reason("%s did not reach the running state before the timeout: it is %s",
+                        ctx->xml.name, detail);
+        return OCF_ERR_GENERIC;
+    }
+    qb_log(LOG_INFO, "%s is running", ctx->xml.name);
+    return OCF_SUCCESS;
+}
+
+/* snapshot: the saved state when there is one, else a fresh boot. */
+static int start_from_snapshot(struct vmg_context *ctx, virDomainPtr existing)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+    bool restored = false;
+
+    if (vmg_snapshot_restore(ctx, &restored, &reason) < 0) {
+        ocf_exit_reason("%s", reason);
+        return OCF_ERR_GENERIC;
+    }
+    return restored ? OCF_SUCCESS : start_fresh(ctx, existing);
+}
+
 int vmg_domain_start(struct vmg_context *ctx)
 {
     VMG_AUTOPTR(virDomainPtr) existing = NULL;
-    VMG_AUTOPTR(virDomainPtr) dom = NULL;
     enum vmg_health health;
     const char *detail;
-    int rc = OCF_ERR_GENERIC;
 
     existing = vmg_domain_lookup(ctx, &health, &detail);
     switch (health) {
@@ -244,19 +276,9 @@ int vmg_domain_start(struct vmg_context *ctx)
     }
     if (health == VMG_HEALTH_ABSENT && existing)
         virDomainFree(vmg_steal(&existing));    /* vanished since the lookup */
-
-    qb_log(LOG_INFO, "starting %s (%s) from %s", ctx->xml.name,
-           ctx->cfg.persistent ? "persistent" : "transient", ctx->cfg.config);
-    if ((dom = create_domain(ctx, existing, &rc)) == NULL)
-        return rc;
-    if (!wait_for_health(ctx, dom, VMG_HEALTH_RUNNING, 0)) {
-        vmg_domain_health(dom, &detail);
-        ocf_exit_reason("%s did not reach the running state before the timeout: it is %s",
-                        ctx->xml.name, detail);
-        return OCF_ERR_GENERIC;
-    }
-    qb_log(LOG_INFO, "%s is running", ctx->xml.name);
-    return OCF_SUCCESS;
+    if (ctx->cfg.snapshot)
+        return start_from_snapshot(ctx, existing);
+    return start_fresh(ctx, existing);
 }
 
 static long long destroy_reserve_ms(const struct vmg_context *ctx)
@@ -328,6 +350,17 @@ static int destroy(struct vmg_context *ctx, virDomainPtr dom)
     return OCF_SUCCESS;
 }
 
+/* snapshot: true when the state is saved and the domain off. */
+static bool save_state(struct vmg_context *ctx, virDomainPtr dom)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+
+    if (vmg_snapshot_save(ctx, dom, &reason) == 0)
+        return true;
+    qb_log(LOG_ERR, "%s: shutting it down instead", reason);
+    return false;
+}
+
 int vmg_domain_stop(struct vmg_context *ctx)
 {
     enum vmg_health health;
@@ -358,6 +391,11 @@ int vmg_domain_stop(struct vmg_context *ctx)
     }
 
     virDomainGetState(dom, &state, &reason, 0);
+    if (!ctx->cfg.force_stop && state == VIR_DOMAIN_RUNNING && ctx->cfg.snapshot &&
+        save_state(ctx, dom)) {
+        rc = OCF_SUCCESS;
+        goto cleanup;
+    }
     /* Only a running guest can react to a shutdown request. */
     if (!ctx->cfg.force_stop && state == VIR_DOMAIN_RUNNING &&
         shutdown_gracefully(ctx, dom, destroy_reserve_ms(ctx))) {

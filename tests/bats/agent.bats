@@ -237,8 +237,7 @@ reason_of() {	# the exit reason Pacemaker would show
 }
 
 @test "a VirtualDomain parameter vmguard does not do fails validate-all and start, not stop" {
-	for setting in snapshot=/var/lib/snap \
-		save_config_on_stop=true sync_config_on_stop=yes start_resources=1 \
+	for setting in save_config_on_stop=true sync_config_on_stop=yes start_resources=1 \
 		stateless=true backingfile=/var/lib/base.qcow2 copyindirs=/srv/in; do
 		name=${setting%%=*}
 		for action in validate-all start; do
@@ -313,4 +312,20 @@ reason_of() {	# the exit reason Pacemaker would show
 	OCF_RESKEY_monitor_scripts="ok.sh" run "$AGENT" validate-all
 	[ "$status" -eq 6 ]
 	[[ "$(reason_of "$output")" == *"'ok.sh' is not an absolute path"* ]]
+}
+
+@test "snapshot: stop saves the state, start restores it; not with force_stop" {
+	mkdir "$TMP/snap"
+	OCF_RESKEY_snapshot=$TMP/snap OCF_RESKEY_force_stop=true run "$AGENT" validate-all
+	[ "$status" -eq 6 ]
+	[[ "$(reason_of "$output")" == *"force_stop and snapshot"* ]]
+	OCF_RESKEY_snapshot=$TMP/snap run "$AGENT" stop
+	[ "$status" -eq 0 ]
+	[ -s "$TMP/snap/test.state" ]
+	# test:///default is a new node per connection, where "test" runs
+	# again: start finds it running and leaves the file alone (the restore
+	# itself is tested in test_domain).
+	OCF_RESKEY_snapshot=$TMP/snap run "$AGENT" start
+	[ "$status" -eq 0 ]
+	[ -s "$TMP/snap/test.state" ]
 }

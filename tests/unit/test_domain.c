@@ -3,6 +3,7 @@
 #include <build-config.h>
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <libvirt/virterror.h>
 
@@ -155,8 +156,54 @@ static void test_unreachable(const void *data)
 }
 
 static const bool transient = false, persistent = true;
+static bool exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+/* snapshot: stop saves, start restores and removes; a foreign file stays. */
+static void test_snapshot(const void *data)
+{
+    char dir[] = "/tmp/vmg-snap-XXXXXX", path[128], tmp[160];
+    struct vmg_context ctx;
+    virDomainPtr other;
+
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/vm-new.state", dir);
+    snprintf(tmp, sizeof(tmp), "%s.vmguard-tmp", path);
+    open_context(&ctx, TEST_DATA_DIR "/vm-new.xml");
+    ctx.cfg.snapshot = dir;
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);         /* no file: a fresh boot */
+    CHECK_INT(domain_state("vm-new"), VIR_DOMAIN_RUNNING);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    CHECK_INT(domain_state("vm-new"), -1);
+    CHECK(exists(path));
+    CHECK(!exists(tmp));
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    CHECK_INT(domain_state("vm-new"), VIR_DOMAIN_RUNNING);
+    CHECK(!exists(path));
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+
+    /* Another domain's state under our name: refused and kept. */
+    unlink(path);
+    other = virDomainLookupByName(conn, "vm-running");
+    CHECK(other && virDomainSave(other, path) == 0);
+    if (other)
+        virDomainFree(other);
+    CHECK_INT(vmg_domain_start(&ctx), OCF_ERR_GENERIC);
+    CHECK(exists(path));
+    CHECK_INT(domain_state("vm-new"), -1);
+    /* vm-running is back where it was for the other cases. */
+    CHECK(virDomainRestore(conn, path) == 0);
+    ctx.cfg.snapshot = NULL;
+    close_context(&ctx);
+    unlink(path);
+    CHECK(rmdir(dir) == 0);
+}
+
 static const struct unit_case cases[] = {
     { "state mapping", test_state_mapping, NULL },
+    { "snapshot", test_snapshot, NULL },
     { "lifecycle, transient", test_lifecycle, &transient },
     { "lifecycle, persistent", test_lifecycle, &persistent },
     { "force_stop", test_force_stop, NULL },
