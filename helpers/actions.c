@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "actions.h"
+#include "config_sync.h"
 #include "context.h"
 #include "domain.h"
 #include "log.h"
@@ -48,6 +49,10 @@ static int run_validate(struct vmg_context *ctx)
         ocf_exit_reason("force_stop and snapshot cannot be used together");
         rc = OCF_ERR_CONFIGURED;
     }
+    if (rc == OCF_SUCCESS && ctx->cfg.sync_config_on_stop && vmg_csync2_path() == NULL) {
+        ocf_exit_reason("sync_config_on_stop needs csync2, which is not installed");
+        rc = OCF_ERR_INSTALLED;
+    }
     if (rc == OCF_SUCCESS && vmg_monitor_scripts_check(ctx->cfg.monitor_scripts, &reason) < 0) {
         ocf_exit_reason("%s", reason);
         rc = OCF_ERR_CONFIGURED;
@@ -81,16 +86,22 @@ static int check_scripts(struct vmg_context *ctx, bool wait)
     return OCF_ERR_GENERIC;
 }
 
-/* After a start, an arrival or a monitor that found the domain running. */
-static void update_utilization(struct vmg_context *ctx)
+/* After a start, an arrival or a monitor that found the domain running;
+ * after an arrival the definition is saved too, as VirtualDomain does. */
+static void update_utilization(struct vmg_context *ctx, bool save_config)
 {
     VMG_AUTOPTR(virDomainPtr) dom = NULL;
+    VMG_AUTOFREE(char *) reason = NULL;
     enum vmg_health health;
     const char *detail;
 
     dom = vmg_domain_lookup(ctx, &health, &detail);
-    if (dom && health == VMG_HEALTH_RUNNING)
-        vmg_utilization_update(ctx, dom);
+    if (dom == NULL || health != VMG_HEALTH_RUNNING)
+        return;
+    vmg_utilization_update(ctx, dom);
+    if (save_config && (ctx->cfg.save_config_on_stop || ctx->cfg.sync_config_on_stop) &&
+        vmg_config_save(ctx, dom, &reason) < 0)
+        qb_log(LOG_WARNING, "%s", reason);
 }
 
 static int run_start(struct vmg_context *ctx)
@@ -118,7 +129,7 @@ static int run_start(struct vmg_context *ctx)
         rc = check_scripts(ctx, true);
     if (rc == OCF_SUCCESS) {
         vmg_utilization_forget(ctx);
-        update_utilization(ctx);
+        update_utilization(ctx, false);
     }
     return rc;
 }
@@ -131,7 +142,7 @@ static int run_migrate_from(struct vmg_context *ctx)
         rc = check_scripts(ctx, true);
     if (rc == OCF_SUCCESS) {
         vmg_utilization_forget(ctx);
-        update_utilization(ctx);
+        update_utilization(ctx, true);
     }
     return rc;
 }
@@ -152,7 +163,7 @@ static int run_monitor(struct vmg_context *ctx)
         rc = check_scripts(ctx, false);
     /* Not for a probe: the resource may not be placed here. */
     if (rc == OCF_SUCCESS && ctx->env.interval_ms > 0)
-        update_utilization(ctx);
+        update_utilization(ctx, false);
     return rc;
 }
 

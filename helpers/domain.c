@@ -6,6 +6,7 @@
 
 #include <libvirt/virterror.h>
 
+#include "config_sync.h"
 #include "domain.h"
 #include "log.h"
 #include "ocf.h"
@@ -350,6 +351,15 @@ static int destroy(struct vmg_context *ctx, virDomainPtr dom)
     return OCF_SUCCESS;
 }
 
+/* save_config_on_stop: before the domain and its definition go away. */
+static void save_config(struct vmg_context *ctx, virDomainPtr dom)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+
+    if (vmg_config_save(ctx, dom, &reason) < 0)
+        qb_log(LOG_WARNING, "%s", reason);
+}
+
 /* snapshot: true when the state is saved and the domain off. */
 static bool save_state(struct vmg_context *ctx, virDomainPtr dom)
 {
@@ -391,6 +401,8 @@ int vmg_domain_stop(struct vmg_context *ctx)
     }
 
     virDomainGetState(dom, &state, &reason, 0);
+    if (ctx->cfg.save_config_on_stop || ctx->cfg.sync_config_on_stop)
+        save_config(ctx, dom);
     if (!ctx->cfg.force_stop && state == VIR_DOMAIN_RUNNING && ctx->cfg.snapshot &&
         save_state(ctx, dom)) {
         rc = OCF_SUCCESS;

@@ -237,7 +237,7 @@ reason_of() {	# the exit reason Pacemaker would show
 }
 
 @test "a VirtualDomain parameter vmguard does not do fails validate-all and start, not stop" {
-	for setting in save_config_on_stop=true sync_config_on_stop=yes start_resources=1 \
+	for setting in start_resources=1 \
 		stateless=true backingfile=/var/lib/base.qcow2 copyindirs=/srv/in; do
 		name=${setting%%=*}
 		for action in validate-all start; do

@@ -3,6 +3,7 @@
 #include <build-config.h>
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libvirt/virterror.h>
@@ -10,6 +11,7 @@
 #include "domain.h"
 #include "log.h"
 #include "ocf.h"
+#include "spawn.h"
 #include "unit.h"
 #include "virt.h"
 
@@ -201,8 +203,59 @@ static void test_snapshot(const void *data)
     CHECK(rmdir(dir) == 0);
 }
 
+static ino_t inode_of(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+/* save_config_on_stop: libvirt's definition replaces the file once. */
+static void test_save_config(const void *data)
+{
+    char dir[] = "/tmp/vmg-cfg-XXXXXX", path[128], tmp[160];
+    char *text = NULL, *reason = NULL;
+    struct vmg_context ctx;
+    struct stat st;
+    ino_t first;
+
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/vm-new.xml", dir);
+    snprintf(tmp, sizeof(tmp), "%s.vmguard-new", path);
+    vmg_read_small_file(TEST_DATA_DIR "/vm-new.xml", 65536, &text, &reason);
+    CHECK(text && vmg_write_atomic(path, text, strlen(text), 0640, &reason) == 0);
+    free(text);
+    text = NULL;
+
+    open_context(&ctx, path);
+    ctx.cfg.save_config_on_stop = true;
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    vmg_read_small_file(path, 65536, &text, &reason);
+    /* libvirt's full definition now: the test driver adds <devices>. */
+    CHECK(text && strstr(text, "<uuid>22222222-2222-4222-8222-222222222222</uuid>") &&
+          strstr(text, "<devices>"));
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640);
+    CHECK(access(tmp, F_OK) != 0);
+    free(text);
+    close_context(&ctx);
+
+    /* Started from the saved file: unchanged, so not written again. */
+    first = inode_of(path);
+    open_context(&ctx, path);
+    ctx.cfg.save_config_on_stop = true;
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    CHECK(first != 0 && inode_of(path) == first);
+    close_context(&ctx);
+    free(reason);
+    unlink(path);
+    CHECK(rmdir(dir) == 0);
+}
+
 static const struct unit_case cases[] = {
     { "state mapping", test_state_mapping, NULL },
+    { "save_config_on_stop", test_save_config, NULL },
     { "snapshot", test_snapshot, NULL },
     { "lifecycle, transient", test_lifecycle, &transient },
     { "lifecycle, persistent", test_lifecycle, &persistent },
