@@ -97,7 +97,6 @@ struct unsupported {
 #define BOOL_FIELD(name) { #name, DOM(name), true
 #define TEXT_FIELD(name) { #name, DOM(name), false
 static const struct unsupported unsupported[] = {
-    BOOL_FIELD(start_resources), "autostart for the networks and pools (virsh net-autostart)" },
     BOOL_FIELD(stateless), "ocf:heartbeat:VirtualDomain" },
     TEXT_FIELD(backingfile), "ocf:heartbeat:VirtualDomain" },
     TEXT_FIELD(copyindirs), "ocf:heartbeat:VirtualDomain" },

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "ocf.h"
 #include "snapshot.h"
+#include "start_resources.h"
 
 /* How often a wait re-reads the domain state. */
 #define POLL_MS 100
@@ -251,6 +252,7 @@ static int start_from_snapshot(struct vmg_context *ctx, virDomainPtr existing)
 int vmg_domain_start(struct vmg_context *ctx)
 {
     VMG_AUTOPTR(virDomainPtr) existing = NULL;
+    VMG_AUTOFREE(char *) reason = NULL;
     enum vmg_health health;
     const char *detail;
 
@@ -277,6 +279,10 @@ int vmg_domain_start(struct vmg_context *ctx)
     }
     if (health == VMG_HEALTH_ABSENT && existing)
         virDomainFree(vmg_steal(&existing));    /* vanished since the lookup */
+    if (ctx->cfg.start_resources && vmg_start_resources(ctx->conn, ctx->xml.text, &reason) < 0) {
+        ocf_exit_reason("%s needs %s", ctx->xml.name, reason);
+        return OCF_ERR_GENERIC;
+    }
     if (ctx->cfg.snapshot)
         return start_from_snapshot(ctx, existing);
     return start_fresh(ctx, existing);

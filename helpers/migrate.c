@@ -26,6 +26,7 @@
 #include "role_guard.h"
 #include "spawn.h"
 #include "split_brain.h"
+#include "start_resources.h"
 
 /* Pause assumed for a post-copy switch-over when raising peer timeouts: the
  * guest runs on the target while pages are pulled, stalls are short. */
@@ -416,6 +417,12 @@ static int check_migratable(struct vmg_context *ctx, const struct migration *m)
         ocf_exit_reason("cannot reach libvirt on %s at %s: %s", m->target,
                         m->shown ? m->shown : "?",
                         m->dconn_error ? m->dconn_error : "out of memory");
+        return OCF_ERR_GENERIC;
+    }
+    /* As VirtualDomain: what the domain needs, up on the target first. */
+    if (ctx->cfg.start_resources &&
+        vmg_start_resources(m->dconn, ctx->xml.text, &reason) < 0) {
+        ocf_exit_reason("%s needs on %s: %s", ctx->xml.name, m->target, reason);
         return OCF_ERR_GENERIC;
     }
     if (m->cfg.checks &&

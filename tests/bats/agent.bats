@@ -237,8 +237,7 @@ reason_of() {	# the exit reason Pacemaker would show
 }
 
 @test "a VirtualDomain parameter vmguard does not do fails validate-all and start, not stop" {
-	for setting in start_resources=1 \
-		stateless=true backingfile=/var/lib/base.qcow2 copyindirs=/srv/in; do
+	for setting in stateless=true backingfile=/var/lib/base.qcow2 copyindirs=/srv/in; do
 		name=${setting%%=*}
 		for action in validate-all start; do
 			env "OCF_RESKEY_$setting" "$AGENT" "$action" > "$TMP/out" 2>&1 && rc=0 || rc=$?

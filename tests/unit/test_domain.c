@@ -12,6 +12,7 @@
 #include "log.h"
 #include "ocf.h"
 #include "spawn.h"
+#include "start_resources.h"
 #include "unit.h"
 #include "virt.h"
 
@@ -253,8 +254,44 @@ static void test_save_config(const void *data)
     CHECK(rmdir(dir) == 0);
 }
 
+/* start_resources against test:///default's network "default" and pool
+ * "default-pool", stopped first. */
+static void test_start_resources(const void *data)
+{
+    static const char xml[] =
+        "<domain type='test'><name>vm-res</name><memory>65536</memory>"
+        "<devices><disk type='volume'><source pool='default-pool' volume='v'/></disk>"
+        "<interface type='network'><source network='default'/></interface>"
+        "<interface type='network'><source network='default'/></interface></devices>"
+        "</domain>";
+    virConnectPtr def = virConnectOpen("test:///default");
+    virNetworkPtr net = def ? virNetworkLookupByName(def, "default") : NULL;
+    virStoragePoolPtr pool = def ? virStoragePoolLookupByName(def, "default-pool") : NULL;
+    char *reason = NULL;
+
+    CHECK(net && virNetworkDestroy(net) == 0 && virNetworkIsActive(net) == 0);
+    CHECK(pool && virStoragePoolDestroy(pool) == 0 && virStoragePoolIsActive(pool) == 0);
+    CHECK_INT(vmg_start_resources(def, xml, &reason), 0);
+    CHECK_INT(virNetworkIsActive(net), 1);
+    CHECK_INT(virStoragePoolIsActive(pool), 1);
+    CHECK_INT(vmg_start_resources(def, xml, &reason), 0);     /* active: refreshed */
+    CHECK_STR(reason, NULL);
+    CHECK_INT(vmg_start_resources(def, "<domain><devices><interface type='network'>"
+                                  "<source network='nosuch'/></interface></devices></domain>",
+                                  &reason), -1);
+    CHECK(reason && strstr(reason, "network nosuch is not defined"));
+    free(reason);
+    if (net)
+        virNetworkFree(net);
+    if (pool)
+        virStoragePoolFree(pool);
+    if (def)
+        virConnectClose(def);
+}
+
 static const struct unit_case cases[] = {
     { "state mapping", test_state_mapping, NULL },
+    { "start_resources", test_start_resources, NULL },
     { "save_config_on_stop", test_save_config, NULL },
     { "snapshot", test_snapshot, NULL },
     { "lifecycle, transient", test_lifecycle, &transient },
