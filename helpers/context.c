@@ -97,9 +97,16 @@ struct unsupported {
 #define BOOL_FIELD(name) { #name, DOM(name), true
 #define TEXT_FIELD(name) { #name, DOM(name), false
 static const struct unsupported unsupported[] = {
-    BOOL_FIELD(stateless), "ocf:heartbeat:VirtualDomain" },
-    TEXT_FIELD(backingfile), "ocf:heartbeat:VirtualDomain" },
-    TEXT_FIELD(copyindirs), "ocf:heartbeat:VirtualDomain" },
+    /* VirtualDomain re-creates CONFIG%%.*.qcow2 (a name cut at the first dot
+     * of the whole path) and defines the domain persistently behind the
+     * resource's back; libvirt does the same cleanly. */
+    BOOL_FIELD(stateless), "<transient/> in the disk's definition, which makes libvirt "
+        "discard the disk's changes when the domain stops" },
+    TEXT_FIELD(backingfile), "a qcow2 overlay made once with qemu-img create -f qcow2 -b BASE "
+        "-F FORMAT as the domain's disk, or <transient/> in the disk's definition for a "
+        "fresh one at every start" },
+    TEXT_FIELD(copyindirs), "virt-copy-in on the image before it is first started, or a "
+        "config drive or cloud-init for what must change at every start" },
 };
 #undef BOOL_FIELD
 #undef TEXT_FIELD
@@ -117,7 +124,7 @@ int vmg_context_supported(const struct vmg_context *ctx)
 
         if (set) {
             ocf_exit_reason("parameter %s of VirtualDomain is not supported by vmguard: "
-                            "unset it and use %s instead", u->name, u->instead);
+                            "unset it, and use instead %s", u->name, u->instead);
             return OCF_ERR_CONFIGURED;
         }
     }
