@@ -15,6 +15,7 @@
 #include "peer_timeout.h"
 #include "role_guard.h"
 #include "split_brain.h"
+#include "systemd_deps.h"
 #include "utilization.h"
 
 struct action {
@@ -86,6 +87,19 @@ static int check_scripts(struct vmg_context *ctx, bool wait)
     return OCF_ERR_GENERIC;
 }
 
+/* systemd stops Pacemaker before libvirtd at a reboot (VirtualDomain does
+ * this at start and migrate_from too). */
+static void order_shutdown(struct vmg_context *ctx)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+    struct vmg_systemd_host host;
+    long long budget = vmg_ms_left(ctx) / 4;
+
+    vmg_systemd_host_default(&host, budget > 10000 ? 10000 : (unsigned)budget);
+    if (vmg_systemd_deps(&host, &reason) < 0)
+        qb_log(LOG_WARNING, "shutdown order with libvirtd not set up: %s", reason);
+}
+
 /* After a start, an arrival or a monitor that found the domain running;
  * after an arrival the definition is saved too, as VirtualDomain does. */
 static void update_utilization(struct vmg_context *ctx, bool save_config)
@@ -123,8 +137,10 @@ static int run_start(struct vmg_context *ctx)
         rc = vmg_split_brain_guard(ctx, NULL);
     if (dom)
         virDomainFree(dom);
-    if (rc == OCF_SUCCESS)
+    if (rc == OCF_SUCCESS) {
+        order_shutdown(ctx);
         rc = vmg_domain_start(ctx);
+    }
     if (rc == OCF_SUCCESS)
         rc = check_scripts(ctx, true);
     if (rc == OCF_SUCCESS) {
@@ -136,7 +152,10 @@ static int run_start(struct vmg_context *ctx)
 
 static int run_migrate_from(struct vmg_context *ctx)
 {
-    int rc = vmg_migrate_from(ctx);
+    int rc;
+
+    order_shutdown(ctx);
+    rc = vmg_migrate_from(ctx);
 
     if (rc == OCF_SUCCESS)
         rc = check_scripts(ctx, true);
