@@ -138,12 +138,16 @@ e2e_log "2. utilization: placement-strategy=balanced, one guest per node fits"
 check "$RSC's utilization is the domain's (cpu=1 hv_memory=128 host_memory=128)" \
 	wait_until 30 eval '[ "$(utilization "$RSC" cpu)" = 1 ] && [ "$(utilization "$RSC" hv_memory)" = 128 ] &&
 	                    [ "$(utilization "$RSC" host_memory)" = 128 ]'
-on_cluster crm configure property placement-strategy=balanced || fail "setup: placement-strategy"
+# A node without a capacity a resource asks for has none of it: every
+# attribute the VMs carry gets one, and the strategy comes last.
 for n in vmg-n1 vmg-n2; do
-	on_cluster crm_attribute --node "$n" --utilization --name hv_memory --update 200 &&
-	on_cluster crm_attribute --node "$n" --utilization --name cpu --update 4 ||
-		fail "setup: capacity of $n"
+	for attr in cpu=4 hv_memory=200 host_memory=200; do
+		on_cluster crm_attribute --node "$n" --utilization --name "${attr%=*}" \
+			--update "${attr#*=}" || fail "setup: $attr capacity of $n"
+	done
 done
+on_cluster crm configure property placement-strategy=balanced || fail "setup: placement-strategy"
+check "setup: $RSC stays on $node (it fits there)" wait_until 30 settled_on "$RSC" "$node"
 # Both prefer $node: without vmguard's utilization the second stays there.
 on_cluster crm configure location "$RSC-prefers" "$RSC" 100: "$node" &&
 on_cluster crm configure primitive "$RSC2" ocf:vmguard:VirtualMachine \
