@@ -164,20 +164,57 @@ static unsigned long long needed_downtime_ms(virTypedParameterPtr stats, int n)
     return bps ? remaining / bps * 1000 + remaining % bps * 1000 / bps : 0;
 }
 
-static bool postcopy_left(const struct vmg_migrate_config *cfg, const struct watch_state *w)
+/* Post-copy pulls pages on demand, each fault a round trip: measured rates
+ * are a floor, so the estimate doubles the pre-copy time and adds the
+ * switch-over itself. */
+#define POSTCOPY_RATE_FACTOR 2
+#define POSTCOPY_SWITCH_MS 2000
+
+bool vmg_postcopy_fits(unsigned long long remaining, unsigned long long bps, long long left_ms)
 {
-    return !w->postcopy && strcmp(cfg->postcopy, "auto") == 0;
+    unsigned long long need_ms;
+
+    if (bps == 0 || left_ms <= 0)
+        return false;
+    need_ms = remaining / bps * 1000 + remaining % bps * 1000 / bps;
+    return need_ms * POSTCOPY_RATE_FACTOR + POSTCOPY_SWITCH_MS <= (unsigned long long)left_ms;
+}
+
+/* The time a post-copy may take: up to the watchdog's own margin. */
+static bool postcopy_in_time(struct vmg_context *ctx, virTypedParameterPtr stats, int n,
+                             long long margin)
+{
+    unsigned long long remaining = stat_ull(stats, n, VIR_DOMAIN_JOB_DATA_REMAINING);
+    unsigned long long bps = stat_ull(stats, n, VIR_DOMAIN_JOB_MEMORY_BPS);
+    long long left = vmg_ms_left(ctx) - margin;
+
+    if (vmg_postcopy_fits(remaining, bps, left))
+        return true;
+    qb_log(LOG_NOTICE, "%s: post-copy of %llu MiB at %llu MiB/s would not end in the %lld ms "
+           "left: staying in pre-copy, which can still be aborted", ctx->xml.name,
+           remaining / MIB, bps / MIB, left > 0 ? left : 0);
+    return false;
+}
+
+/* Post-copy is still to try: allowed, not yet on, and it would finish. */
+static bool postcopy_left(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
+                          const struct watch_state *w, virTypedParameterPtr stats, int n,
+                          long long margin)
+{
+    return !w->postcopy && strcmp(cfg->postcopy, "auto") == 0 &&
+           postcopy_in_time(ctx, stats, n, margin);
 }
 
 /* One step of escalation; false when nothing is left to try.  Goes straight
  * to the downtime the remaining data needs (with a quarter more), doubling
  * when that is not known. */
 static bool escalate(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
-                     virDomainPtr dom, struct watch_state *w, unsigned long long needed)
+                     virDomainPtr dom, struct watch_state *w, unsigned long long needed,
+                     bool postcopy)
 {
     unsigned long long current = w->downtime_ms ? w->downtime_ms : 300, next;
 
-    if (postcopy_left(cfg, w) && start_postcopy(ctx, dom, w, "does not converge"))
+    if (postcopy && start_postcopy(ctx, dom, w, "does not converge"))
         return true;
     if (current >= cfg->downtime_limit)
         return false;
@@ -234,11 +271,12 @@ static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_
     int type = VIR_DOMAIN_JOB_NONE, n = 0;
     const char *verdict = NULL;
     unsigned long long needed;
-    bool new_iteration;
+    bool new_iteration, postcopy;
 
     if (termination_requested)
         return "the helper was asked to terminate";
-    if (vmg_ms_left(ctx) <= margin)
+    /* A post-copy cannot be aborted: it was only started if it fits. */
+    if (!w->postcopy && vmg_ms_left(ctx) <= margin)
         return "it would not finish before Pacemaker's timeout";
     if (virDomainGetJobStats(dom, &type, &stats, &n, 0) < 0 || type == VIR_DOMAIN_JOB_NONE)
         goto cleanup;       /* not started yet, or just finished */
@@ -255,6 +293,7 @@ static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_
     }
     new_iteration = track_convergence(stats, n, w);
     if (strcmp(cfg->postcopy, "always") == 0 && w->iteration >= 2 &&
+        postcopy_in_time(ctx, stats, n, margin) &&
         start_postcopy(ctx, dom, w, "finished its first pre-copy pass"))
         goto cleanup;
     /* Decided as an iteration begins: what is left then is what the
@@ -262,13 +301,15 @@ static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_
     if (!new_iteration || w->stalls == 0)
         goto cleanup;
     needed = needed_downtime_ms(stats, n);
-    if (needed > cfg->downtime_limit * HOPELESS_FACTOR && !postcopy_left(cfg, w)) {
+    postcopy = postcopy_left(ctx, cfg, w, stats, n, margin);
+    if (needed > cfg->downtime_limit * HOPELESS_FACTOR && !postcopy) {
         /* Waiting for Pacemaker's timeout would only delay the cold move. */
         snprintf(w->verdict, sizeof(w->verdict), "it does not converge: what is left needs "
                  "about %llu ms of downtime, far above migration_downtime_limit (%llu ms)",
                  needed, cfg->downtime_limit);
         verdict = w->verdict;
-    } else if (w->stalls >= STALLS_BEFORE_ESCALATION && escalate(ctx, cfg, dom, w, needed)) {
+    } else if (w->stalls >= STALLS_BEFORE_ESCALATION &&
+               escalate(ctx, cfg, dom, w, needed, postcopy)) {
         w->stalls = 0;
     } else if (w->stalls >= STALLS_BEFORE_GIVING_UP) {
         verdict = "it does not converge and the downtime limit is reached";
@@ -312,8 +353,8 @@ static void collect_stats(virDomainPtr dom, virConnectPtr dconn,
 
 void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
                        virDomainPtr dom, virConnectPtr dconn, const char *daemon_uri,
-                       virTypedParameterPtr params,
-                       int nparams, unsigned int flags, struct vmg_migration_result *result)
+                       virTypedParameterPtr params, int nparams, unsigned int flags,
+                       long long reserve_ms, struct vmg_migration_result *result)
 {
     struct migration_thread t = {
         .dom = dom, .daemon_uri = daemon_uri, .params = params, .nparams = nparams,
@@ -321,7 +362,7 @@ void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config 
     };
     struct watch_state w = { 0 };
     struct sigaction action = { .sa_handler = on_termination }, old_term;
-    long long margin = vmg_migration_abort_margin_ms(ctx);
+    long long margin = vmg_migration_abort_margin_ms(ctx) + reserve_ms;
     const char *abort_reason = NULL;
     pthread_t thread;
 
