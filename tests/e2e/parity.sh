@@ -9,7 +9,10 @@
 #     capacities that hold one guest each, a second VM that prefers the same
 #     node ends up on the other one, because vmguard wrote its utilization;
 #     the values are the domain's, and monitors of unchanged domains leave
-#     the CIB alone (its epoch does not move).
+#     the CIB alone (its epoch does not move);
+#  3. migrate_options=--tunnelled: a live migration through libvirtd's own
+#     connection, with no migration port opened on the target (checked
+#     against a control migration without it, which opens one).
 . "$(dirname "$0")/lib.sh"
 
 RSC=vdvm
@@ -132,6 +135,54 @@ check "nothing was stopped, started or migrated during the conversion" \
 	logs_lack_since "(Result of|Requesting local execution of) (stop|start|migrate_to|migrate_from) operation for $RSC" \
 	"$mark1" "$mark2"
 check "no failed action" eval '! on_cluster crm_mon -1 | grep -qi "failed"'
+
+e2e_log "3. migrate_options=--tunnelled: no data port on the target, the data rides libvirtd's connection"
+# Whether QEMU on NODE listened on a migration port (49152-49215) during
+# COMMAND: polled in the node's network namespace every 0.1 s.
+listened_during() {	# NODE FILE COMMAND...
+	local node=$1 file=$2 poller; shift 2
+	( while :; do
+		ip netns exec "$node" ss -Hltn 'sport >= :49152 and sport <= :49215' 2>/dev/null
+		sleep 0.1
+	  done ) > "$file" &
+	poller=$!
+	"$@"; local rc=$?
+	kill "$poller" 2>/dev/null; wait "$poller" 2>/dev/null
+	return $rc
+}
+moved_live_to() {	# TO BEFORE-TICK
+	local after
+	after=$("$LAB" wait-tick "$(node_index "$1")" "$RSC" --after "$(count_of "$2")" --timeout 30) &&
+		[ -n "$(boot_of "$2")" ] && [ "$(boot_of "$after")" = "$(boot_of "$2")" ]
+}
+move_to() {	# NODE
+	on_cluster crm_resource --resource "$RSC" --move --node "$1" >/dev/null &&
+		wait_until 90 settled_on "$RSC" "$1"
+}
+to=$(other_node "$node")
+listen_file=$VMG_LAB/parity-listen
+before=$("$LAB" wait-tick "$(node_index "$node")" "$RSC" --timeout 30) || fail "setup: ticks"
+listened_during "$to" "$listen_file" move_to "$to" || fail "setup: the control move to $to"
+check "control: without --tunnelled, QEMU on $to listened on a migration port" test -s "$listen_file"
+check "control: the move was live" moved_live_to "$to" "$before"
+on_cluster crm_resource --resource "$RSC" --clear >/dev/null 2>&1
+on_cluster crm_resource --resource "$RSC" --set-parameter migrate_options \
+	--parameter-value "--live --p2p --tunnelled" >/dev/null || fail "setup: migrate_options"
+check "setup: $RSC stays on $to after the parameter change" wait_until 30 settled_on "$RSC" "$to"
+before=$("$LAB" wait-tick "$(node_index "$to")" "$RSC" --timeout 30) || fail "setup: ticks"
+mark=$(log_mark "${PCMK_LOGS[$(( $(node_index "$to") - 1 ))]}")
+listened_during "$node" "$listen_file" move_to "$node"
+check "--tunnelled: crm_resource --move took $RSC back to $node" settled_on "$RSC" "$node"
+check "--tunnelled: live, same boot id, the counter carries on" moved_live_to "$node" "$before"
+check "--tunnelled: QEMU on $node never listened on a migration port" test ! -s "$listen_file"
+migrated_from_since() {	# NODE MARK: a migrate_to of RSC succeeded on NODE since MARK
+	log_since "${PCMK_LOGS[$(( $(node_index "$1") - 1 ))]}" "$2" |
+		grep -qE "Result of migrate_to operation for $RSC on $1: (0 \\()?ok"
+}
+check "--tunnelled: it was a live migration (migrate_to on $to)" migrated_from_since "$to" "$mark"
+on_cluster crm_resource --resource "$RSC" --clear >/dev/null 2>&1
+on_cluster crm_resource --resource "$RSC" --delete-parameter migrate_options >/dev/null 2>&1
+rm -f "$listen_file"
 
 e2e_log "2. utilization: placement-strategy=balanced, one guest per node fits"
 # The busybox guest has 128 MiB and one vCPU (vmg-lab guest-xml).
