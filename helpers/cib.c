@@ -198,7 +198,7 @@ static int write_utilization(cib_t *cib, const char *resource, xmlNode *primitiv
 }
 
 int vmg_cib_set_utilization(const char *resource, const struct vmg_cib_attr *want, size_t n,
-                            int timeout_s, unsigned *written, bool *unreachable,
+                            int timeout_s, unsigned *written, enum vmg_cib_fault *fault,
                             char **reason)
 {
     char xpath[VMG_CIB_NAME_MAX + 64];
@@ -207,7 +207,7 @@ int vmg_cib_set_utilization(const char *resource, const struct vmg_cib_attr *wan
     int rc, ret = -1;
 
     *written = 0;
-    *unreachable = false;
+    *fault = VMG_CIB_FAILED;
     if (!vmg_cib_name_ok(resource))
         return vmg_error_set(reason, "the resource name is not usable in the CIB");
     snprintf(xpath, sizeof(xpath), "//resources//primitive[@id='%s']", resource);
@@ -216,7 +216,7 @@ int vmg_cib_set_utilization(const char *resource, const struct vmg_cib_attr *wan
         return vmg_error_set(reason, "cannot allocate a CIB connection");
     rc = cib->cmds->signon(cib, "vmguard", cib_command);
     if (rc != pcmk_ok) {
-        *unreachable = true;
+        *fault = VMG_CIB_UNREACHABLE;
         vmg_error_set(reason, "cannot connect to the CIB manager: %s", pcmk_strerror(rc));
         goto cleanup;
     }
@@ -224,10 +224,12 @@ int vmg_cib_set_utilization(const char *resource, const struct vmg_cib_attr *wan
     rc = cib->cmds->query(cib, xpath, &answer, cib_xpath | cib_sync_call);
     primitive = rc == pcmk_ok ? answer_primitive(answer) : NULL;
     if (primitive == NULL) {
-        if (rc == pcmk_ok || rc == -ENXIO)
+        if (rc == pcmk_ok || rc == -ENXIO) {
+            *fault = VMG_CIB_NO_RESOURCE;
             vmg_error_set(reason, "resource %s is not a primitive in the CIB", resource);
-        else
+        } else {
             vmg_error_set(reason, "CIB query for %s failed: %s", resource, pcmk_strerror(rc));
+        }
         goto cleanup;
     }
     ret = write_utilization(cib, resource, primitive, want, n, written, reason);

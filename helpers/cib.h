@@ -31,15 +31,21 @@ struct vmg_cib_attr {
     const char *value;
 };
 
+/* Why vmg_cib_set_utilization failed. */
+enum vmg_cib_fault {
+    VMG_CIB_FAILED,             /* the CIB refused or timed out */
+    VMG_CIB_UNREACHABLE,        /* no CIB manager answered: outside a cluster */
+    VMG_CIB_NO_RESOURCE,        /* no such primitive (a run by ocf-tester) */
+};
+
 /* Brings the utilization attributes of primitive resource to want (an
  * attribute not listed is left alone), as crm_resource --utilization does:
  * one query of the primitive, then one modify for the values that differ
  * and one remove per attribute to delete; nothing is written when the CIB
  * already agrees.  *written counts the attributes changed.  -1 with
- * *reason; *unreachable is then true when no CIB manager answered (a run
- * outside a cluster). */
+ * *reason and *fault. */
 int vmg_cib_set_utilization(const char *resource, const struct vmg_cib_attr *want, size_t n,
-                            int timeout_s, unsigned *written, bool *unreachable,
+                            int timeout_s, unsigned *written, enum vmg_cib_fault *fault,
                             char **reason);
 
 /* True when text can be put between single quotes in an XPath literal and

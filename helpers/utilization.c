@@ -110,8 +110,8 @@ enum vmg_utilization_outcome vmg_utilization_update(struct vmg_context *ctx, vir
     struct vmg_cib_attr want[NATTRS];
     char values[NATTRS][24], text[CACHE_MAX], path[PATH_MAX], id[VMG_CIB_NAME_MAX + 1];
     virDomainInfo info;
+    enum vmg_cib_fault fault = VMG_CIB_FAILED;
     unsigned written = 0;
-    bool unreachable = false;
     size_t n;
 
     if (virDomainGetInfo(dom, &info) < 0) {
@@ -127,11 +127,15 @@ enum vmg_utilization_outcome vmg_utilization_update(struct vmg_context *ctx, vir
         return VMG_UTILIZATION_CACHED;
 
     primitive_id(ctx->env.resource, id, sizeof(id));
-    if (vmg_cib_set_utilization(id, want, n, cib_timeout_s(ctx), &written, &unreachable,
+    if (vmg_cib_set_utilization(id, want, n, cib_timeout_s(ctx), &written, &fault,
                                 &reason) < 0) {
-        /* Outside a cluster there is no CIB: VirtualDomain logs at debug too. */
-        qb_log(unreachable ? LOG_DEBUG : LOG_WARNING, "utilization of %s not updated: %s", id,
-               reason);
+        /* Outside a cluster there is no CIB: VirtualDomain logs at debug
+         * too.  A resource the CIB does not have (ocf-tester's) is not
+         * asked about again until the next start. */
+        qb_log(fault == VMG_CIB_FAILED ? LOG_WARNING : fault == VMG_CIB_NO_RESOURCE ? LOG_INFO
+               : LOG_DEBUG, "utilization of %s not updated: %s", id, reason);
+        if (fault == VMG_CIB_NO_RESOURCE)
+            cache_store(ctx, path, text);
         return VMG_UTILIZATION_FAILED;
     }
     if (written)

@@ -169,11 +169,17 @@ static void test_failures(const void *data)
     copy_cib();
     open_context(&ctx, "not-in-cib");
     CHECK_INT(update(&ctx), VMG_UTILIZATION_FAILED);
+    /* Not asked again until a start forgets it. */
+    CHECK_INT(update(&ctx), VMG_UTILIZATION_CACHED);
+    vmg_utilization_forget(&ctx);
+    CHECK_INT(update(&ctx), VMG_UTILIZATION_FAILED);
     open_context(&ctx, "bad'name");
     CHECK_INT(update(&ctx), VMG_UTILIZATION_FAILED);
     unlink(cib_path);
     open_context(&ctx, "vm1");
     vmg_utilization_forget(&ctx);
+    CHECK_INT(update(&ctx), VMG_UTILIZATION_FAILED);
+    /* No CIB at all: tried again by the next monitor. */
     CHECK_INT(update(&ctx), VMG_UTILIZATION_FAILED);
 }
 
