@@ -1,6 +1,6 @@
 /* The CIB through libcib: the only module that needs Pacemaker's libraries
- * (libcib, libcrmcommon), so an action that reads no CIB could one day run
- * without loading them. */
+ * (libcib, libcrmcommon), built into the cluster plugin, so an action that
+ * reads no CIB runs without loading them (cluster.h). */
 #include <build-config.h>
 
 #include <errno.h>
@@ -13,18 +13,6 @@
 
 #include "cib.h"
 #include "util.h"
-
-bool vmg_cib_name_ok(const char *text)
-{
-    const unsigned char *p = (const unsigned char *)text;
-
-    if (text == NULL || *text == '\0' || strlen(text) > VMG_CIB_NAME_MAX)
-        return false;
-    for (; *p; p++)
-        if (*p < 0x20 || *p == 0x7f || *p == '\'')
-            return false;
-    return true;
-}
 
 int vmg_cib_query(const char *xpath, int timeout_s, xmlNode **result, char **reason)
 {
@@ -208,8 +196,8 @@ int vmg_cib_set_utilization(const char *resource, const struct vmg_cib_attr *wan
 
     *written = 0;
     *fault = VMG_CIB_FAILED;
-    if (!vmg_cib_name_ok(resource))
-        return vmg_error_set(reason, "the resource name is not usable in the CIB");
+    /* Checked by the caller (vmg_cluster_cib_set_utilization): the
+     * plugin cannot call vmg_cib_name_ok back. */
     snprintf(xpath, sizeof(xpath), "//resources//primitive[@id='%s']", resource);
     crm_xml_init();
     if ((cib = cib_new()) == NULL)

@@ -14,6 +14,7 @@
 #include "ocf.h"
 #include "snapshot.h"
 #include "start_resources.h"
+#include "stop_budget.h"
 
 /* How often a wait re-reads the domain state. */
 #define POLL_MS 100
@@ -21,9 +22,6 @@
 #define POSTCOPY_STOP_RESERVE_MS 1000
 /* A monitor that QEMU has not answered for this long is hung, not busy. */
 #define MONITOR_HUNG_MS 30000
-/* Part of stop's timeout kept for destroy, in ms: a tenth, within bounds. */
-#define DESTROY_RESERVE_MIN_MS 2000
-#define DESTROY_RESERVE_MAX_MS 10000
 
 /* A guest that is still booting when stop's first power-off request comes
  * (its ACPI handler or guest agent not up yet) never sees that request:
@@ -295,13 +293,7 @@ int vmg_domain_start(struct vmg_context *ctx)
 
 static long long destroy_reserve_ms(const struct vmg_context *ctx)
 {
-    long long reserve = vmg_ms_left(ctx) / 10;
-
-    if (reserve < DESTROY_RESERVE_MIN_MS)
-        reserve = DESTROY_RESERVE_MIN_MS;
-    if (reserve > DESTROY_RESERVE_MAX_MS)
-        reserve = DESTROY_RESERVE_MAX_MS;
-    return reserve;
+    return vmg_destroy_reserve_ms(vmg_ms_left(ctx));
 }
 
 /* Asks the guest to power off: VIR_ERR_OK, or libvirt's error code when the
@@ -397,11 +389,11 @@ static bool shutdown_gracefully(struct vmg_context *ctx, virDomainPtr dom, long 
 static int destroy(struct vmg_context *ctx, virDomainPtr dom)
 {
     qb_log(LOG_NOTICE, "destroying %s", ctx->xml.name);
-    /* GRACEFUL gives QEMU a SIGTERM first, so it can flush its disks. */
-    /* Gone meanwhile (an incoming migration that was aborted) or already
-     * off: what stop wants. */
-    if (virDomainDestroyFlags(dom, VIR_DOMAIN_DESTROY_GRACEFUL) < 0 &&
-        virDomainDestroy(dom) < 0 && virGetLastErrorCode() != VIR_ERR_OPERATION_INVALID &&
+    /* Not GRACEFUL: the plain destroy gives QEMU the same SIGTERM and 10 s
+     * to flush its disks before the SIGKILL (see stop_budget.h).  Gone
+     * meanwhile (an incoming migration that was aborted) or already off:
+     * what stop wants. */
+    if (virDomainDestroy(dom) < 0 && virGetLastErrorCode() != VIR_ERR_OPERATION_INVALID &&
         virGetLastErrorCode() != VIR_ERR_NO_DOMAIN) {
         ocf_exit_reason("cannot destroy %s: %s", ctx->xml.name, vmg_virt_error());
         return OCF_ERR_GENERIC;

@@ -19,10 +19,10 @@
 #include <unistd.h>
 
 #include <libvirt/libvirt.h>
-#include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 
-#include "corosync_token.h"
+#include "cluster.h"
+#include "llt_peerinact.h"
 #include "log.h"
 #include "peer_timeout_int.h"
 #include "spawn.h"
@@ -33,7 +33,6 @@
 #define VMG_SSH "/usr/bin/ssh"
 #endif
 
-#define LLTHOSTS "/etc/llthosts"
 #define DEFAULT_GUEST_URI "qemu:///system"
 #define SSH_CONNECT_TIMEOUT_S "5"
 #define GUEST_POLL_MS 100
@@ -45,6 +44,7 @@
 /* One member's run of `vmguard peer-timeout ...`. */
 struct vmg_pt_call {
     const char *member;         /* "ssh:HOST" or "guest:DOM[@URI]" (not owned) */
+    const char *const *args;    /* after "peer-timeout", NULL-terminated (not owned) */
     int rc;                     /* 0: the command exited 0 */
     char *output;               /* what it printed (last lines are the answer) */
     char *reason;               /* why rc != 0 */
@@ -75,12 +75,13 @@ static int llthosts_peers(char ***list, size_t *n, char **reason)
     char host[HOST_NAME_MAX + 1] = "";
     char line[512], name[256];
     unsigned id;
-    FILE *f = fopen(LLTHOSTS, "re");
+    const char *path = vmg_llt_llthosts_path();
+    FILE *f = fopen(path, "re");
     int rc = 0;
 
     if (f == NULL)
-        return vmg_error_set(reason, "no corosync nodelist and cannot read " LLTHOSTS ": %s",
-                    strerror(errno));
+        return vmg_error_set(reason, "no corosync nodelist and cannot read %s: %s", path,
+                             strerror(errno));
     gethostname(host, sizeof(host) - 1);
     while (fgets(line, sizeof(line), f)) {
         char member[VMG_PT_MEMBER_MAX];
@@ -89,7 +90,7 @@ static int llthosts_peers(char ***list, size_t *n, char **reason)
             continue;
         snprintf(member, sizeof(member), "ssh:%s", name);
         if (vmg_strv_add_unique(list, n, member) < 0) {
-            rc = vmg_error_set(reason, "out of memory listing %s", LLTHOSTS);
+            rc = vmg_error_set(reason, "out of memory listing %s", path);
             break;
         }
     }
@@ -105,10 +106,11 @@ static int cluster_peers(char ***list, size_t *n, char **reason)
     size_t i;
     int rc = 0;
 
-    if (vmg_corosync_other_nodes(&nodes, &absent, &why) < 0) {
+    if (vmg_cluster_other_nodes(&nodes, &absent, &why) < 0) {
         if (!absent)
             return vmg_error_set(reason, "%s", why);
-        qb_log(LOG_INFO, "no corosync here (%s): taking the cluster's nodes from " LLTHOSTS, why);
+        qb_log(LOG_INFO, "no corosync here (%s): taking the cluster's nodes from %s", why,
+               vmg_llt_llthosts_path());
         return llthosts_peers(list, n, reason);
     }
     for (i = 0; nodes[i] && rc == 0; i++) {
@@ -191,8 +193,9 @@ static const char *ssh_path(void)
     return value && value[0] == '/' ? value : VMG_SSH;
 }
 
-static int ssh_start(struct vmg_pt_call *call, const char *const args[])
+static int ssh_start(struct vmg_pt_call *call)
 {
+    const char *const *args = call->args;
     const char *argv[64];
     char helper[PATH_MAX];
     size_t i = 0, a;
@@ -333,9 +336,9 @@ static int guest_start(virDomainPtr dom, const char *helper, const char *const a
     }
     strncat(cmd, "],\"capture-output\":true}}", sizeof(cmd) - strlen(cmd) - 1);
 
-    reply = virDomainQemuAgentCommand(dom, cmd, 10, 0);
+    reply = vmg_cluster_guest_agent(dom, cmd, 10, reason);
     if (reply == NULL)
-        return vmg_error_set(reason, "guest-exec failed: %s", vmg_virt_error());
+        return vmg_error_set(reason, "guest-exec failed: %s", *reason);
     value = json_value(reply, "pid");
     if (value == NULL || !isdigit((unsigned char)*value)) {
         free(reply);
@@ -355,12 +358,12 @@ static int guest_wait(virDomainPtr dom, long long pid, long long deadline,
     snprintf(cmd, sizeof(cmd),
              "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":%lld}}", pid);
     while (vmg_now_ms() < deadline) {
-        char *reply = virDomainQemuAgentCommand(dom, cmd, 5, 0);
+        char *reply = vmg_cluster_guest_agent(dom, cmd, 5, &call->reason);
         const char *exited, *value;
 
         if (reply == NULL)
             return vmg_error_set(&call->reason, "guest-exec-status failed: %s",
-                        vmg_virt_error());
+                                 call->reason);
         exited = json_value(reply, "exited");
         if (exited && strncmp(exited, "true", 4) == 0) {
             int status = (value = json_value(reply, "exitcode")) ? atoi(value) : -1;
@@ -382,40 +385,71 @@ static int guest_wait(virDomainPtr dom, long long pid, long long deadline,
     return vmg_error_set(&call->reason, "the command in the guest did not finish in time");
 }
 
-static void guest_call(struct vmg_pt_call *call, const char *helper, const char *const args[],
-                       long long deadline)
+/* The running domain name at uri; NULL with call->reason otherwise. */
+static virDomainPtr guest_find(struct vmg_pt_call *call, const char *name, const char *uri,
+                               virConnectPtr *conn)
+{
+    virDomainPtr dom;
+
+    if ((*conn = virConnectOpen(uri)) == NULL) {
+        vmg_error_set(&call->reason, "cannot connect to libvirt at %s: %s", uri,
+                      vmg_virt_error());
+        return NULL;
+    }
+    if ((dom = virDomainLookupByName(*conn, name)) == NULL) {
+        vmg_error_set(&call->reason, "no domain %s at %s: %s", name, uri, vmg_virt_error());
+    } else if (virDomainIsActive(dom) != 1) {
+        vmg_error_set(&call->reason, "domain %s is not running at %s", name, uri);
+        virDomainFree(dom);
+        dom = NULL;
+    }
+    if (dom == NULL) {
+        virConnectClose(*conn);
+        *conn = NULL;
+    }
+    return dom;
+}
+
+/* guest:DOM[@URI][|ALSO]: the domain at URI, or, when it does not run
+ * there, at ALSO: the hypervisor a migration of the domain itself moves it
+ * to (see vmg_peer_guard_raise), so its restore reaches it wherever the
+ * migration left it. */
+static void guest_call(struct vmg_pt_call *call, const char *helper, long long deadline)
 {
     VMG_AUTOPTR(virConnectPtr) conn = NULL;
     VMG_AUTOPTR(virDomainPtr) dom = NULL;
-    char spec[VMG_PT_MEMBER_MAX], *at;
+    char spec[VMG_PT_MEMBER_MAX], *at, *also;
     const char *uri = DEFAULT_GUEST_URI;
     long long pid = 0;
 
     snprintf(spec, sizeof(spec), "%s", call->member + 6);
+    if ((also = strchr(spec, '|')) != NULL)
+        *also++ = '\0';
     if ((at = strchr(spec, '@')) != NULL) {
         *at = '\0';
         uri = at + 1;
     }
     vmg_virt_quiet();
-    if ((conn = virConnectOpen(uri)) == NULL) {
-        vmg_error_set(&call->reason, "cannot connect to libvirt: %s", vmg_virt_error());
-        return;
+    dom = guest_find(call, spec, uri, &conn);
+    if (dom == NULL && also && *also) {
+        qb_log(LOG_INFO, "%s: %s; trying %s", spec, call->reason, also);
+        dom = guest_find(call, spec, also, &conn);
     }
-    if ((dom = virDomainLookupByName(conn, spec)) == NULL) {
-        vmg_error_set(&call->reason, "no domain %s here: %s", spec, vmg_virt_error());
+    if (dom == NULL)
         return;
-    }
-    if (guest_start(dom, helper, args, &pid, &call->reason) == 0)
+    free(call->reason);
+    call->reason = NULL;
+    if (guest_start(dom, helper, call->args, &pid, &call->reason) == 0)
         guest_wait(dom, pid, deadline, call);
 }
 
 /* ------------------------------------------------------------- all */
 
-/* Runs `HELPER peer-timeout ARGS` on each member, ssh members in parallel,
- * all within timeout_ms; fills calls[i] (caller: calls_clear).
+/* Runs `HELPER peer-timeout calls[i].args` on each member, ssh members in
+ * parallel, all within timeout_ms; fills calls[i] (caller: calls_clear).
  * guest_helper: the path of vmguard inside guests. */
-static void call_all(struct vmg_pt_call *calls, size_t n, const char *const args[],
-                     const char *guest_helper, unsigned timeout_ms)
+static void call_all(struct vmg_pt_call *calls, size_t n, const char *guest_helper,
+                     unsigned timeout_ms)
 {
     long long deadline = vmg_now_ms() + timeout_ms;
     size_t i;
@@ -429,11 +463,11 @@ static void call_all(struct vmg_pt_call *calls, size_t n, const char *const args
     }
     /* ssh peers work in parallel: each waits for its own token round. */
     for (i = 0; i < n; i++)
-        if (strncmp(calls[i].member, "ssh:", 4) == 0 && ssh_start(&calls[i], args) < 0)
+        if (strncmp(calls[i].member, "ssh:", 4) == 0 && ssh_start(&calls[i]) < 0)
             calls[i].child.pid = -1;
     for (i = 0; i < n; i++)
         if (strncmp(calls[i].member, "guest:", 6) == 0)
-            guest_call(&calls[i], guest_helper, args, deadline);
+            guest_call(&calls[i], guest_helper, deadline);
     for (i = 0; i < n; i++)
         if (strncmp(calls[i].member, "ssh:", 4) == 0 && calls[i].child.pid > 0)
             ssh_finish(&calls[i], deadline);
@@ -463,40 +497,69 @@ static void holder_args(const char *argv[], size_t *n, const char *verb, const c
     argv[(*n)++] = id;
 }
 
-char **vmg_pt_remote_restore(char *const *members, size_t n, const char *id,
-                             const char *guest_helper)
+void vmg_pt_remote_restore_each(char *const *members, char *const *ids, size_t n,
+                                const char *guest_helper, bool *ok)
 {
-    const char *args[8];
+    const char *(*args)[4];
     struct vmg_pt_call *calls;
-    char **failed = NULL;
-    size_t i, a = 0, nf = 0;
+    size_t i, a;
 
+    memset(ok, 0, n * sizeof(*ok));
     if (n == 0)
-        return NULL;
-    if ((calls = calloc(n, sizeof(*calls))) == NULL)
-        return NULL;
-    holder_args(args, &a, "restore", id);
-    args[a] = NULL;
-    for (i = 0; i < n; i++)
-        calls[i].member = members[i];
-    call_all(calls, n, args, guest_helper, REMOTE_RESTORE_MS);
+        return;
+    calls = calloc(n, sizeof(*calls));
+    args = calloc(n, sizeof(*args));
+    if (calls == NULL || args == NULL) {
+        free(calls);
+        free(args);
+        qb_log(LOG_ERR, "out of memory restoring the peer timeouts at other members");
+        return;
+    }
     for (i = 0; i < n; i++) {
-        if (calls[i].rc == 0) {
+        a = 0;
+        holder_args(args[i], &a, "restore", ids[i]);
+        args[i][a] = NULL;
+        calls[i].member = members[i];
+        calls[i].args = args[i];
+    }
+    call_all(calls, n, guest_helper, REMOTE_RESTORE_MS);
+    for (i = 0; i < n; i++) {
+        ok[i] = calls[i].rc == 0;
+        if (ok[i])
             qb_log(LOG_INFO, "peer timeouts restored at %s", members[i]);
-            continue;
-        }
-        qb_log(LOG_ERR, "cannot restore the peer timeouts at %s: %s (its own lease ends them; "
-               "the next action here retries)", members[i], calls[i].reason);
-        vmg_strv_push(&failed, &nf, strdup(members[i]));
+        else
+            qb_log(LOG_ERR, "cannot restore the peer timeouts at %s: %s (its own lease ends "
+                   "them; this node's keeper retries)", members[i], calls[i].reason);
     }
     calls_clear(calls, n);
     free(calls);
+    free(args);
+}
+
+char **vmg_pt_remote_restore(char *const *members, size_t n, const char *id,
+                             const char *guest_helper)
+{
+    VMG_AUTOFREE(bool *) ok = NULL;
+    VMG_AUTOFREE(char **) ids = NULL;
+    char **failed = NULL;
+    size_t i, nf = 0;
+
+    if (n == 0)
+        return NULL;
+    if ((ok = calloc(n, sizeof(*ok))) == NULL || (ids = calloc(n, sizeof(*ids))) == NULL)
+        return NULL;
+    for (i = 0; i < n; i++)
+        ids[i] = (char *)id;
+    vmg_pt_remote_restore_each(members, ids, n, guest_helper, ok);
+    for (i = 0; i < n; i++)
+        if (!ok[i])
+            vmg_strv_push(&failed, &nf, strdup(members[i]));
     return failed;
 }
 
 int vmg_pt_remote_raise(char *const *members, size_t n, const char *id,
                         const struct vmg_pt_request *req, unsigned long long lease_s,
-                        const char *guest_helper, char **reason)
+                        const char *guest_helper, bool *ok, char **reason)
 {
     char lease[32], pause[32], margin[32], max[32];
     const char *args[24];
@@ -528,13 +591,16 @@ int vmg_pt_remote_raise(char *const *members, size_t n, const char *id,
     if (req->llttab)
         args[a++] = "--llttab";
     args[a] = NULL;
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         calls[i].member = members[i];
-    call_all(calls, n, args, guest_helper,
+        calls[i].args = args;
+    }
+    call_all(calls, n, guest_helper,
                     (unsigned)(REMOTE_RAISE_BASE_MS + vmg_pt_wanted_ms(req, VMG_PT_COROSYNC) / 4));
     for (i = 0; i < n; i++) {
         char last[256];
 
+        ok[i] = calls[i].rc == 0;
         if (calls[i].rc == 0) {
             qb_log(LOG_INFO, "peer timeouts raised at %s: %s", members[i],
                    vmg_spawn_last_line(calls[i].output, last, sizeof(last)));

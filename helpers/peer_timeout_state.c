@@ -26,10 +26,22 @@
 
 unsigned long long vmg_pt_boot_seconds(void)
 {
+    return vmg_pt_boot_ms() / 1000;
+}
+
+unsigned long long vmg_pt_boot_ms(void)
+{
     struct timespec ts;
 
     clock_gettime(CLOCK_BOOTTIME, &ts);
-    return (unsigned long long)ts.tv_sec;
+    return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
+}
+
+/* Rounded to the nearest second: the keeper restores at the whole second,
+ * so the lease ends within half a second of lease_s from now. */
+unsigned long long vmg_pt_lease_end(unsigned long long lease_s)
+{
+    return (vmg_pt_boot_ms() + lease_s * 1000 + 500) / 1000;
 }
 
 static char *path_in(const char *dir, const char *name)
@@ -51,7 +63,7 @@ static int parse_line(struct vmg_pt_state *st, const char *line)
     if (sscanf(line, "target %15s %d %llu %llu", word, &present, &a, &b) == 4) {
         if ((k = vmg_pt_kind_by_name(word)) < 0)
             return -1;
-        st->t[k] = (struct vmg_pt_target){ true, present != 0, a, b };
+        st->t[k] = (struct vmg_pt_target){ true, present != 0, a, b, 0 };
         return 0;
     }
     if (sscanf(line, "holder %159s %ld %llu %llu", id, &pid, &a, &b) == 4 &&
@@ -227,9 +239,10 @@ int vmg_pt_lock(const char *dir, int *fd, unsigned wait_ms, bool *busy, char **r
 
 /* ------------------------------------------------------------- holders */
 
-/* Field 22 of /proc/PID/stat: start time in clock ticks since boot, which
- * tells a live holder from a new process that reused its pid. */
-static int process_start(long pid, unsigned long long *start)
+/* Fields 3 and 22 of /proc/PID/stat: the state, and the start time in
+ * clock ticks since boot, which tells a live holder from a new process that
+ * reused its pid. */
+static int process_start(long pid, unsigned long long *start, char *state)
 {
     char path[64], buf[1024], *p;
     FILE *f;
@@ -242,8 +255,9 @@ static int process_start(long pid, unsigned long long *start)
     n = fread(buf, 1, sizeof(buf) - 1, f);
     fclose(f);
     buf[n] = '\0';
-    if ((p = strrchr(buf, ')')) == NULL)
+    if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ' || p[2] == '\0')
         return -1;
+    *state = p[2];
     for (field = 2; field < 22 && p; field++)
         p = strchr(p + 1, ' ');
     if (p == NULL)
@@ -252,12 +266,16 @@ static int process_start(long pid, unsigned long long *start)
     return 0;
 }
 
+/* A zombie (Z) or dying (X) holder has exited: its stat still reads, with
+ * the same start time, until its parent reaps it, but it never releases. */
 bool vmg_pt_holder_alive(const struct vmg_pt_holder *h)
 {
     unsigned long long start;
+    char state;
 
     if (h->pid > 0)
-        return process_start(h->pid, &start) == 0 && start == h->start;
+        return process_start(h->pid, &start, &state) == 0 && start == h->start &&
+               state != 'Z' && state != 'X';
     return h->expires > vmg_pt_boot_seconds();
 }
 
@@ -277,13 +295,13 @@ int vmg_pt_holder_self(struct vmg_pt_holder *holder, const char *node, const cha
                        char **reason)
 {
     struct utsname uts;
-    char n[48], r[64];
+    char n[48], r[64], state;
 
     memset(holder, 0, sizeof(*holder));
     if (node == NULL || *node == '\0')
         node = uname(&uts) == 0 ? uts.nodename : "node";
     holder->pid = (long)getpid();
-    if (process_start(holder->pid, &holder->start) < 0)
+    if (process_start(holder->pid, &holder->start, &state) < 0)
         return vmg_error_set(reason, "cannot read this process's start time from /proc");
     sanitize(n, sizeof(n), node);
     sanitize(r, sizeof(r), resource && *resource ? resource : "vmguard");

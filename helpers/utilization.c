@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cib.h"
+#include "cluster.h"
 #include "log.h"
 #include "spawn.h"
 #include "utilization.h"
@@ -78,13 +78,16 @@ static void describe(const struct vmg_cib_attr *want, size_t n, char *buf, size_
                                  want[i].value ? want[i].value : "(removed)");
 }
 
-static bool cache_matches(const char *path, const char *text)
+/* 1 when the cache holds text, 0 when it holds something else, -1 when
+ * there is none (or it cannot be read). */
+static int cache_compare(const char *path, const char *text)
 {
     VMG_AUTOFREE(char *) cached = NULL;
     VMG_AUTOFREE(char *) reason = NULL;
 
-    return vmg_read_small_file(path, CACHE_MAX, &cached, &reason) == 0 && cached &&
-           strcmp(cached, text) == 0;
+    if (vmg_read_small_file(path, CACHE_MAX, &cached, &reason) < 0 || cached == NULL)
+        return -1;
+    return strcmp(cached, text) == 0;
 }
 
 static void cache_store(const struct vmg_context *ctx, const char *path, const char *text)
@@ -104,7 +107,8 @@ static int cib_timeout_s(const struct vmg_context *ctx)
     return s < 1 ? 1 : s > CIB_TIMEOUT_MAX_S ? CIB_TIMEOUT_MAX_S : (int)s;
 }
 
-enum vmg_utilization_outcome vmg_utilization_update(struct vmg_context *ctx, virDomainPtr dom)
+enum vmg_utilization_outcome vmg_utilization_update(struct vmg_context *ctx, virDomainPtr dom,
+                                                    bool may_seed)
 {
     VMG_AUTOFREE(char *) reason = NULL;
     struct vmg_cib_attr want[NATTRS];
@@ -123,11 +127,21 @@ enum vmg_utilization_outcome vmg_utilization_update(struct vmg_context *ctx, vir
         return VMG_UTILIZATION_OFF;
     describe(want, n, text, sizeof(text));
     cache_path(ctx, path, sizeof(path));
-    if (cache_matches(path, text))
+    switch (cache_compare(path, text)) {
+    case 1:
         return VMG_UTILIZATION_CACHED;
+    case -1:
+        if (!may_seed)
+            break;
+        cache_store(ctx, path, text);
+        qb_log(LOG_DEBUG, "utilization of %s taken as the CIB's: %s", ctx->env.resource, text);
+        return VMG_UTILIZATION_SEEDED;
+    default:
+        break;
+    }
 
     primitive_id(ctx->env.resource, id, sizeof(id));
-    if (vmg_cib_set_utilization(id, want, n, cib_timeout_s(ctx), &written, &fault,
+    if (vmg_cluster_cib_set_utilization(id, want, n, cib_timeout_s(ctx), &written, &fault,
                                 &reason) < 0) {
         /* Outside a cluster there is no CIB: VirtualDomain logs at debug
          * too.  A resource the CIB does not have (ocf-tester's) is not

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "ocf.h"
+#include "stop_budget.h"
 #include "unit.h"
 #include "virt.h"
 
@@ -564,6 +565,64 @@ static void test_target_unreachable(const void *data)
     close(fd);
 }
 
+/* Item 4: stop keeps what a forced destroy took at worst in the lab
+ * (11.5 s) and more, never more than half its time; the old reserve was a
+ * tenth, 2 to 10 s. */
+static void test_destroy_reserve(const void *data)
+{
+    CHECK_INT(vmg_destroy_reserve_ms(90000), 15000);
+    CHECK_INT(vmg_destroy_reserve_ms(60000), 15000);
+    CHECK_INT(vmg_destroy_reserve_ms(20000), 10000);
+    CHECK(vmg_destroy_reserve_ms(90000) > 11500);
+    CHECK_INT(vmg_parse_duration_ms("90s"), 90000);
+    CHECK_INT(vmg_parse_duration_ms("90"), 90000);
+    CHECK_INT(vmg_parse_duration_ms("1500ms"), 1500);
+    CHECK_INT(vmg_parse_duration_ms("2min"), 120000);
+    CHECK_INT(vmg_parse_duration_ms("1h"), 3600000);
+    CHECK_INT(vmg_parse_duration_ms("soon"), -1);
+    CHECK_INT(vmg_parse_duration_ms("5 weeks"), -1);
+}
+
+/* Item 4: the stop timeout validate-all checks, from a CIB file. */
+static long long stop_timeout_in(const char *ops, const char *defaults)
+{
+    char path[128], *reason = NULL;
+    long long ms = -2;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/cib.xml", rsctmp);
+    if ((f = fopen(path, "w")) == NULL)
+        return -3;
+    fprintf(f, "<cib crm_feature_set='3.16.1' validate-with='pacemaker-3.9' epoch='1' "
+            "num_updates='0' admin_epoch='0'><configuration><crm_config/><nodes/>"
+            "<resources><primitive id='vm1' class='ocf' provider='vmguard' "
+            "type='VirtualMachine'><operations>%s</operations></primitive></resources>"
+            "<constraints/>%s</configuration><status/></cib>\n", ops, defaults);
+    fclose(f);
+    setenv("CIB_file", path, 1);
+    if (vmg_stop_timeout_ms("vm1", &ms, &reason) < 0)
+        printf("# %s\n", reason);
+    if (vmg_stop_timeout_ms("vm2", &(long long){ 0 }, &reason) == 0)
+        ms = -4;                /* a resource that is not there has none */
+    unsetenv("CIB_file");
+    free(reason);
+    return ms;
+}
+
+static void test_stop_timeout(const void *data)
+{
+    const char *stop20 = "<op id='s' name='stop' interval='0' timeout='20s'/>"
+                         "<op id='m' name='monitor' interval='10s' timeout='200s'/>";
+    const char *defaults = "<op_defaults><meta_attributes id='od'>"
+                           "<nvpair id='od-t' name='timeout' value='45s'/>"
+                           "</meta_attributes></op_defaults>";
+
+    CHECK_INT(stop_timeout_in(stop20, ""), 20000);
+    CHECK_INT(stop_timeout_in("<op id='s' name='stop' interval='0s' timeout='2min'/>", defaults), 120000);
+    CHECK_INT(stop_timeout_in("", defaults), 45000);
+    CHECK_INT(stop_timeout_in("", ""), VMG_PACEMAKER_DEFAULT_TIMEOUT_MS);
+}
+
 static const bool persistent_true = true, persistent_false = false;
 
 static const struct unit_case cases[] = {
@@ -583,6 +642,8 @@ static const struct unit_case cases[] = {
     { "3: migrate_to, migrate_from exit codes", test_migrate_exit_codes, NULL },
     { "3: validate-all, reload-agent", test_validate_all, NULL },
     { "4: migration target unreachable", test_target_unreachable, NULL },
+    { "4: destroy reserve", test_destroy_reserve, NULL },
+    { "4: stop timeout from the CIB", test_stop_timeout, NULL },
     { "5: managed save, persistent", test_managed_save, &persistent_true },
     { "5: managed save, transient", test_managed_save, &persistent_false },
     { "6: post-copy only when it fits", test_postcopy_fits, NULL },

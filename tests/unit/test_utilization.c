@@ -95,7 +95,7 @@ static void open_context(struct vmg_context *ctx, const char *resource)
 static enum vmg_utilization_outcome update(struct vmg_context *ctx)
 {
     virDomainPtr dom = virDomainLookupByName(conn, "vm-running");
-    enum vmg_utilization_outcome outcome = vmg_utilization_update(ctx, dom);
+    enum vmg_utilization_outcome outcome = vmg_utilization_update(ctx, dom, false);
 
     virDomainFree(dom);
     return outcome;
@@ -162,6 +162,29 @@ static void test_existing_set_and_unset(const void *data)
     CHECK_INT(update(&ctx), VMG_UTILIZATION_OFF);
 }
 
+/* A monitor without a cache takes the domain's values as the CIB's (a
+ * resource VirtualDomain started) and writes only what changes later. */
+static void test_seeded(const void *data)
+{
+    struct vmg_context ctx;
+    virDomainPtr dom = virDomainLookupByName(conn, "vm-running");
+
+    copy_cib();
+    open_context(&ctx, "vm1");
+    vmg_utilization_forget(&ctx);
+    CHECK_INT(vmg_utilization_update(&ctx, dom, true), VMG_UTILIZATION_SEEDED);
+    CHECK_ATTR("vm1", "cpu", "");               /* not written: the CIB not asked */
+    CHECK_INT(vmg_utilization_update(&ctx, dom, true), VMG_UTILIZATION_CACHED);
+    /* A change (here of what is asked) is written by the monitor. */
+    ctx.cfg.autoset_utilization_host_memory = false;
+    ctx.cfg.unset_utilization_host_memory = true;
+    CHECK_INT(vmg_utilization_update(&ctx, dom, true), VMG_UTILIZATION_SYNCED);
+    CHECK_ATTR("vm1", "cpu", "1");
+    CHECK_ATTR("vm1", "host_memory", "");
+    vmg_utilization_forget(&ctx);
+    virDomainFree(dom);
+}
+
 static void test_failures(const void *data)
 {
     struct vmg_context ctx;
@@ -186,6 +209,7 @@ static void test_failures(const void *data)
 static const struct unit_case cases[] = {
     { "written, then cached", test_written_then_cached, NULL },
     { "an existing set, and unset", test_existing_set_and_unset, NULL },
+    { "seeded by a monitor", test_seeded, NULL },
     { "failures are reported, not fatal", test_failures, NULL },
 };
 
