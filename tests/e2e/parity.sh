@@ -5,14 +5,14 @@
 #     vmguard with the README's commands (taken from README.md, so they cannot
 #     drift): its boot id is kept, the serial counter carries on, no stop,
 #     start or migration ran, and vmguard now probes and monitors it;
-#  2. the utilization vmguard keeps: with placement-strategy=balanced and node
+#  2. migrate_options=--tunnelled: a live migration through libvirtd's own
+#     connection, with no migration port opened on the target (checked
+#     against a control migration without it, which opens one);
+#  3. the utilization vmguard keeps: with placement-strategy=balanced and node
 #     capacities that hold one guest each, a second VM that prefers the same
 #     node ends up on the other one, because vmguard wrote its utilization;
 #     the values are the domain's, and monitors of unchanged domains leave
-#     the CIB alone (its epoch does not move);
-#  3. migrate_options=--tunnelled: a live migration through libvirtd's own
-#     connection, with no migration port opened on the target (checked
-#     against a control migration without it, which opens one).
+#     the CIB alone (its epoch does not move).
 . "$(dirname "$0")/lib.sh"
 
 RSC=vdvm
@@ -136,7 +136,7 @@ check "nothing was stopped, started or migrated during the conversion" \
 	"$mark1" "$mark2"
 check "no failed action" eval '! on_cluster crm_mon -1 | grep -qi "failed"'
 
-e2e_log "3. migrate_options=--tunnelled: no data port on the target, the data rides libvirtd's connection"
+e2e_log "2. migrate_options=--tunnelled: no data port on the target, the data rides libvirtd's connection"
 # Whether QEMU on NODE listened on a migration port (49152-49215) during
 # COMMAND: polled in the node's network namespace every 0.1 s.
 listened_during() {	# NODE FILE COMMAND...
@@ -184,7 +184,7 @@ on_cluster crm_resource --resource "$RSC" --clear >/dev/null 2>&1
 on_cluster crm_resource --resource "$RSC" --delete-parameter migrate_options >/dev/null 2>&1
 rm -f "$listen_file"
 
-e2e_log "2. utilization: placement-strategy=balanced, one guest per node fits"
+e2e_log "3. utilization: placement-strategy=balanced, one guest per node fits"
 # The busybox guest has 128 MiB and one vCPU (vmg-lab guest-xml).
 check "$RSC's utilization is the domain's (cpu=1 hv_memory=128 host_memory=128)" \
 	wait_until 30 eval '[ "$(utilization "$RSC" cpu)" = 1 ] && [ "$(utilization "$RSC" hv_memory)" = 128 ] &&
