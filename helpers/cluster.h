@@ -5,10 +5,11 @@
  * Those libraries live in a plugin, vmguard-cluster.so (cib.c,
  * corosync_token.c, cluster_plugin.c), which this module dlopen()s on the
  * first call of a function below.  The helper itself links libvirt and
- * libxml2 only: monitor, status, probe, stop, validate-all and a start
- * whose split-brain check and utilization (autoset_utilization_*, which
- * only start and migrate_from and a monitor that sees the domain change
- * compare with the CIB) are off never load the plugin.  Measured with
+ * libxml2 only: monitor, status, probe, stop and a start whose split-brain
+ * check and utilization (autoset_utilization_*, which only start and
+ * migrate_from and a monitor that sees the domain change compare with the
+ * CIB) are off never load the plugin (validate-all does, for the stop
+ * timeout in the CIB).  Measured with
  * bench/startcost.sh (callgrind): loading the five libraries costs 7.6 M
  * instructions, 23 % of a whole bare libvirt client's start (33.1 M);
  * exec'ing a second binary for them would cost the whole 43 M again.

@@ -79,16 +79,20 @@ static void on_termination(int signo)
     termination_requested = 1;
 }
 
-static void migration_thread_unref(struct migration_thread *t)
+static void migration_thread_free(struct migration_thread *t)
 {
-    if (atomic_fetch_sub(&t->refs, 1) != 1)
-        return;
     if (t->done_fd >= 0)
         close(t->done_fd);
     if (t->dom)
         virDomainFree(t->dom);
     free(t->error);
     free(t);
+}
+
+static void migration_thread_unref(struct migration_thread *t)
+{
+    if (atomic_fetch_sub(&t->refs, 1) == 1)
+        migration_thread_free(t);
 }
 
 static void *migration_thread_main(void *opaque)
@@ -380,15 +384,19 @@ struct watcher {
     atomic_bool postcopy;
 };
 
-static void watcher_unref(struct watcher *wa)
+static void watcher_free(struct watcher *wa)
 {
-    if (atomic_fetch_sub(&wa->refs, 1) != 1)
-        return;
     if (wa->dom)
         virDomainFree(wa->dom);
     free(wa->ctx.xml.name);
     free(wa->cfg.postcopy);
     free(wa);
+}
+
+static void watcher_unref(struct watcher *wa)
+{
+    if (atomic_fetch_sub(&wa->refs, 1) == 1)
+        watcher_free(wa);
 }
 
 static void *watcher_main(void *opaque)
@@ -500,18 +508,11 @@ void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config 
         set_downtime(ctx, dom, &wa->w, cfg->max_downtime ? cfg->max_downtime : cfg->downtime);
     sigaction(SIGTERM, &action, &old_term);
     if (t == NULL || t->dom == NULL || start_threads(t, wa, result) == NULL) {
-        /* Nothing started: both references are the caller's. */
-        if (t && t->dom == NULL) {
-            free(t);
-        } else if (t) {
-            /* No thread holds the second reference: drop both at once. */
-            atomic_store(&t->refs, 1);
-            migration_thread_unref(t);
-        }
-        if (wa) {
-            atomic_store(&wa->refs, 1);
-            watcher_unref(wa);
-        }
+        /* No thread started: what they would have shared is the caller's. */
+        if (t)
+            migration_thread_free(t);
+        if (wa)
+            watcher_free(wa);
         if (result->error == NULL)
             result->error = strdup("cannot start the migration thread");
         sigaction(SIGTERM, &old_term, NULL);
