@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "actions.h"
+#include "app_role.h"
 #include "context.h"
 #include "domain.h"
 #include "log.h"
@@ -30,6 +31,23 @@ static int validate_table(const struct vmg_param *table, size_t count, void *scr
     return rc;
 }
 
+/* The application's commands parse, and a switchover has its probe. */
+static int validate_app(void)
+{
+    struct vmg_app_config app = { 0 };
+    VMG_AUTOFREE(char *) reason = NULL;
+    int rc = vmg_context_params(vmg_app_params, vmg_app_params_count, &app);
+
+    if (rc != OCF_SUCCESS)
+        return rc;
+    if (vmg_app_validate(&app, &reason) < 0) {
+        ocf_exit_reason("%s", reason);
+        rc = OCF_ERR_CONFIGURED;
+    }
+    vmg_params_free(vmg_app_params, vmg_app_params_count, &app);
+    return rc;
+}
+
 /* The lifecycle parameters and the XML were checked by vmg_context_open. */
 static int run_validate(struct vmg_context *ctx)
 {
@@ -46,6 +64,8 @@ static int run_validate(struct vmg_context *ctx)
         rc = validate_table(vmg_role_params, vmg_role_params_count, &role);
     if (rc == OCF_SUCCESS)
         rc = validate_table(vmg_split_brain_params, vmg_split_brain_params_count, &split_brain);
+    if (rc == OCF_SUCCESS)
+        rc = validate_app();
     if (rc == OCF_SUCCESS)
         qb_log(LOG_DEBUG, "configuration of %s is valid", ctx->xml.name);
     return rc;
