@@ -48,6 +48,48 @@ static int validate_app(void)
     return rc;
 }
 
+/* May this VM be HA-primary somewhere?  Any mark configured says yes. */
+static bool may_be_primary(const struct vmg_role_config *role)
+{
+    struct vmg_app_config app = { 0 };
+    VMG_AUTOFREE(char *) reason = NULL;
+    bool probe = false;
+
+    if (vmg_params_load(vmg_app_params, vmg_app_params_count, &app, &reason) == 0) {
+        probe = app.probe != NULL;
+        vmg_params_free(vmg_app_params, vmg_app_params_count, &app);
+    }
+    return role->ha_primary || role->attribute || role->resource || probe;
+}
+
+/* A cold move needs static MACs (a new one at every start leaves the LAN's
+ * ARP caches pointing at a MAC that is gone): a warning, and a refusal for a
+ * VM that is moved cold because it is HA-primary. */
+static int validate_macs(struct vmg_context *ctx)
+{
+    struct vmg_role_config role = { 0 };
+    VMG_AUTOFREE(char *) reason = NULL;
+    bool primary;
+
+    if (ctx->xml.nics_without_mac == 0)
+        return OCF_SUCCESS;
+    if (vmg_params_load(vmg_role_params, vmg_role_params_count, &role, &reason) < 0)
+        return OCF_SUCCESS;     /* reported by the role table's own check */
+    primary = may_be_primary(&role);
+    vmg_params_free(vmg_role_params, vmg_role_params_count, &role);
+    if (primary) {
+        ocf_exit_reason("%s may be HA-primary, so it moves cold, but %u <interface> of %s has "
+                        "no <mac address=...>: libvirt would give it a new MAC at every "
+                        "start; set one", ctx->xml.name, ctx->xml.nics_without_mac,
+                        ctx->cfg.config);
+        return OCF_ERR_CONFIGURED;
+    }
+    qb_log(LOG_WARNING, "%u <interface> of %s has no <mac address=...>: libvirt gives it a "
+           "new MAC at every cold start, and the LAN's ARP caches keep the old one for a "
+           "while; set one", ctx->xml.nics_without_mac, ctx->cfg.config);
+    return OCF_SUCCESS;
+}
+
 /* The lifecycle parameters and the XML were checked by vmg_context_open. */
 static int run_validate(struct vmg_context *ctx)
 {
@@ -66,6 +108,8 @@ static int run_validate(struct vmg_context *ctx)
         rc = validate_table(vmg_split_brain_params, vmg_split_brain_params_count, &split_brain);
     if (rc == OCF_SUCCESS)
         rc = validate_app();
+    if (rc == OCF_SUCCESS)
+        rc = validate_macs(ctx);
     if (rc == OCF_SUCCESS)
         qb_log(LOG_DEBUG, "configuration of %s is valid", ctx->xml.name);
     return rc;
