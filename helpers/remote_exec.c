@@ -4,7 +4,6 @@
 #include <build-config.h>
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,23 +124,17 @@ struct json_buf {
     bool overflow;
 };
 
-static void json_raw(struct json_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void json_raw(struct json_buf *b, const char *fmt, ...)
+/* Appends text as it is. */
+static void json_raw(struct json_buf *b, const char *text)
 {
-    va_list ap;
-    int n;
+    size_t len = strlen(text);
 
-    if (b->overflow)
-        return;
-    va_start(ap, fmt);
-    n = vsnprintf(b->text + b->len, sizeof(b->text) - b->len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof(b->text) - b->len)
+    if (b->overflow || len >= sizeof(b->text) - b->len) {
         b->overflow = true;
-    else
-        b->len += (size_t)n;
+        return;
+    }
+    memcpy(b->text + b->len, text, len + 1);
+    b->len += len;
 }
 
 /* Appends text as a JSON string (quotes included). */
@@ -150,13 +143,15 @@ static void json_string(struct json_buf *b, const char *text)
     json_raw(b, "\"");
     for (; *text && !b->overflow; text++) {
         unsigned char c = (unsigned char)*text;
+        char piece[8];
 
         if (c == '"' || c == '\\')
-            json_raw(b, "\\%c", c);
+            snprintf(piece, sizeof(piece), "\\%c", c);
         else if (c < 0x20)
-            json_raw(b, "\\u%04x", c);
+            snprintf(piece, sizeof(piece), "\\u%04x", c);
         else
-            json_raw(b, "%c", c);
+            snprintf(piece, sizeof(piece), "%c", c);
+        json_raw(b, piece);
     }
     json_raw(b, "\"");
 }
@@ -239,7 +234,8 @@ static int guest_start(virDomainPtr dom, const char *const argv[], long long dea
     json_string(cmd, argv[0]);
     json_raw(cmd, ",\"arg\":[");
     for (a = 1; argv[a]; a++) {
-        json_raw(cmd, a > 1 ? "," : "");
+        if (a > 1)
+            json_raw(cmd, ",");
         json_string(cmd, argv[a]);
     }
     json_raw(cmd, "],\"capture-output\":true}}");
