@@ -133,11 +133,11 @@ on_cluster cibadmin --create --scope constraints --xml-text "
     <expression id='db-promoted-on-n1-expr' attribute='#uname' operation='eq' value='$N1'/>
   </rule>
 </rsc_location>"
-# The README's constraint; finite here, so that a drain of one of the two
-# nodes can still put both VMs on the other.
-on_cluster crm configure colocation vm-pair-apart -500: vm-b vm-a 2>/dev/null ||
-	on_cluster cibadmin --create --scope constraints --xml-text \
-		"<rsc_colocation id='vm-pair-apart' rsc='vm-b' with-rsc='vm-a' score='-500'/>"
+# The README's constraint (crm configure colocation vm-pair-apart -500: vm-b
+# vm-a), before the VMs exist; finite here, so that a drain of one of the
+# two nodes can still put both VMs on the other.
+on_cluster cibadmin --create --scope constraints --xml-text \
+	"<rsc_colocation id='vm-pair-apart' rsc='vm-b' with-rsc='vm-a' score='-500'/>"
 for vm in vm-a vm-b; do
 	create_vm "$vm" "$WORK/$vm.xml" ha_primary_resource=db-clone || { fail "create $vm"; exit 1; }
 done
@@ -162,11 +162,14 @@ idle
 # What the refused live migration left behind, as Pacemaker shows it.
 failed=$(on_cluster crm_mon -1 2>/dev/null | sed -n '/Failed Resource Actions/,$p' | grep "$P")
 failcount=$(on_cluster crm_failcount --query --resource "$P" --node "$N1" 2>&1)
-e2e_log "left behind: failed action [$failed]; fail-count [$failcount]"
+failattrs=$(on_cluster cibadmin --query --scope status 2>/dev/null | grep -o 'name="fail-count-[^"]*" value="[^"]*"')
+e2e_log "left behind: failed action [$failed]; crm_failcount [$failcount]; fail-count attributes [$failattrs]"
 check "a failed action records migrate_to of $P on $N1" eval \
 	'grep -q "${P}_migrate_to_0 on $N1" <<< "$failed" || grep -q "$P.*migrate_to.*$N1" <<< "$failed"'
 echo "$failed" > "$WORK/failed-action"
 echo "$failcount" > "$WORK/fail-count"
+check "no fail-count for the refusal, so no ban however often it happens" eval \
+	'grep -q "value=0$" <<< "$failcount" && [ -z "$failattrs" ]'
 check "nothing is banned (no cli-ban constraint)" no_bans
 marks=$(log_marks)
 move "$S" "$N1"; rc=$?
@@ -275,8 +278,8 @@ check "the HA service was stopped before and started after the move" \
 	      grep -q "is-primary switchover is-primary.* ha-stop ha-start"'
 gexec "$TO" /bin/cat /var/lib/vmg-role/log | sed 's/^/    guest log: /'
 since "$marks" "$GN" | grep -o "ha_primary_.*\|migration_pre_command.*\|the application's primary.*" |
-	sed 's/^/    source: /'
-since "$marks" "$TO" | grep -o "migration_post_command.*" | sed 's/^/    target: /'
+	grep -v ' ]$' | sed 's/^/    source: /'
+since "$marks" "$TO" | grep -o "migration_post_command.*" | grep -v ' ]$' | sed 's/^/    target: /'
 check "source log: switchover and its wait, each with its duration" eval \
 	'since "$marks" "$GN" | grep -q "ha_primary_switchover done in [0-9]* ms" &&
 	 since "$marks" "$GN" | grep -q "primary role moved away [0-9]* ms after the switchover began" &&
@@ -295,5 +298,24 @@ check "the probe said not primary and no switchover ran" eval \
 	 ! since "$marks" "$TO" | grep -q "ha_primary_switchover"'
 check "nothing is banned" no_bans
 standby "$TO" off
+idle
+
+e2e_log "B3: a switchover that does not move the role: refused in time, moved cold"
+GN=$(location "$G")
+TO=$(other_node "$GN")
+gexec "$GN" /bin/sh -c 'echo primary > /var/lib/vmg-role/role'
+set_param "$G" ha_primary_switchover "guest:/bin/true"
+set_param "$G" ha_primary_switchover_timeout 4
+sleep 3
+marks=$(log_marks)
+start=$(date +%s)
+move "$G" "$TO" drain; rc=$?
+check "drain of $GN: $G moved cold to $TO (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
+	eval '[ "$rc" -eq 0 ] && cold'
+check "migrate_to refused after the bounded wait, with the reason" eval \
+	'since "$marks" "$GN" | grep -q "$G is HA-primary (ha_primary_switchover ran, but ha_primary_probe still says primary after [0-9]* ms)"'
+e2e_log "the drain took $(( $(date +%s) - start )) s"
+check "nothing is banned" no_bans
+standby "$GN" off
 e2e_log "B took $(( $(date +%s) - T1 )) s; all $(( $(date +%s) - T0 )) s"
 e2e_finish
