@@ -560,9 +560,8 @@ static int run_post_command(struct vmg_context *ctx)
     if (vmg_params_load(vmg_app_params, vmg_app_params_count, &app, &reason) < 0 ||
         vmg_app_validate(&app, &reason) < 0) {
         ocf_exit_reason("%s runs here, but %s", ctx->xml.name, reason);
-        return OCF_ERR_GENERIC;
-    }
-    if (app.post) {
+        rc = OCF_ERR_GENERIC;
+    } else if (app.post) {
         dom = vmg_domain_lookup(ctx, &health, &detail);
         if (vmg_app_step(&app, VMG_APP_POST, dom, ctx->deadline_ms, &reason) < 0) {
             ocf_exit_reason("%s runs here, but %s", ctx->xml.name, reason);
