@@ -77,6 +77,7 @@ create_vm() {	# RSC XML [NAME=VALUE...]: a VirtualMachine resource, sticky
     $nv
   </instance_attributes>
   <meta_attributes id='$rsc-meta'>
+    <nvpair id='$rsc-target-role' name='target-role' value='${TARGET_ROLE:-Started}'/>
     <nvpair id='$rsc-allow-migrate' name='allow-migrate' value='true'/>
     <nvpair id='$rsc-stickiness' name='resource-stickiness' value='1000'/>
   </meta_attributes>
@@ -133,13 +134,17 @@ on_cluster cibadmin --create --scope constraints --xml-text "
     <expression id='db-promoted-on-n1-expr' attribute='#uname' operation='eq' value='$N1'/>
   </rule>
 </rsc_location>"
-# The README's constraint (crm configure colocation vm-pair-apart -500: vm-b
-# vm-a), before the VMs exist; finite here, so that a drain of one of the
-# two nodes can still put both VMs on the other.
-on_cluster cibadmin --create --scope constraints --xml-text \
-	"<rsc_colocation id='vm-pair-apart' rsc='vm-b' with-rsc='vm-a' score='-500'/>"
 for vm in vm-a vm-b; do
-	create_vm "$vm" "$WORK/$vm.xml" ha_primary_resource=db-clone || { fail "create $vm"; exit 1; }
+	TARGET_ROLE=Stopped create_vm "$vm" "$WORK/$vm.xml" ha_primary_resource=db-clone ||
+		{ fail "create $vm"; exit 1; }
+done
+# The README's constraint, before the VMs start; finite here, so that a
+# drain of one of the two nodes can still put both VMs on the other.
+on_cluster crm configure colocation vm-pair-apart -500: vm-b vm-a
+check "the anti-colocation constraint is in the CIB" eval \
+	'on_cluster cibadmin --query --scope constraints | grep -q "rsc_colocation id=\"vm-pair-apart\".*score=\"-500\""'
+for vm in vm-a vm-b; do
+	on_cluster crm_resource --resource "$vm" --meta --set-parameter target-role --parameter-value Started >/dev/null
 done
 check "both VMs run, on different nodes (anti-colocation)" wait_until 120 eval \
 	'[ -n "$(location vm-a)" ] && [ -n "$(location vm-b)" ] && [ "$(location vm-a)" != "$(location vm-b)" ] &&
