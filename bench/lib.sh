@@ -4,7 +4,7 @@
 BENCH_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LAB=$BENCH_TOP/tests/lab/vmg-lab
 PY=/usr/bin/python3
-VD_AGENT=/usr/lib/ocf/resource.d/heartbeat/VirtualDomain
+export VD_AGENT=/usr/lib/ocf/resource.d/heartbeat/VirtualDomain
 : "${VMGUARD_HELPER:=$BENCH_TOP/_build/release/helpers/vmguard}"
 : "${VMGUARD_AGENT:=$BENCH_TOP/_build/release/agents/VirtualMachine}"
 : "${VMGUARD_METADATA:=$BENCH_TOP/metadata/VirtualMachine.xml}"
@@ -85,7 +85,7 @@ jobinfo() {
 # create_rsc NAME AGENT XMLFILE [PARAM=VALUE...] : a primitive of AGENT (vmguard | vd) with the same
 # operations and migration settings for both agents
 create_rsc() {
-	local name=$1 agent=$2 xml=$3 class provider type p nv=""; shift 3
+	local name=$1 agent=$2 xml=$3 provider type p nv=""; shift 3
 	if [ "$agent" = vmguard ]; then provider=vmguard type=VirtualMachine; else provider=heartbeat type=VirtualDomain; fi
 	for p in "config=$xml" "${MIG_PARAMS[@]}" "$@"; do
 		nv="$nv<nvpair id='$name-${p%%=*}' name='${p%%=*}' value='${p#*=}'/>"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Step "dirty" (sourced by bench/run-all): drain the node of a guest that keeps dirtying 32 MiB
 # with the migration capped at 5 MiB/s, so that pre-copy cannot converge.  Same settings for every
 # run: migration_speed=5, migration_downtime=300, migrate_to timeout 60 s, stop/start 60 s.
@@ -37,7 +38,7 @@ for variant in vmguard vd vmguard-postcopy; do
 	[ "$variant" = vmguard-postcopy ] && extra=(migration_postcopy=auto)
 	blog "dirty: $variant"
 	standby vmg-n2 on
-	MIGRATE_TO_TIMEOUT=60 create_rsc $vm $agent "$VMG_LAB/$vm.xml" migration_speed=5 migration_downtime=300 "${extra[@]}"
+	MIGRATE_TO_TIMEOUT=60 create_rsc "$vm" "$agent" "$VMG_LAB/$vm.xml" migration_speed=5 migration_downtime=300 "${extra[@]}"
 	wait_until 120 settled_on $vm vmg-n1 || blog "dirty: $vm did not start on vmg-n1"
 	before=$("$LAB" wait-tick 1 $vm --timeout 60)
 	sleep 3	# the dirtier is running

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Step "drain" (sourced by bench/run-all): N idle VMs of one agent run on vmg-n1; vmg-n1 is put in
 # standby; measured: from the standby until the DC logs the end of its last transition (every
 # migrate_to, migrate_from, stop on the source and first monitor on vmg-n2 has returned), and,

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Step "migrate" (sourced by bench/run-all): live migration of one idle guest by each agent's
 # migrate_to (on the source) + migrate_from (on the target), called directly as Pacemaker would,
 # alternating agents and directions on the same guest.  Two settings, the same for both agents:
@@ -16,8 +17,8 @@ migrate_once() {	# AGENT SETTING REP [agentrun options]
 	local a=$1 setting=$2 rep=$3 from=$where to=$((3 - where)) extra=() p j; shift 3
 	for p in "${MIG_PARAMS[@]}"; do extra+=(--param "$p"); done
 	[ "$setting" = capped ] && extra+=(--param migration_speed=100 --param migration_downtime=300)
-	local common=(--rsc $vm --param "config=$VMG_LAB/$vm.xml" "${extra[@]}"
-		--meta migrate_source=vmg-n$from --meta migrate_target=vmg-n$to --tag "$setting")
+	local common=(--rsc "$vm" --param "config=$VMG_LAB/$vm.xml" "${extra[@]}"
+		--meta "migrate_source=vmg-n$from" --meta "migrate_target=vmg-n$to" --tag "$setting")
 	agentrun $from migrate --agent "$a" --action migrate_to --meta timeout=120000 "${common[@]}" "$@" >/dev/null
 	agentrun $to migrate --agent "$a" --action migrate_from --meta timeout=60000 "${common[@]}" >/dev/null
 	j=$(jobinfo $to $vm)
@@ -35,7 +36,7 @@ for setting in default capped; do
 	blog "migrate: $setting settings, $reps migrations per agent"
 	for ((rep = 0; rep < reps; rep++)); do
 		order="vmguard vd"; ((rep % 2)) && order="vd vmguard"
-		for a in $order; do migrate_once $a $setting $rep || break 2; done
+		for a in $order; do migrate_once "$a" "$setting" "$rep" || break 2; done
 	done
 done
 blog "migrate: process-tree memory, sampled"

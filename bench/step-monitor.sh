@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Step "monitor" (sourced by bench/run-all): the recurring monitor of a running VM, both agents
 # alternating call by call on the same guest and libvirtd.  Per call: wall time, CPU time of the
 # agent's process tree, peak RSS; libvirtd's CPU during the calls.
@@ -6,7 +7,7 @@ vm=bench-mon
 guest_xml $vm
 "$LAB" virsh 1 create "$VMG_LAB/$vm.xml" >/dev/null
 "$LAB" wait-tick 1 $vm --timeout 60 >/dev/null
-common=(--rsc $vm --param "config=$VMG_LAB/$vm.xml" --meta timeout=20000 --meta interval=10000
+common=(--rsc "$vm" --param "config=$VMG_LAB/$vm.xml" --meta timeout=20000 --meta interval=10000
 	--libvirtd-pid "$(libvirtd_pid 1)")
 blog "monitor: $reps calls of each agent, alternating"
 agentrun 1 monitor --agent vmguard --agent vd --action monitor --reps "$reps" --warmup 3 "${common[@]}" >/dev/null

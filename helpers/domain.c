@@ -9,6 +9,8 @@
 #include "domain.h"
 #include "log.h"
 #include "ocf.h"
+#define VMG_DOMAIN_PRIV_H_ALLOW
+#include "domain_priv.h"
 
 /* How often a wait re-reads the domain state. */
 #define POLL_MS 100
@@ -17,6 +19,16 @@
 /* Part of stop's timeout kept for destroy, in ms: a tenth, within bounds. */
 #define DESTROY_RESERVE_MIN_MS 2000
 #define DESTROY_RESERVE_MAX_MS 10000
+
+/* A guest that is still booting when stop's first power-off request comes
+ * (its ACPI handler or guest agent not up yet) never sees that request:
+ * stop repeats it at this interval until its graceful budget ends, as Nova
+ * does (nova/virt/libvirt/driver.py, _clean_shutdown: "we re-trigger the
+ * shutdown every retry_interval").  Seen with resource-agents' ocft cases
+ * "normal stop" and "invalid OCF_RESKEY_config": a stop a moment after the
+ * start waited out its whole timeout. */
+long long vmg_domain_shutdown_resend_ms = 3000;
+int (*vmg_domain_shutdown_request)(virDomainPtr dom, unsigned int flags) = virDomainShutdownFlags;
 
 static enum vmg_health paused_health(int reason, const char **detail)
 {
@@ -270,18 +282,59 @@ static long long destroy_reserve_ms(const struct vmg_context *ctx)
     return reserve;
 }
 
-/* Asks the guest to power off; false when the request itself failed. */
-static bool request_shutdown(struct vmg_context *ctx, virDomainPtr dom, unsigned int how)
+/* Asks the guest to power off: VIR_ERR_OK, or libvirt's error code when the
+ * request itself failed.  A repeated request logs only its failure, and
+ * that at debug level. */
+static int request_shutdown(struct vmg_context *ctx, virDomainPtr dom, unsigned int how,
+                            bool repeat)
 {
     const char *name = how == VIR_DOMAIN_SHUTDOWN_GUEST_AGENT ? "guest agent" : "ACPI";
+    int code;
 
-    if (virDomainShutdownFlags(dom, how) < 0) {
-        qb_log(LOG_WARNING, "%s shutdown request for %s failed: %s", name, ctx->xml.name,
-               vmg_virt_error());
-        return false;
+    if (vmg_domain_shutdown_request(dom, how) < 0) {
+        code = virGetLastErrorCode();
+        qb_log(repeat ? LOG_DEBUG : LOG_WARNING, "%s shutdown request for %s failed: %s", name,
+               ctx->xml.name, vmg_virt_error());
+        return code == VIR_ERR_OK ? VIR_ERR_INTERNAL_ERROR : code;
     }
-    qb_log(LOG_INFO, "%s shutdown requested for %s", name, ctx->xml.name);
-    return true;
+    if (!repeat)
+        qb_log(LOG_INFO, "%s shutdown requested for %s", name, ctx->xml.name);
+    return VIR_ERR_OK;
+}
+
+/* Waits until the domain is off or only reserve_ms are left, repeating the
+ * request(s) in hows (the methods asked, a VIR_DOMAIN_SHUTDOWN_* mask) every
+ * vmg_domain_shutdown_resend_ms; true when it is off. */
+static bool wait_off_resending(struct vmg_context *ctx, virDomainPtr dom, unsigned int hows,
+                               long long reserve_ms)
+{
+    static const unsigned int methods[] = { VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN,
+                                            VIR_DOMAIN_SHUTDOWN_GUEST_AGENT };
+    long long next = vmg_now_ms() + vmg_domain_shutdown_resend_ms;
+    unsigned int resent = 0;
+    const char *detail;
+    enum vmg_health health;
+    size_t i;
+
+    for (;;) {
+        health = vmg_domain_health(dom, &detail);
+        if (health == VMG_HEALTH_STOPPED || health == VMG_HEALTH_ABSENT) {
+            if (resent)
+                qb_log(LOG_INFO, "%s powered off after %u repeated request(s)", ctx->xml.name,
+                       resent);
+            return true;
+        }
+        if (vmg_ms_left(ctx) <= reserve_ms)
+            return false;
+        if (vmg_now_ms() >= next) {
+            for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+                if (hows & methods[i])
+                    request_shutdown(ctx, dom, methods[i], true);
+            resent++;
+            next = vmg_now_ms() + vmg_domain_shutdown_resend_ms;
+        }
+        vmg_sleep_ms(POLL_MS);
+    }
 }
 
 /* Graceful part of stop: true when the domain is off. */
@@ -291,21 +344,27 @@ static bool shutdown_gracefully(struct vmg_context *ctx, virDomainPtr dom, long 
     bool acpi = strcmp(mode, "agent") != 0;
     bool agent = strcmp(mode, "acpi") != 0;
     long long window = vmg_ms_left(ctx) - reserve;
-    bool requested = false;
+    unsigned int requested = 0;
 
-    if (acpi && request_shutdown(ctx, dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN)) {
+    if (acpi && request_shutdown(ctx, dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN, false) == VIR_ERR_OK) {
         /* Leave the agent half the window when it is the fallback. */
         long long keep = agent ? reserve + window / 2 : reserve;
 
-        requested = true;
-        if (wait_for_health(ctx, dom, VMG_HEALTH_STOPPED, keep))
+        requested = VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN;
+        if (wait_off_resending(ctx, dom, requested, keep))
             return true;
     }
-    if (agent && request_shutdown(ctx, dom, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT))
-        requested = true;
+    /* A guest agent not up yet ("unresponsive") fails the request at once:
+     * it is repeated too.  A domain without an agent channel is not. */
+    if (agent) {
+        int code = request_shutdown(ctx, dom, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT, false);
+
+        if (code == VIR_ERR_OK || code == VIR_ERR_AGENT_UNRESPONSIVE)
+            requested |= VIR_DOMAIN_SHUTDOWN_GUEST_AGENT;
+    }
     /* Whatever was asked gets the rest of the window: a guest still booting
      * may only now be listening for the power button. */
-    return requested && wait_for_health(ctx, dom, VMG_HEALTH_STOPPED, reserve);
+    return requested && wait_off_resending(ctx, dom, requested, reserve);
 }
 
 static int destroy(struct vmg_context *ctx, virDomainPtr dom)

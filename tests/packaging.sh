@@ -24,6 +24,8 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 AGENT_PATH=usr/lib/ocf/resource.d/vmguard/VirtualMachine
 HELPER_PATH=usr/libexec/vmguard/vmguard
 META_PATH=usr/share/vmguard/VirtualMachine.xml
+MAN7_PATH=usr/share/man/man7/ocf_vmguard_VirtualMachine.7
+MAN8_PATH=usr/share/man/man8/vmguard.8
 
 fails=0
 pass() { printf 'PASS: %s\n' "$*"; }
@@ -52,6 +54,24 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+man_lists_parameters() {	# MAN.gz METADATA: each <parameter name> is a term of the page
+	local p text missing=''
+	text=$(zcat "$1") || return 1
+	for p in $(xmllint --xpath '//parameter/@name' "$2" | sed 's/ name="\([^"]*\)"/\1 /g'); do
+		grep -qF "\\fB$p\\fR" <<< "$text" || missing="$missing $p"
+	done
+	[ -z "$missing" ] || { echo "not in the man page:$missing"; return 1; }
+}
+
+man8_documents_cli() {	# MAN.gz: the helper's path and each peer-timeout command
+	local c text
+	text=$(zcat "$1") || return 1
+	grep -qF "/$HELPER_PATH" <<< "$text" || { echo "no /$HELPER_PATH"; return 1; }
+	for c in raise restore recover query guard; do
+		grep -qx "\.B $c" <<< "$text" || { echo "no $c"; return 1; }
+	done
+}
+
 copy_tree() {	# DEST: a clean copy of the source tree
 	mkdir -p "$1"
 	if git -C "$TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
@@ -68,7 +88,7 @@ copy_tree() {	# DEST: a clean copy of the source tree
 deb_step() {
 	local src=$TMP/deb/vmguard log=$TMP/deb/build.log deb x=$TMP/deb/x start
 	if ! command -v dpkg-buildpackage >/dev/null; then
-		skip "deb: dpkg-buildpackage not installed"; return
+		fail "deb: dpkg-buildpackage not installed (tests/install-deps installs it)"; return
 	fi
 	copy_tree "$src"
 	start=$(date +%s)
@@ -82,7 +102,7 @@ deb_step() {
 	fi
 	pass "deb: dpkg-buildpackage -us -uc -b ($(( $(date +%s) - start ))s)"
 
-	deb=$(ls "$TMP"/deb/vmguard_*.deb 2>/dev/null | grep -v dbgsym | head -n 1)
+	deb=$(find "$TMP/deb" -maxdepth 1 -name 'vmguard_*.deb' | head -n 1)
 	if [ -z "$deb" ]; then fail "deb: no vmguard_*.deb produced"; return; fi
 	local listing; listing=$(dpkg-deb -c "$deb")
 	has_entry() {	# MODE PATH
@@ -91,6 +111,8 @@ deb_step() {
 	check "deb: /$AGENT_PATH is in the package, mode 755" has_entry -rwxr-xr-x "$AGENT_PATH"
 	check "deb: /$HELPER_PATH is in the package, mode 755" has_entry -rwxr-xr-x "$HELPER_PATH"
 	check "deb: /$META_PATH is in the package, mode 644" has_entry -rw-r--r-- "$META_PATH"
+	check "deb: /$MAN7_PATH.gz is in the package, mode 644" has_entry -rw-r--r-- "$MAN7_PATH.gz"
+	check "deb: /$MAN8_PATH.gz is in the package, mode 644" has_entry -rw-r--r-- "$MAN8_PATH.gz"
 	check "deb: Depends has resource-agents" \
 		sh -c "dpkg-deb -f '$deb' Depends | grep -qw resource-agents"
 
@@ -102,24 +124,25 @@ deb_step() {
 	check "deb: agent has no unsubstituted @...@" sh -c "! grep -q '@[a-z_]*@' '$x/$AGENT_PATH'"
 	check "deb: helper is a dynamically linked ELF that finds its libraries" \
 		sh -c "ldd '$x/$HELPER_PATH' >/dev/null && ! ldd '$x/$HELPER_PATH' | grep -q 'not found'"
-	if command -v xmllint >/dev/null && [ -f /usr/share/resource-agents/ra-api-1.dtd ]; then
-		check "deb: packaged agent's meta-data is valid against ra-api-1.dtd" \
-			sh -c "VMGUARD_METADATA='$x/$META_PATH' '$x/$AGENT_PATH' meta-data |
-				(cd /usr/share/resource-agents && xmllint --noout --valid -)"
-	else
-		skip "deb: meta-data validation (xmllint or ra-api-1.dtd missing)"
-	fi
+	check "deb: packaged agent's meta-data is valid against ra-api-1.dtd" \
+		sh -c "VMGUARD_METADATA='$x/$META_PATH' '$x/$AGENT_PATH' meta-data |
+			(cd /usr/share/resource-agents && xmllint --noout --valid -)"
+	check "deb: ocf_vmguard_VirtualMachine(7) lists every parameter of the metadata" \
+		man_lists_parameters "$x/$MAN7_PATH.gz" "$x/$META_PATH"
+	check "deb: vmguard(8) names the installed helper and the peer-timeout commands" \
+		man8_documents_cli "$x/$MAN8_PATH.gz"
+	check "deb: the man pages format without a warning" \
+		sh -c "for m in '$x/$MAN7_PATH.gz' '$x/$MAN8_PATH.gz'; do
+			w=\$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l \"\$m\" 2>&1 >/dev/null) || exit 1
+			[ -z \"\$w\" ] || { echo \"\$m: \$w\"; exit 1; }; done"
 
-	if command -v lintian >/dev/null; then
-		local changes; changes=$(ls "$TMP"/deb/vmguard_*.changes | head -n 1)
-		if lintian --fail-on error --no-tag-display-limit "$changes" > "$TMP/deb/lintian.log" 2>&1; then
-			pass "deb: lintian reports no error ($(grep -c '^W:' "$TMP/deb/lintian.log") warnings)"
-			grep '^[WI]:' "$TMP/deb/lintian.log" | sed 's/^/      /'
-		else
-			fail "deb: lintian reports errors"; cat "$TMP/deb/lintian.log" >&2
-		fi
+	# tests/install-deps installs lintian: no SKIP.
+	local changes; changes=$(find "$TMP/deb" -maxdepth 1 -name 'vmguard_*.changes' | head -n 1)
+	if lintian --fail-on error,warning --tag-display-limit 0 "$changes" > "$TMP/deb/lintian.log" 2>&1; then
+		pass "deb: lintian reports no error and no warning ($(grep -c '^I:' "$TMP/deb/lintian.log") info)"
+		grep '^[WIP]:' "$TMP/deb/lintian.log" | sed 's/^/      /'
 	else
-		skip "deb: lintian not installed"
+		fail "deb: lintian reports errors or warnings"; cat "$TMP/deb/lintian.log" >&2
 	fi
 }
 
@@ -136,21 +159,22 @@ distcheck_step() {
 		return
 	fi
 	pass "make distcheck ($(( $(date +%s) - start ))s)"
-	TARBALL=$(ls "$src"/vmguard-*.tar.gz | head -n 1)
+	TARBALL=$(find "$src" -maxdepth 1 -name 'vmguard-*.tar.gz' | head -n 1)
 }
 
 # ----------------------------------------------------------------- .rpm
 rpm_step() {
 	local top=$TMP/rpm log=$TMP/rpm/rpmbuild.log rpm listing start
-	if ! command -v rpmbuild >/dev/null; then skip "rpm: rpmbuild not installed"; return; fi
-	if [ -z "$TARBALL" ]; then skip "rpm: no tarball (distcheck failed or skipped)"; return; fi
+	if ! command -v rpmbuild >/dev/null; then fail "rpm: rpmbuild not installed (tests/install-deps installs it)"; return; fi
+	case $SKIP in *" distcheck "*) skip "rpm: no tarball (distcheck skipped)"; return ;; esac
+	if [ -z "$TARBALL" ]; then fail "rpm: no tarball (distcheck failed)"; return; fi
 	mkdir -p "$top"
 	start=$(date +%s)
 	if ! rpmbuild -ta "$TARBALL" --nodeps --define "_topdir $top" > "$log" 2>&1; then
 		fail "rpm: rpmbuild -ta --nodeps ($(( $(date +%s) - start ))s)"; show_log "$log"; return
 	fi
 	pass "rpm: rpmbuild -ta --nodeps ($(( $(date +%s) - start ))s)"
-	rpm=$(ls "$top"/RPMS/*/vmguard-[0-9]*.rpm 2>/dev/null | head -n 1)
+	rpm=$(find "$top/RPMS" -name 'vmguard-[0-9]*.rpm' 2>/dev/null | head -n 1)
 	if [ -z "$rpm" ]; then fail "rpm: no binary vmguard rpm produced"; return; fi
 	listing=$(rpm -qlvp "$rpm" 2>/dev/null)
 	has_rpm_entry() {	# MODE PATH
@@ -159,6 +183,9 @@ rpm_step() {
 	check "rpm: /$AGENT_PATH is in the package, mode 755" has_rpm_entry -rwxr-xr-x "$AGENT_PATH"
 	check "rpm: /$HELPER_PATH is in the package, mode 755" has_rpm_entry -rwxr-xr-x "$HELPER_PATH"
 	check "rpm: /$META_PATH is in the package, mode 644" has_rpm_entry -rw-r--r-- "$META_PATH"
+	check "rpm: the man pages are in the package" \
+		sh -c "rpm -qlp '$rpm' 2>/dev/null | grep -q '/$MAN7_PATH' &&
+			rpm -qlp '$rpm' 2>/dev/null | grep -q '/$MAN8_PATH'"
 	check "rpm: Requires resource-agents" sh -c "rpm -qRp '$rpm' 2>/dev/null | grep -qw resource-agents"
 	if ls "$top"/SRPMS/vmguard-*.src.rpm >/dev/null 2>&1; then
 		pass "rpm: source rpm built"
@@ -172,7 +199,7 @@ case $SKIP in *" distcheck "*) skip "distcheck (VMG_PKG_SKIP)";; *) distcheck_st
 case $SKIP in *" rpm "*) skip "rpm (VMG_PKG_SKIP)";; *) rpm_step;; esac
 
 if [ "$fails" -ne 0 ]; then
-	echo "FAIL: packaging: $fails check(s) failed"
+	echo "packaging: FAIL, $fails check(s) failed"
 	exit 1
 fi
-echo "PASS: packaging"
+echo "packaging: PASS"

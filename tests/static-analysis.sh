@@ -5,13 +5,13 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/_build/release}
-cd "$top"
+cd "$top" || exit 1
 [ -f "$build/build-config.h" ] || { echo "static-analysis: configure $build first" >&2; exit 1; }
 
+read -r -a pkgflags <<< "$(pkg-config --cflags libvirt libvirt-qemu libxml-2.0 libqb libcmap pacemaker-cib pacemaker)"
 cflags=(-I"$build" -Ihelpers -DVMG_LLTCONFIG='"/sbin/lltconfig"' -DVMG_LLTTAB='"/etc/llttab"'
 	-DTEST_DATA_DIR='"tests/data"' -DTEST_METADATA='"metadata/VirtualMachine.xml"'
-	-DTEST_LLTCONFIG='"tests/lab/lltconfig"'
-	$(pkg-config --cflags libvirt libvirt-qemu libxml-2.0 libqb libcmap pacemaker-cib pacemaker))
+	-DTEST_LLTCONFIG='"tests/lab/lltconfig"' "${pkgflags[@]}")
 sources=(helpers/*.c tests/unit/*.c tests/fuzz/*.c)
 status=0
 

@@ -15,7 +15,20 @@ setup() {
 }
 
 teardown() {
-	rm -rf "$TMP"
+	rm -rf "$TMP" ${PUBLIC:+"$PUBLIC"}
+}
+
+# A copy of the agent, helper and metadata that user nobody can run: the
+# build tree may sit in a 0700 home directory.  Sets PUBLIC (under /tmp,
+# which every user can reach, whatever TMPDIR is).
+public_copy() {
+	PUBLIC=$(mktemp -d /tmp/vmguard-bats.XXXXXX)
+	chmod 755 "$PUBLIC"
+	install -m 755 "$AGENT" "$PUBLIC/VirtualMachine"
+	install -m 755 "$VMGUARD_HELPER" "$PUBLIC/vmguard"
+	install -m 644 "$VMGUARD_METADATA" "$PUBLIC/VirtualMachine.xml"
+	runuser -u nobody -- test -x "$PUBLIC/vmguard" -a -r "$PUBLIC/VirtualMachine.xml" ||
+		{ echo "nobody cannot reach $PUBLIC"; return 1; }
 }
 
 domain_xml() {	# FILE NAME
@@ -36,8 +49,10 @@ reason_of() {	# the exit reason Pacemaker would show
 	[ "$status" -eq 0 ]
 	[[ "$output" == *'<resource-agent name="VirtualMachine"'* ]]
 	if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null; then
-		run runuser -u nobody -- env VMGUARD_METADATA="$VMGUARD_METADATA" "$AGENT" meta-data
+		public_copy
+		run runuser -u nobody -- env VMGUARD_METADATA="$PUBLIC/VirtualMachine.xml" "$PUBLIC/VirtualMachine" meta-data
 		[ "$status" -eq 0 ]
+		[[ "$output" == *'<resource-agent name="VirtualMachine"'* ]]
 	fi
 }
 
@@ -157,11 +172,14 @@ reason_of() {	# the exit reason Pacemaker would show
 
 @test "unreadable config file is OCF_ERR_INSTALLED" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to drop to nobody"
-	chmod 600 "$TMP/test.xml"
-	chmod 755 "$TMP"
-	run runuser -u nobody -- env OCF_RESKEY_config="$TMP/test.xml" VMGUARD_HELPER="$VMGUARD_HELPER" \
-		OCF_RESKEY_hypervisor=test:///default "$AGENT" validate-all
+	public_copy
+	cp "$TMP/test.xml" "$PUBLIC/test.xml"
+	chmod 600 "$PUBLIC/test.xml"
+	run runuser -u nobody -- env OCF_RESKEY_config="$PUBLIC/test.xml" VMGUARD_HELPER="$PUBLIC/vmguard" \
+		OCF_RESKEY_hypervisor=test:///default "$PUBLIC/VirtualMachine" validate-all
+	echo "$output"
 	[ "$status" -eq 5 ]
+	[[ "$(reason_of "$output")" == *"$PUBLIC/test.xml"* ]]
 }
 
 @test "malformed, truncated and hostile XML is OCF_ERR_CONFIGURED with a reason" {

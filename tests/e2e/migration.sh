@@ -22,9 +22,14 @@ trap cleanup EXIT
 on_cluster() { "$LAB" exec "${CLUSTER_NODE:-1}" "$@"; }
 node_index() { echo "${1#vmg-n}"; }
 other_node() { [ "$1" = "$N1" ] && echo "$N2" || echo "$N1"; }
-# pcmk_log NODE [OFFSET]: its Pacemaker log, from byte OFFSET on
-pcmk_log() { tail -c +"$(( ${2:-0} + 1 ))" "$VMG_LAB/nodes/$1/var/log/pacemaker/pacemaker.log" 2>/dev/null; }
-pcmk_log_size() { stat -c %s "$VMG_LAB/nodes/$1/var/log/pacemaker/pacemaker.log" 2>/dev/null || echo 0; }
+# A node's Pacemaker log (the agent logs there), read from the mark that
+# mark_logs took before the step: pcmk_log NODE [OFFSET].
+pcmk_log_file() { echo "$VMG_LAB/nodes/$1/var/log/pacemaker/pacemaker.log"; }
+declare -A LOG_MARK=()
+mark_logs() { local n; for n in "$N1" "$N2"; do LOG_MARK[$n]=$(log_mark "$(pcmk_log_file "$n")"); done; }
+pcmk_log() { log_since "$(pcmk_log_file "$1")" "${2:-${LOG_MARK[$1]:-0}}"; }
+# pcmk_log_lacks NODE PATTERN: since the mark, and the log is readable
+pcmk_log_lacks() { log_lacks "$(pcmk_log_file "$1")" "${LOG_MARK[$1]:-0}" "$2"; }
 
 # Where Pacemaker has the resource; empty while it is moving or stopped.
 location() {
@@ -51,6 +56,14 @@ counter_advances() {
 	i=$(node_index "$1")
 	first=$("$LAB" wait-tick "$i" "$RSC" --timeout 30) &&
 		"$LAB" wait-tick "$i" "$RSC" --after "$(count_of "$first")" --timeout 10 >/dev/null
+}
+# Active on neither node, and virsh could tell for both.
+active_nowhere() {
+	local n l
+	for n in 1 2; do
+		l=$("$LAB" virsh "$n" list --name) || return 1
+		! grep -qx "$RSC" <<< "$l" || return 1
+	done
 }
 settled_on() { [ "$(location)" = "$1" ] && [ "$(active_on)" = "$1" ]; }
 # The cluster has nothing left to do, and the VM is active where it says.
@@ -90,11 +103,14 @@ create_resource() {
 </primitive>"
 }
 
-# Drains the node the VM runs on; sets FROM, TO, BEFORE (tick), AFTER (tick).
+# Drains the node the VM runs on; sets FROM, TO, BEFORE (tick), AFTER (tick);
+# the logs are read from here on.
 drain() {
 	FROM=$(location)
+	[ -n "$FROM" ] || { echo "drain: $RSC runs nowhere" >&2; return 1; }
 	TO=$(other_node "$FROM")
-	BEFORE=$("$LAB" wait-tick "$(node_index "$FROM")" "$RSC" --timeout 30)
+	BEFORE=$("$LAB" wait-tick "$(node_index "$FROM")" "$RSC" --timeout 30) || return 1
+	mark_logs
 	standby "$FROM" on
 	wait_until 120 settled_on "$TO" || return 1
 	AFTER=$("$LAB" wait-tick "$(node_index "$TO")" "$RSC" --timeout 30)
@@ -110,15 +126,33 @@ moved_cold() {
 		[ "$(boot_of "$BEFORE")" != "$(boot_of "$AFTER")" ]
 }
 
+# Fails also when the constraints cannot be read.
 no_bans() {
-	! on_cluster cibadmin --query --scope constraints 2>/dev/null | grep -q "cli-ban\|rsc_location"
+	local c
+	c=$(on_cluster cibadmin --query --scope constraints) || return 1
+	! grep -q "cli-ban\|rsc_location" <<< "$c"
+}
+# NODE has no domain RSC, and virsh could tell.
+not_defined_on() {
+	local l
+	l=$("$LAB" virsh "$(node_index "$1")" list --all --name) || return 1
+	! grep -qx "$RSC" <<< "$l"
+}
+# The last migrate_to result Pacemaker recorded on NODE since the mark.
+migrate_to_result() { pcmk_log "$1" | grep "Result of migrate_to operation for $RSC on" | tail -n 1; }
+# migrate_to returned on its own: a result is recorded, and it is not a timeout.
+migrate_to_ended_in_time() {
+	local r
+	r=$(migrate_to_result "$1")
+	echo "migrate_to result: ${r:-none}"
+	[ -n "$r" ] && ! grep -qi "timed out" <<< "$r" && pcmk_log_lacks "$1" "${RSC}_migrate_to_0.*[Tt]imed [Oo]ut"
 }
 
 # ------------------------------------------------------------------------
 "$LAB" up --nodes 2 --cluster || { fail "lab up"; exit 1; }
-install_agent
+install_agent || { fail "the agent installed in the nodes"; exit 1; }
 UUID=6d0c1f52-7a11-4b7e-9c35-0a7e5d2b9f01
-"$LAB" guest-xml "$RSC" --uuid "$UUID" > "$VMG_LAB/$RSC.xml"
+"$LAB" guest-xml "$RSC" --uuid "$UUID" > "$VMG_LAB/$RSC.xml" || { fail "guest XML"; exit 1; }
 create_resource || { fail "create resource"; exit 1; }
 check "vm1 starts on one node" wait_until 90 eval '[ -n "$(location)" ] && settled_on "$(location)"'
 "$LAB" wait-tick "$(node_index "$(location)")" "$RSC" --timeout 30 >/dev/null
@@ -139,15 +173,16 @@ check "guest counter carried on" test "$(count_of "$AFTER")" -gt "$(count_of "$B
 fast_after=$(fast_rx "$TO")
 check "migration data crossed the fast link ($(( (fast_after - fast_before) / 1048576 )) MiB)" \
 	test $(( fast_after - fast_before )) -gt $(( 30 * 1048576 ))
-check "DC log shows migrate_to and migrate_from" \
-	eval 'cat $VMG_LAB/nodes/*/var/log/pacemaker/pacemaker.log | grep -q "${RSC}_migrate_to_0" &&
-	      cat $VMG_LAB/nodes/*/var/log/pacemaker/pacemaker.log | grep -q "${RSC}_migrate_from_0"'
+check "the logs show migrate_to and migrate_from" \
+	eval '{ pcmk_log "$N1"; pcmk_log "$N2"; } | grep -q "${RSC}_migrate_to_0" &&
+	      { pcmk_log "$N1"; pcmk_log "$N2"; } | grep -q "${RSC}_migrate_from_0"'
 check "the helper logged the downtime libvirt measured" \
 	eval 'pcmk_log "$FROM" | grep -q "migrated to $TO in [0-9]* ms, downtime [0-9]* ms"'
 check "migrate_to raised the corosync token for the migration" \
 	eval 'pcmk_log "$FROM" | grep -q "peer timeouts on this node for a pause of up to"'
-check "the token reads back as before the migration ($token_before -> $(token "$FROM"))" \
-	test -n "$token_before" -a "$(token "$FROM")" = "$token_before"
+token_after=$(token "$FROM")
+check "the token reads back as before the migration ($token_before -> $token_after)" \
+	test -n "$token_before" -a "$token_after" = "$token_before"
 delete_param peer_timeout_clusters
 delete_param peer_timeout_members
 undrain "$FROM"
@@ -174,8 +209,7 @@ sleep 3
 drain; rc=$?
 check "parallel drain moved vm1 live" \
 	moved_live "$rc"
-check "the source's definition went with it" \
-	eval '! "$LAB" virsh "$(node_index "$FROM")" dominfo "$RSC" >/dev/null 2>&1'
+check "the source's definition went with it" not_defined_on "$FROM"
 check "the data used a port of the range" \
 	eval 'pcmk_log "$FROM" | grep -q "data over tcp://vmg-n[0-9]-fast:491[67][0-9]"'
 for p in migration_persistent migration_max_downtime migration_auto_converge migration_parallel migration_port; do
@@ -246,6 +280,7 @@ FROM=$(location); TO=$(other_node "$FROM")
 "$LAB" guest-xml "$RSC" --uuid 0badc0de-0000-4000-8000-000000000001 > "$VMG_LAB/stale.xml"
 "$LAB" virsh "$(node_index "$TO")" undefine "$RSC" >/dev/null 2>&1
 "$LAB" virsh "$(node_index "$TO")" define "$VMG_LAB/stale.xml" >/dev/null
+mark_logs
 standby "$FROM" on
 # The live migration is refused, the cold start on the target too: stopped.
 wait_until 120 eval '[ -z "$(active_on)" ] && on_cluster crm_resource --wait --timeout=5s >/dev/null 2>&1'
@@ -253,7 +288,7 @@ check "pre-check refused the live migration, naming the other UUID" \
 	eval 'pcmk_log "$FROM" | grep -q "has another domain named $RSC (uuid 0badc0de"'
 check "start on $TO refused while the name is taken" \
 	eval 'pcmk_log "$TO" | grep -q "the name $RSC is taken by another domain"'
-check "the VM is cleanly stopped, on no node ($(active_on | tr '\n' ' '))" test -z "$(active_on)"
+check "the VM is cleanly stopped, on no node ($(active_on | tr '\n' ' '))" active_nowhere
 check "the other domain's definition is untouched" \
 	eval '"$LAB" virsh "$(node_index "$TO")" domuuid "$RSC" | grep -qx 0badc0de-0000-4000-8000-000000000001'
 "$LAB" virsh "$(node_index "$TO")" undefine "$RSC" >/dev/null
@@ -276,6 +311,7 @@ on_cluster cibadmin --modify --xml-text "<op id='$RSC-migrate_to' name='migrate_
 sleep 3
 FROM=$(location); TO=$(other_node "$FROM")
 BEFORE=$(tick_of "$FROM")
+mark_logs
 standby "$FROM" on
 # Pacemaker recovers a failed migrate_to by stop + start on the target.
 wait_until 150 settled
@@ -283,8 +319,8 @@ check "VM runs on exactly one node after the aborted migration ($(active_on | tr
 	test "$(active_on | wc -l)" -eq 1
 check "the watchdog aborted before Pacemaker's timeout" \
 	eval 'pcmk_log "$FROM" | grep -q "aborting the migration of $RSC"'
-check "migrate_to was not killed by Pacemaker" \
-	eval '! pcmk_log "$FROM" | grep -q "${RSC}_migrate_to_0.*[Tt]imed [Oo]ut"'
+check "migrate_to was not killed by Pacemaker: it ended before its timeout" \
+	migrate_to_ended_in_time "$FROM"
 undrain "$FROM"
 
 # The faults below hit a migration in flight: the dirtying guest and the
@@ -295,6 +331,7 @@ fault_case() {	# NAME INJECT-COMMAND...: drain, inject once migrating, check con
 	on_cluster crm_resource --cleanup --resource "$RSC" >/dev/null 2>&1
 	wait_until 60 settled
 	FROM=$(location); TO=$(other_node "$FROM")
+	mark_logs
 	standby "$FROM" on
 	if wait_until 30 in_flight; then
 		"$@"
@@ -319,7 +356,13 @@ cut_link() {
 	"$LAB" link-up "$(node_index "$TO")" fast
 }
 fault_case "link cut" cut_link
-check "link cut: the watchdog aborted it" eval 'pcmk_log "$FROM" | grep -q "aborting the migration of $RSC"'
+# Known defect (issue 12, "every action inside its timeout"): with the fast
+# link cut, migrate_to logs nothing after its first progress line and is
+# killed by Pacemaker's 40 s timeout (measured 2026-12-02); the old check
+# passed on the "aborting" line case 3 had written.
+xfail "issue 12" "link cut: the watchdog aborted it" \
+	eval 'pcmk_log "$FROM" | grep -q "aborting the migration of $RSC"'
+xfail "issue 12" "link cut: migrate_to ended before its timeout" migrate_to_ended_in_time "$FROM"
 
 e2e_log "case 6: migrate_to killed the way Pacemaker's timeout kills it"
 # By pid, among the processes of the source node's namespace only.
@@ -352,20 +395,28 @@ set_param peer_timeout_clusters corosync
 set_param peer_timeout_members local
 FROM=$(location); TO=$(other_node "$FROM")
 state_dir=/run/resource-agents/vmguard
-"$LAB" exec "$(node_index "$FROM")" sh -c "mkdir -p $state_dir &&
-	mount -t tmpfs -o size=4k,mode=0700 vmg-e2e-full $state_dir &&
-	dd if=/dev/zero of=$state_dir/fill bs=4k count=1 2>/dev/null; true"
+# The setup, checked: a full tmpfs on the state directory, where no new file fits.
+fill_state_dir() {
+	"$LAB" exec "$(node_index "$FROM")" sh -c "mkdir -p $state_dir &&
+		mount -t tmpfs -o size=4k,mode=0700 vmg-e2e-full $state_dir &&
+		mountpoint -q $state_dir &&
+		{ dd if=/dev/zero of=$state_dir/fill bs=4k count=2 2>/dev/null; true; } &&
+		! sh -c 'echo x > $state_dir/probe' 2>/dev/null"
+}
+check "setup: $state_dir on $FROM is a full tmpfs" fill_state_dir
 token_before=$(token "$FROM")
 sleep 3
-log_from=$(pcmk_log_size "$FROM")
 drain; rc=$?
 check "the VM reached $TO and runs only there" test "$rc" -eq 0
+check "setup: the state directory was still the full tmpfs during the drain" \
+	"$LAB" exec "$(node_index "$FROM")" mountpoint -q "$state_dir"
 check "migrate_to refused to raise without a record (no space)" \
-	eval 'pcmk_log "$FROM" "$log_from" | grep -q "cannot raise the peer-failure timeouts before migrating $RSC: .*No space left"'
-check "the token on $FROM was never raised ($token_before -> $(token "$FROM"))" \
-	eval '! pcmk_log "$FROM" "$log_from" | grep -q "peer timeouts on this node for a pause" &&
-	      test "$(token "$FROM")" = "$token_before"'
-"$LAB" exec "$(node_index "$FROM")" umount "$state_dir"
+	eval 'pcmk_log "$FROM" | grep -q "cannot raise the peer-failure timeouts before migrating $RSC: .*No space left"'
+token_after=$(token "$FROM")
+check "the token on $FROM was never raised ($token_before -> $token_after)" \
+	eval 'pcmk_log_lacks "$FROM" "peer timeouts on this node for a pause|totem.token [0-9]+ -> " &&
+	      test -n "$token_before" && test "$token_after" = "$token_before"'
+"$LAB" exec "$(node_index "$FROM")" umount "$state_dir" || fail "case 7: cannot unmount the full tmpfs"
 delete_param peer_timeout_clusters
 delete_param peer_timeout_members
 undrain "$FROM"
@@ -376,6 +427,7 @@ e2e_log "case 8: the source node is lost mid-migration"
 on_cluster crm_resource --cleanup --resource "$RSC" >/dev/null 2>&1
 wait_until 60 settled
 FROM=$(location); TO=$(other_node "$FROM")
+mark_logs
 standby "$FROM" on
 CLUSTER_NODE=$(node_index "$TO")
 if wait_until 30 in_flight; then

@@ -16,20 +16,18 @@
 # a stand-in (the lab nodes run no sshd): it takes ssh's argv, joins the remote
 # words and runs them with `sh -c` inside the target node, as sshd would.
 #
-# Environment: VMGUARD_HELPER (default: the build tree's helpers/vmguard),
+# The helper runs as installed in the nodes (tests/e2e/lib.sh install_agent,
+# from the build tree of VMGUARD_HELPER or VMGUARD_BUILD).
 # VMG_LAB_KEEP=1 keeps the lab up afterwards.
 set -uo pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-LAB="$ROOT/tests/lab/vmg-lab"
-LABDIR=${VMG_LAB:-/var/tmp/vmg-lab}
-HELPER=${VMGUARD_HELPER:-$ROOT/helpers/vmguard}
+. "$(dirname "$0")/lib.sh"
+LABDIR=$VMG_LAB
+HELPER=
 FREEZE_S=12
 PAUSE_MS=12000                       # -> totem.token (12000 + 5000 margin) / 0.8 = 21250
 RAISED=21250
 fails=0 passes=0
-WORK= GUARD_PID=
+WORK='' GUARD_PID=''
 
 log() { echo "[peer-timeout $(date +%T.%3N)] $*" >&2; }
 pass() { echo "PASS: $*"; passes=$((passes + 1)); }
@@ -46,7 +44,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-[ -x "$HELPER" ] || { echo "FAIL: helper $HELPER not built"; exit 1; }
 
 in_node() { local n=$1; shift; timeout 60 "$LAB" exec "$n" "$@"; }
 cmap() { in_node "$1" corosync-cmapctl "${@:2}" 2>/dev/null; }
@@ -142,6 +139,8 @@ WORK=$(mktemp -d /var/tmp/vmg-pt-e2e.XXXXXX)
 make_ssh_standin
 log "lab up (3 nodes, default token)"
 timeout 600 "$LAB" up --nodes 3 --cluster >&2 || { echo "FAIL: lab did not come up"; exit 1; }
+install_agent >&2 || { echo "FAIL: the helper installed in the nodes"; exit 1; }
+HELPER=$VMGUARD_HELPER
 t0=$(date +%s)
 "$LAB" guest-xml vmpt > "$WORK/vmpt.xml" || { echo "FAIL: no guest XML from the lab"; exit 1; }
 
@@ -185,7 +184,9 @@ for n in 1 2 3; do cmap "$n" -s totem.token u32 5000 >/dev/null; done
 sleep 2                                   # one token round everywhere
 before=$(tokens_all)
 log "C: administrator's value: $before"
-if start_guard; then
+if [ "$before" != "5000 5000 5000" ]; then
+    fail "C: setup: totem.token preset to 5000 reads back '$before'"
+elif start_guard; then
     raised=$(tokens_all)
     stop_guard KILL
     left=$(tokens_all)
@@ -200,13 +201,20 @@ if start_guard; then
         OCF_RESKEY_peer_timeout_clusters=corosync OCF_RESKEY_peer_timeout_members=cluster \
         "$HELPER" monitor 2> "$WORK/recover.err"
     rc=$?
+    # vm1 runs nowhere: the monitor's answer is "not running", after the recovery
+    if [ "$rc" = 7 ]; then pass "C: the monitor returned OCF_NOT_RUNNING (rc $rc)"
+    else fail "C: the monitor returned rc $rc, want 7 (OCF_NOT_RUNNING): $(tail -2 "$WORK/recover.err")"; fi
     after=$(tokens_all)
     if [ "$after" = "$before" ]; then
         pass "C: the next action (monitor, rc $rc) restored '$after' on all nodes (was '$before')"
     else fail "C: after the monitor (rc $rc) totem.token is '$after', want '$before': $(tail -2 "$WORK/recover.err")"; fi
-    state=$(in_node 2 "$HELPER" peer-timeout query 2>/dev/null | grep -c '^holder')
-    [ "$state" = 0 ] && pass "C: no holder left in node 2's state" ||
-        fail "C: node 2 still lists $state holder(s)"
+    if q=$(in_node 2 "$HELPER" peer-timeout query); then
+        state=$(grep -c '^holder' <<< "$q")
+        [ "$state" = 0 ] && pass "C: no holder left in node 2's state" ||
+            fail "C: node 2 still lists $state holder(s)"
+    else
+        fail "C: peer-timeout query on node 2 failed"
+    fi
 else
     fail "C: guard did not come into force: $(tail -1 "$WORK/guard.err")"
 fi

@@ -11,12 +11,13 @@ mkdir -p "$work/corpus"
 cp -n "$top"/tests/fuzz/corpus/* "$work/corpus/" 2>/dev/null || true
 
 # The helper's objects, but for main(), rebuilt with the fuzzer's instrumentation.
-sources=$(ls "$top"/helpers/*.c | grep -v '/main\.c$')
-# shellcheck disable=SC2046,SC2086
+sources=()
+for f in "$top"/helpers/*.c; do [ "${f##*/}" = main.c ] || sources+=("$f"); done
+# shellcheck disable=SC2046
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I"$build" -I"$top/helpers" -DVMG_LLTCONFIG='"/sbin/lltconfig"' -DVMG_LLTTAB='"/etc/llttab"' \
 	$(pkg-config --cflags libvirt libvirt-qemu libxml-2.0 libqb libcmap pacemaker-cib pacemaker) \
-	"$top/tests/fuzz/fuzz_config.c" $sources -o "$work/fuzz_config" -pthread \
+	"$top/tests/fuzz/fuzz_config.c" "${sources[@]}" -o "$work/fuzz_config" -pthread \
 	$(pkg-config --libs libvirt libvirt-qemu libxml-2.0 libqb libcmap pacemaker-cib pacemaker)
 cd "$work"
 ./fuzz_config -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \

@@ -7,6 +7,8 @@
 #include <libvirt/virterror.h>
 
 #include "domain.h"
+#define VMG_DOMAIN_PRIV_H_ALLOW
+#include "domain_priv.h"
 #include "log.h"
 #include "ocf.h"
 #include "unit.h"
@@ -126,6 +128,46 @@ static void test_stale_definition(const void *data)
     close_context(&ctx);
 }
 
+/* A guest still booting misses the first power-off requests.  test:///
+ * knows no ACPI (it refuses the flag) and powers off at the first plain
+ * request, so this stand-in takes the request, ignores the first ones and
+ * then powers off.  Stop must repeat the request until one is heard, long
+ * before its budget ends, instead of waiting it out and destroying. */
+static int requests, ignore_requests;
+static int deaf_guest_shutdown(virDomainPtr dom, unsigned int flags)
+{
+    if (flags != VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN)
+        return -1;
+    if (++requests <= ignore_requests)
+        return 0;
+    return virDomainShutdown(dom);
+}
+
+static void test_stop_repeats_request(const void *data)
+{
+    const int *ignored = data;
+    struct vmg_context ctx;
+    long long t0, took;
+
+    open_context(&ctx, TEST_DATA_DIR "/vm-new.xml");
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    vmg_domain_shutdown_request = deaf_guest_shutdown;
+    vmg_domain_shutdown_resend_ms = 200;
+    requests = 0;
+    ignore_requests = *ignored;
+    t0 = vmg_now_ms();
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    took = vmg_now_ms() - t0;
+    vmg_domain_shutdown_request = virDomainShutdownFlags;
+    vmg_domain_shutdown_resend_ms = 3000;
+    CHECK_INT(domain_state("vm-new"), -1);
+    /* the request after the ignored ones powered it off: no destroy */
+    CHECK_INT(requests, *ignored + 1);
+    /* 200 ms apart, far from the graceful budget (10 s - 2 s kept for destroy) */
+    CHECK(took < 200LL * (*ignored + 1) + 2000);
+    close_context(&ctx);
+}
+
 /* Same name, another UUID: someone else's VM, never touched.  Ours is not
  * here (stopped), and cannot start on this node while the name is taken. */
 static void test_foreign_uuid(const void *data)
@@ -154,11 +196,15 @@ static void test_unreachable(const void *data)
 }
 
 static const bool transient = false, persistent = true;
+static const int heard_first = 0, missed_one = 1, missed_five = 5;
 static const struct unit_case cases[] = {
     { "state mapping", test_state_mapping, NULL },
     { "lifecycle, transient", test_lifecycle, &transient },
     { "lifecycle, persistent", test_lifecycle, &persistent },
     { "force_stop", test_force_stop, NULL },
+    { "stop: a guest that hears the first request", test_stop_repeats_request, &heard_first },
+    { "stop: a guest that misses the first request", test_stop_repeats_request, &missed_one },
+    { "stop: a guest that misses five requests", test_stop_repeats_request, &missed_five },
     { "stale definition", test_stale_definition, NULL },
     { "foreign uuid", test_foreign_uuid, NULL },
     { "unreachable libvirtd", test_unreachable, NULL },
