@@ -16,7 +16,9 @@
 #     migration_post_command run inside it; the drain of the primary's node
 #     switches the role over, then moves the VM live, and the role file says
 #     the role moved; drained again as a secondary it moves live without a
-#     switchover.
+#     switchover (with pre and post commands over ssh this time); with a
+#     switchover that does not move the role, the drain moves it cold after
+#     the bounded wait.
 . "$(dirname "$0")/lib.sh"
 
 N1=vmg-n1 N2=vmg-n2
@@ -294,13 +296,23 @@ check "target log: migration_post_command done" eval \
 standby "$GN" off
 idle
 
-e2e_log "B2: now a secondary, drained again: live, no switchover"
+e2e_log "B2: now a secondary, drained again: live, no switchover; pre and post over ssh"
+# The ssh transport: each command touches a file in the shared /var/tmp
+# from the other node, through the lab's sshd (key authentication).
+rm -f "$WORK/ssh-pre" "$WORK/ssh-post"
+set_param "$G" migration_pre_command "ssh:$GN:/usr/bin/touch $WORK/ssh-pre"
+set_param "$G" migration_post_command "ssh:$TO:/usr/bin/touch $WORK/ssh-post"
+sleep 3
 marks=$(log_marks)
 move "$G" "$GN" drain; rc=$?
 check "drain of $TO: $G moved live back to $GN" eval '[ "$rc" -eq 0 ] && live'
 check "the probe said not primary and no switchover ran" eval \
 	'since "$marks" "$TO" | grep -q "ha_primary_probe: not primary" &&
 	 ! since "$marks" "$TO" | grep -q "ha_primary_switchover"'
+check "migration_pre_command and migration_post_command ran over ssh" eval \
+	'[ -f "$WORK/ssh-pre" ] && [ -f "$WORK/ssh-post" ] &&
+	 since "$marks" "$TO" | grep -q "migration_pre_command done in [0-9]* ms" &&
+	 since "$marks" "$GN" | grep -q "migration_post_command done in [0-9]* ms"'
 check "nothing is banned" no_bans
 standby "$TO" off
 idle
