@@ -14,11 +14,17 @@
 #include "peer_timeout.h"
 #include "role_guard.h"
 #include "split_brain.h"
+#include "stop_budget.h"
 
 struct action {
     const char *name;
-    unsigned needs;
     int (*run)(struct vmg_context *ctx);
+    unsigned needs;
+    /* Never OCF_ERR_CONFIGURED or OCF_ERR_INSTALLED: Pacemaker takes them
+     * as fatal on every node and stops the VM everywhere, for a problem of
+     * one node or of the migration alone; OCF_ERR_GENERIC makes it fall
+     * back to a stop and a start. */
+    bool never_fatal;
 };
 
 /* Loads a table into scratch space only to report its first bad value. */
@@ -90,6 +96,24 @@ static int validate_macs(struct vmg_context *ctx)
     return OCF_SUCCESS;
 }
 
+/* A stop timeout that leaves the guest less time to shut down than
+ * destroy keeps is not an error, but the administrator should know. */
+static void check_stop_timeout(const struct vmg_context *ctx)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+    long long stop_ms;
+
+    if (vmg_stop_timeout_ms(ctx->env.resource, &stop_ms, &reason) < 0) {
+        qb_log(LOG_DEBUG, "stop timeout not checked: %s", reason);
+        return;
+    }
+    if (stop_ms < VMG_STOP_TIMEOUT_MIN_MS)
+        qb_log(LOG_WARNING, "the stop timeout of %s is %lld ms: below %d ms its guest gets "
+               "less time to shut down than the %d ms a destroy is kept (a forced destroy "
+               "took up to 11.5 s in the lab); configure op stop timeout=90s",
+               ctx->env.resource, stop_ms, VMG_STOP_TIMEOUT_MIN_MS, VMG_DESTROY_MS);
+}
+
 /* The lifecycle parameters and the XML were checked by vmg_context_open. */
 static int run_validate(struct vmg_context *ctx)
 {
@@ -97,11 +121,25 @@ static int run_validate(struct vmg_context *ctx)
     struct vmg_peer_config peer = { 0 };
     struct vmg_role_config role = { 0 };
     struct vmg_split_brain_config split_brain = { 0 };
+    VMG_AUTOFREE(char *) reason = NULL;
     int rc;
 
-    rc = validate_table(vmg_migrate_params, vmg_migrate_params_count, &migrate);
+    /* Beyond each value's own syntax: what a migration or a peer-timeout
+     * raise would build from them, which would otherwise fail only then. */
+    rc = vmg_context_params(vmg_migrate_params, vmg_migrate_params_count, &migrate);
+    if (rc == OCF_SUCCESS &&
+        vmg_migration_config_check(&migrate, ctx->cfg.hypervisor, &reason) < 0) {
+        ocf_exit_reason("%s", reason);
+        rc = OCF_ERR_CONFIGURED;
+    }
+    vmg_params_free(vmg_migrate_params, vmg_migrate_params_count, &migrate);
     if (rc == OCF_SUCCESS)
-        rc = validate_table(vmg_peer_params, vmg_peer_params_count, &peer);
+        rc = vmg_context_params(vmg_peer_params, vmg_peer_params_count, &peer);
+    if (rc == OCF_SUCCESS && vmg_peer_config_check(&peer, &reason) < 0) {
+        ocf_exit_reason("%s", reason);
+        rc = OCF_ERR_CONFIGURED;
+    }
+    vmg_params_free(vmg_peer_params, vmg_peer_params_count, &peer);
     if (rc == OCF_SUCCESS)
         rc = validate_table(vmg_role_params, vmg_role_params_count, &role);
     if (rc == OCF_SUCCESS)
@@ -110,6 +148,8 @@ static int run_validate(struct vmg_context *ctx)
         rc = validate_app();
     if (rc == OCF_SUCCESS)
         rc = validate_macs(ctx);
+    if (rc == OCF_SUCCESS)
+        check_stop_timeout(ctx);
     if (rc == OCF_SUCCESS)
         qb_log(LOG_DEBUG, "configuration of %s is valid", ctx->xml.name);
     return rc;
@@ -144,11 +184,15 @@ static int run_monitor(struct vmg_context *ctx)
     return vmg_domain_monitor(ctx);
 }
 
-/* Parameters are read afresh by every action: nothing to reload. */
+/* Parameters are read afresh by every action: nothing to reload, but a
+ * bad value is refused now rather than met by the next migration. */
 static int run_reload_agent(struct vmg_context *ctx)
 {
-    qb_log(LOG_INFO, "parameters of %s reloaded", ctx->xml.name);
-    return OCF_SUCCESS;
+    int rc = run_validate(ctx);
+
+    if (rc == OCF_SUCCESS)
+        qb_log(LOG_INFO, "parameters of %s reloaded", ctx->xml.name);
+    return rc;
 }
 
 /* LSB-style status: the state only, no deeper checks. */
@@ -159,15 +203,15 @@ static int run_status(struct vmg_context *ctx)
 }
 
 static const struct action actions[] = {
-    { "start", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, run_start },
-    { "stop", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, run_stop },
-    { "monitor", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, run_monitor },
-    { "migrate_to", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, vmg_migrate_to },
-    { "migrate_from", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, vmg_migrate_from },
-    { "status", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, run_status },
-    { "validate-all", VMG_NEEDS_PARAMS, run_validate },
-    { "reload-agent", VMG_NEEDS_PARAMS, run_reload_agent },
-    { "reload", VMG_NEEDS_PARAMS, run_reload_agent },
+    { "start", run_start, VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, false },
+    { "stop", run_stop, VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, false },
+    { "monitor", run_monitor, VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, false },
+    { "migrate_to", vmg_migrate_to, VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, true },
+    { "migrate_from", vmg_migrate_from, VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, true },
+    { "status", run_status, VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, false },
+    { "validate-all", run_validate, VMG_NEEDS_PARAMS, false },
+    { "reload-agent", run_reload_agent, VMG_NEEDS_PARAMS, false },
+    { "reload", run_reload_agent, VMG_NEEDS_PARAMS, false },
 };
 
 static const struct action *find_action(const char *name)
@@ -192,8 +236,14 @@ int vmg_run_action(const char *name)
         return OCF_ERR_UNIMPLEMENTED;
     }
     rc = vmg_context_open(&ctx, name, action->needs);
-    if (rc == OCF_SUCCESS)
+    if (rc == OCF_SUCCESS && !ctx.decided)
         rc = action->run(&ctx);
+    if (action->never_fatal && (rc == OCF_ERR_CONFIGURED || rc == OCF_ERR_INSTALLED)) {
+        qb_log(LOG_NOTICE, "%s: %s reported as %s, so that Pacemaker stops and starts the VM "
+               "instead of stopping it on every node", name, ocf_rc_name(rc),
+               ocf_rc_name(OCF_ERR_GENERIC));
+        rc = OCF_ERR_GENERIC;
+    }
     qb_log(rc == OCF_SUCCESS || rc == OCF_NOT_RUNNING ? LOG_DEBUG : LOG_INFO,
            "%s finished: %s", name, ocf_rc_name(rc));
     vmg_context_close(&ctx);

@@ -81,12 +81,49 @@ static void set_deadline(struct vmg_context *ctx)
     ctx->deadline_ms = vmg_now_ms() + (long long)ms;
 }
 
-/* A missing file means this node cannot run the VM (OCF_ERR_INSTALLED);
- * a file that is there but wrong is a configuration error everywhere. */
+/* Actions that can work from the remembered identity alone: they look at,
+ * stop or move the domain that runs, and need no definition to do it. */
+static bool works_from_identity(const char *action)
+{
+    static const char *const actions[] = {
+        "monitor", "status", "stop", "migrate_to", "migrate_from", "migration-guardian",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+        if (strcmp(action, actions[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The name and UUID this node started, in place of the config's. */
+static int use_identity(struct vmg_context *ctx, const char *why)
+{
+    qb_log(LOG_WARNING, "%s: %s goes by the domain this node started, %s (uuid %s)", why,
+           ctx->action, ctx->started.name, ctx->started.uuid);
+    ctx->xml.name = strdup(ctx->started.name);
+    ctx->xml.uuid = strdup(ctx->started.uuid);
+    if (ctx->xml.name == NULL || ctx->xml.uuid == NULL) {
+        ocf_exit_reason("out of memory");
+        return OCF_ERR_GENERIC;
+    }
+    return OCF_SUCCESS;
+}
+
+/* A config that cannot be read must not decide about a VM that runs:
+ * monitor, stop and migration go by the remembered identity (identity.h).
+ * Without one, nothing was started here since boot.  A missing file then
+ * means this node cannot run the VM yet: a probe answers 7, as
+ * VirtualDomain does (5 would ban the node until a cleanup, and the file
+ * may be on storage a resource ordered before the VM is yet to mount), a
+ * stop 0.  A file that is there but unreadable (EACCES, EIO, ESTALE) may
+ * read fine in a moment and says nothing: OCF_ERR_GENERIC.  A file that
+ * is read but wrong is a configuration error everywhere. */
 static int load_domain_xml(struct vmg_context *ctx)
 {
     VMG_AUTOFREE(char *) reason = NULL;
     enum vmg_domain_xml_fault fault;
+    bool probe = ocf_is_probe() && strcmp(ctx->action, "monitor") == 0;
 
     if (ctx->cfg.config == NULL) {
         ocf_exit_reason("required parameter config is not set");
@@ -98,10 +135,19 @@ static int load_domain_xml(struct vmg_context *ctx)
         ocf_exit_reason("%s", reason);
         return OCF_ERR_CONFIGURED;
     }
-    if (ocf_is_probe() && strcmp(ctx->action, "monitor") == 0)
-        qb_log(LOG_INFO, "%s: not running on this node", reason);
-    else
-        ocf_exit_reason("%s", reason);
+    if (ctx->started.known && works_from_identity(ctx->action))
+        return use_identity(ctx, reason);
+    if (fault == VMG_DOMAIN_XML_UNREADABLE) {
+        ocf_exit_reason("%s; no domain was started here to go by instead", reason);
+        return OCF_ERR_GENERIC;
+    }
+    if (probe || strcmp(ctx->action, "stop") == 0) {
+        qb_log(LOG_INFO, "%s, and nothing was started here since boot: not running on "
+               "this node", reason);
+        ctx->decided = true;
+        return probe ? OCF_NOT_RUNNING : OCF_SUCCESS;
+    }
+    ocf_exit_reason("%s", reason);
     return OCF_ERR_INSTALLED;
 }
 
@@ -131,9 +177,12 @@ int vmg_context_open(struct vmg_context *ctx, const char *action, unsigned needs
         return OCF_SUCCESS;
 
     rc = vmg_context_params(vmg_domain_params, vmg_domain_params_count, &ctx->cfg);
+    if (rc == OCF_SUCCESS &&
+        vmg_identity_load(ctx->env.state_dir, ctx->env.resource, &ctx->started, &reason) < 0)
+        qb_log(LOG_WARNING, "%s: going by the config alone", reason);
     if (rc == OCF_SUCCESS)
         rc = load_domain_xml(ctx);
-    if (rc != OCF_SUCCESS || !(needs & VMG_NEEDS_LIBVIRT))
+    if (rc != OCF_SUCCESS || ctx->decided || !(needs & VMG_NEEDS_LIBVIRT))
         return rc;
 
     vmg_virt_quiet();

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "domain_xml.h"
+#include "identity.h"
 
 /* Parameters of the lifecycle (see metadata/VirtualMachine.xml). */
 struct vmg_domain_config {
@@ -33,8 +34,11 @@ struct vmg_context {
     struct vmg_env env;
     struct vmg_domain_config cfg;
     struct vmg_domain_xml xml;
+    struct vmg_identity started;    /* what this node last started, see identity.h */
     virConnectPtr conn;
     long long deadline_ms;      /* vmg_now_ms() of Pacemaker's timeout; 0: none */
+    bool decided;               /* open already answered the action (a stop or probe
+                                   without config, see context.c): do not run it */
 };
 
 /* What an action needs prepared before it runs. */
@@ -44,8 +48,9 @@ enum vmg_needs {
 };
 
 /* Prepares ctx for action.  Part of the action layer: an OCF code, after an
- * exit reason on failure.  vmg_context_close() releases it whatever open
- * returned. */
+ * exit reason on failure; with ctx->decided set, the code is the action's
+ * answer and the action must not run.  vmg_context_close() releases it
+ * whatever open returned. */
 int vmg_context_open(struct vmg_context *ctx, const char *action, unsigned needs);
 void vmg_context_close(struct vmg_context *ctx);
 

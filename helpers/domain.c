@@ -7,18 +7,18 @@
 #include <libvirt/virterror.h>
 
 #include "domain.h"
-#include "log.h"
-#include "ocf.h"
 #define VMG_DOMAIN_PRIV_H_ALLOW
 #include "domain_priv.h"
+#include "log.h"
+#include "ocf.h"
+#include "stop_budget.h"
 
 /* How often a wait re-reads the domain state. */
 #define POLL_MS 100
+/* What a stop waiting out a post-copy keeps to report that it could not. */
+#define POSTCOPY_STOP_RESERVE_MS 1000
 /* A monitor that QEMU has not answered for this long is hung, not busy. */
 #define MONITOR_HUNG_MS 30000
-/* Part of stop's timeout kept for destroy, in ms: a tenth, within bounds. */
-#define DESTROY_RESERVE_MIN_MS 2000
-#define DESTROY_RESERVE_MAX_MS 10000
 
 /* A guest that is still booting when stop's first power-off request comes
  * (its ACPI handler or guest agent not up yet) never sees that request:
@@ -29,121 +29,6 @@
  * start waited out its whole timeout. */
 long long vmg_domain_shutdown_resend_ms = 3000;
 int (*vmg_domain_shutdown_request)(virDomainPtr dom, unsigned int flags) = virDomainShutdownFlags;
-
-static enum vmg_health paused_health(int reason, const char **detail)
-{
-    switch (reason) {
-    case VIR_DOMAIN_PAUSED_IOERROR:
-        *detail = "paused after a disk I/O error";
-        return VMG_HEALTH_FAILED;
-    case VIR_DOMAIN_PAUSED_WATCHDOG:
-        *detail = "paused by its watchdog";
-        return VMG_HEALTH_FAILED;
-    case VIR_DOMAIN_PAUSED_CRASHED:
-        *detail = "paused after a guest crash";
-        return VMG_HEALTH_FAILED;
-    case VIR_DOMAIN_PAUSED_POSTCOPY_FAILED:
-        *detail = "paused after a failed post-copy migration";
-        return VMG_HEALTH_FAILED;
-    case VIR_DOMAIN_PAUSED_MIGRATION:
-        *detail = "paused for migration";
-        return VMG_HEALTH_RUNNING;
-    case VIR_DOMAIN_PAUSED_POSTCOPY:
-        *detail = "in post-copy migration";
-        return VMG_HEALTH_RUNNING;
-    case VIR_DOMAIN_PAUSED_USER:
-        *detail = "paused by an administrator";
-        return VMG_HEALTH_RUNNING;
-    default:
-        *detail = "paused (save, dump, snapshot or start-up)";
-        return VMG_HEALTH_RUNNING;
-    }
-}
-
-enum vmg_health vmg_domain_health(virDomainPtr dom, const char **detail)
-{
-    int state, reason;
-
-    if (virDomainGetState(dom, &state, &reason, 0) < 0) {
-        /* An incoming migration that was aborted, a transient domain that
-         * shut down: it went away between the lookup and now. */
-        if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
-            *detail = "gone";
-            return VMG_HEALTH_ABSENT;
-        }
-        *detail = vmg_virt_error();
-        return VMG_HEALTH_UNKNOWN;
-    }
-    switch (state) {
-    case VIR_DOMAIN_RUNNING:
-        *detail = "running";
-        return VMG_HEALTH_RUNNING;
-    case VIR_DOMAIN_BLOCKED:
-        *detail = "running (blocked on a resource)";
-        return VMG_HEALTH_RUNNING;
-    case VIR_DOMAIN_SHUTDOWN:
-        *detail = "shutting down";
-        return VMG_HEALTH_RUNNING;
-    case VIR_DOMAIN_PMSUSPENDED:
-        /* It still holds its disks and memory: it must not start elsewhere. */
-        *detail = "suspended by the guest (power management)";
-        return VMG_HEALTH_RUNNING;
-    case VIR_DOMAIN_PAUSED:
-        return paused_health(reason, detail);
-    case VIR_DOMAIN_CRASHED:
-        *detail = "crashed";
-        return VMG_HEALTH_FAILED;
-    case VIR_DOMAIN_SHUTOFF:
-        *detail = reason == VIR_DOMAIN_SHUTOFF_CRASHED ? "shut off after a crash" :
-                  reason == VIR_DOMAIN_SHUTOFF_FAILED ? "shut off after a failed start" :
-                  reason == VIR_DOMAIN_SHUTOFF_MIGRATED ? "shut off (migrated away)" :
-                  "shut off";
-        return VMG_HEALTH_STOPPED;
-    default:
-        *detail = "in no state libvirt can name";
-        return virDomainIsActive(dom) == 1 ? VMG_HEALTH_RUNNING : VMG_HEALTH_UNKNOWN;
-    }
-}
-
-/* A domain of the same name but another UUID is someone else's VM: never
- * touched, and ours is not here.  *detail describes it. */
-static bool is_foreign_domain(struct vmg_context *ctx, virDomainPtr dom, const char **detail)
-{
-    static char text[160];
-    char uuid[VIR_UUID_STRING_BUFLEN];
-
-    if (ctx->xml.uuid == NULL || virDomainGetUUIDString(dom, uuid) < 0 ||
-        strcmp(uuid, ctx->xml.uuid) == 0)
-        return false;
-    snprintf(text, sizeof(text), "%s by another domain of that name (uuid %s, ours is %s)",
-             virDomainIsActive(dom) == 1 ? "taken and running" : "taken", uuid, ctx->xml.uuid);
-    *detail = text;
-    return true;
-}
-
-virDomainPtr vmg_domain_lookup(struct vmg_context *ctx, enum vmg_health *health,
-                               const char **detail)
-{
-    virDomainPtr dom = virDomainLookupByName(ctx->conn, ctx->xml.name);
-
-    if (dom == NULL) {
-        if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
-            *health = VMG_HEALTH_ABSENT;
-            *detail = "not defined";
-        } else {
-            *health = VMG_HEALTH_UNKNOWN;
-            *detail = vmg_virt_error();
-        }
-        return NULL;
-    }
-    if (is_foreign_domain(ctx, dom, detail)) {
-        *health = VMG_HEALTH_FOREIGN;
-        virDomainFree(dom);
-        return NULL;
-    }
-    *health = vmg_domain_health(dom, detail);
-    return dom;
-}
 
 /* Waits until the domain's health is `want` or the deadline minus reserve_ms. */
 static bool wait_for_health(struct vmg_context *ctx, virDomainPtr dom, enum vmg_health want,
@@ -178,35 +63,129 @@ static int classify_start_error(void)
     }
 }
 
+/* Removes the inactive definition of ours; -1 after an exit reason. */
+static int undefine(struct vmg_context *ctx, virDomainPtr dom)
+{
+    /* KEEP_NVRAM: QEMU refuses to undefine a UEFI guest without it;
+     * drivers that have no NVRAM reject the flag as invalid. */
+    if (virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_KEEP_NVRAM) < 0 &&
+        (virGetLastErrorCode() != VIR_ERR_INVALID_ARG || virDomainUndefine(dom) < 0)) {
+        ocf_exit_reason("cannot undefine the stale definition of %s: %s", ctx->xml.name,
+                        vmg_virt_error());
+        return -1;
+    }
+    return 0;
+}
+
+/* A config without <uuid> over its own earlier definition: libvirt would
+ * give it a new UUID and refuse it ("already exists with uuid ..."), so it
+ * is defined again with the UUID it already has.  A config whose <uuid>
+ * changed replaces the old definition.  *text stays NULL when the config
+ * is defined as it is. */
+static int definition_with_uuid(struct vmg_context *ctx, virDomainPtr existing, char **text)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+    char uuid[VIR_UUID_STRING_BUFLEN];
+
+    if (virDomainGetUUIDString(existing, uuid) < 0) {
+        ocf_exit_reason("cannot read the UUID of the definition of %s: %s", ctx->xml.name,
+                        vmg_virt_error());
+        return -1;
+    }
+    if (ctx->xml.uuid != NULL && strcmp(ctx->xml.uuid, uuid) != 0) {
+        /* Ours (the UUID this node started), and the config now has another. */
+        qb_log(LOG_NOTICE, "%s now has uuid %s: replacing the definition with uuid %s",
+               ctx->cfg.config, ctx->xml.uuid, uuid);
+        return undefine(ctx, existing);
+    }
+    if (ctx->xml.uuid != NULL)
+        return 0;
+    if (vmg_domain_xml_with_uuid(ctx->xml.text, uuid, text, &reason) < 0) {
+        ocf_exit_reason("domain XML %s %s", ctx->cfg.config, reason);
+        return -1;
+    }
+    qb_log(LOG_INFO, "%s has no <uuid>: defining it again with its UUID %s", ctx->cfg.config,
+           uuid);
+    return 0;
+}
+
+/* A managed-save image (libvirt-guests ON_SHUTDOWN=suspend, a manual
+ * managedsave) would be restored by the start: memory saved on this node
+ * over disks that another node has written since.  Boot afresh.  -1 after
+ * an exit reason. */
+static int remove_managed_save(struct vmg_context *ctx, virDomainPtr existing)
+{
+    int has = virDomainHasManagedSaveImage(existing, 0);
+
+    if (has == 0)
+        return 0;
+    if (has < 0) {
+        ocf_exit_reason("cannot tell whether %s has a managed-save image: %s", ctx->xml.name,
+                        vmg_virt_error());
+        return -1;
+    }
+    qb_log(LOG_NOTICE, "removing the managed-save image of %s: it boots afresh, its disks "
+           "may have moved on since the save", ctx->xml.name);
+    if (virDomainManagedSaveRemove(existing, 0) < 0) {
+        ocf_exit_reason("cannot remove the managed-save image of %s: %s", ctx->xml.name,
+                        vmg_virt_error());
+        return -1;
+    }
+    return 0;
+}
+
+/* The cluster starts it, not libvirtd at boot (which would run it on two
+ * nodes once Pacemaker starts it elsewhere); a failure is logged. */
+static void clear_autostart(struct vmg_context *ctx, virDomainPtr dom)
+{
+    int autostart = 0;
+
+    if (virDomainGetAutostart(dom, &autostart) < 0 || autostart == 0)
+        return;
+    if (virDomainSetAutostart(dom, 0) < 0)
+        qb_log(LOG_WARNING, "cannot clear autostart of %s: %s", ctx->xml.name,
+               vmg_virt_error());
+    else
+        qb_log(LOG_NOTICE, "autostart of %s cleared: the cluster starts it", ctx->xml.name);
+}
+
 /* Starts the defined or transient domain; returns it, or NULL after a reason. */
 static virDomainPtr create_domain(struct vmg_context *ctx, virDomainPtr existing, int *rc)
 {
     virDomainPtr dom = NULL;
+
+    if (existing && remove_managed_save(ctx, existing) < 0) {
+        *rc = OCF_ERR_GENERIC;
+        return NULL;
+    }
 
     if (existing && !ctx->cfg.persistent) {
         /* A stale definition would outlive the resource: the cluster owns
          * this domain, and VirtualDomain removes it the same way. */
         qb_log(LOG_NOTICE, "undefining the inactive definition of %s: persistent=false",
                ctx->xml.name);
-        /* KEEP_NVRAM: QEMU refuses to undefine a UEFI guest without it;
-         * drivers that have no NVRAM reject the flag as invalid. */
-        if (virDomainUndefineFlags(existing, VIR_DOMAIN_UNDEFINE_KEEP_NVRAM) < 0 &&
-            (virGetLastErrorCode() != VIR_ERR_INVALID_ARG || virDomainUndefine(existing) < 0)) {
-            ocf_exit_reason("cannot undefine the stale definition of %s: %s",
-                            ctx->xml.name, vmg_virt_error());
+        if (undefine(ctx, existing) < 0) {
             *rc = OCF_ERR_GENERIC;
             return NULL;
         }
     }
 
     if (ctx->cfg.persistent) {
-        dom = virDomainDefineXMLFlags(ctx->conn, ctx->xml.text, VIR_DOMAIN_DEFINE_VALIDATE);
+        VMG_AUTOFREE(char *) text = NULL;
+
+        if (existing && definition_with_uuid(ctx, existing, &text) < 0) {
+            *rc = OCF_ERR_GENERIC;
+            return NULL;
+        }
+        dom = virDomainDefineXMLFlags(ctx->conn, text ? text : ctx->xml.text,
+                                      VIR_DOMAIN_DEFINE_VALIDATE);
         if (dom == NULL) {
             *rc = classify_start_error();
             ocf_exit_reason("cannot define %s from %s: %s", ctx->xml.name, ctx->cfg.config,
                             vmg_virt_error());
             return NULL;
         }
+        clear_autostart(ctx, dom);
         if (virDomainCreate(dom) < 0) {
             *rc = classify_start_error();
             ocf_exit_reason("cannot start %s: %s", ctx->xml.name, vmg_virt_error());
@@ -237,6 +216,7 @@ int vmg_domain_start(struct vmg_context *ctx)
     switch (health) {
     case VMG_HEALTH_RUNNING:
         qb_log(LOG_INFO, "%s is already %s", ctx->xml.name, detail);
+        vmg_domain_remember(ctx, existing);
         return OCF_SUCCESS;
     case VMG_HEALTH_FAILED:
         ocf_exit_reason("%s is %s: it must be stopped before it can start", ctx->xml.name,
@@ -250,6 +230,10 @@ int vmg_domain_start(struct vmg_context *ctx)
         ocf_exit_reason("the name %s is %s on this node: remove or rename that domain, "
                         "then clean up the resource", ctx->xml.name, detail);
         return OCF_ERR_INSTALLED;
+    case VMG_HEALTH_FOREIGN_ACTIVE:
+        ocf_exit_reason("the name %s is %s on this node: if that is this VM started outside "
+                        "the cluster, stop it; else rename it", ctx->xml.name, detail);
+        return OCF_ERR_GENERIC;
     case VMG_HEALTH_ABSENT:
     case VMG_HEALTH_STOPPED:
         break;
@@ -267,19 +251,14 @@ int vmg_domain_start(struct vmg_context *ctx)
                         ctx->xml.name, detail);
         return OCF_ERR_GENERIC;
     }
+    vmg_domain_remember(ctx, dom);
     qb_log(LOG_INFO, "%s is running", ctx->xml.name);
     return OCF_SUCCESS;
 }
 
 static long long destroy_reserve_ms(const struct vmg_context *ctx)
 {
-    long long reserve = vmg_ms_left(ctx) / 10;
-
-    if (reserve < DESTROY_RESERVE_MIN_MS)
-        reserve = DESTROY_RESERVE_MIN_MS;
-    if (reserve > DESTROY_RESERVE_MAX_MS)
-        reserve = DESTROY_RESERVE_MAX_MS;
-    return reserve;
+    return vmg_destroy_reserve_ms(vmg_ms_left(ctx));
 }
 
 /* Asks the guest to power off: VIR_ERR_OK, or libvirt's error code when the
@@ -370,11 +349,11 @@ static bool shutdown_gracefully(struct vmg_context *ctx, virDomainPtr dom, long 
 static int destroy(struct vmg_context *ctx, virDomainPtr dom)
 {
     qb_log(LOG_NOTICE, "destroying %s", ctx->xml.name);
-    /* GRACEFUL gives QEMU a SIGTERM first, so it can flush its disks. */
-    /* Gone meanwhile (an incoming migration that was aborted) or already
-     * off: what stop wants. */
-    if (virDomainDestroyFlags(dom, VIR_DOMAIN_DESTROY_GRACEFUL) < 0 &&
-        virDomainDestroy(dom) < 0 && virGetLastErrorCode() != VIR_ERR_OPERATION_INVALID &&
+    /* Not GRACEFUL: the plain destroy gives QEMU the same SIGTERM and 10 s
+     * to flush its disks before the SIGKILL (see stop_budget.h).  Gone
+     * meanwhile (an incoming migration that was aborted) or already off:
+     * what stop wants. */
+    if (virDomainDestroy(dom) < 0 && virGetLastErrorCode() != VIR_ERR_OPERATION_INVALID &&
         virGetLastErrorCode() != VIR_ERR_NO_DOMAIN) {
         ocf_exit_reason("cannot destroy %s: %s", ctx->xml.name, vmg_virt_error());
         return OCF_ERR_GENERIC;
@@ -384,6 +363,28 @@ static int destroy(struct vmg_context *ctx, virDomainPtr dom)
         return OCF_ERR_GENERIC;
     }
     return OCF_SUCCESS;
+}
+
+/* In post-copy, source and target each hold pages the other needs: a
+ * destroy on either side loses the guest.  Waits for the migration to end
+ * (then the source is off); false when it is still in post-copy. */
+static bool wait_out_of_postcopy(struct vmg_context *ctx, virDomainPtr dom, int *state)
+{
+    int reason;
+
+    qb_log(LOG_WARNING, "%s is in post-copy migration: stop waits for it to end and "
+           "never destroys it meanwhile", ctx->xml.name);
+    for (;;) {
+        if (virDomainGetState(dom, state, &reason, 0) < 0) {
+            *state = VIR_DOMAIN_SHUTOFF;        /* gone: migrated away */
+            return true;
+        }
+        if (!vmg_domain_in_postcopy(*state, reason))
+            return true;
+        if (vmg_ms_left(ctx) <= POSTCOPY_STOP_RESERVE_MS)
+            return false;
+        vmg_sleep_ms(POLL_MS);
+    }
 }
 
 int vmg_domain_stop(struct vmg_context *ctx)
@@ -405,6 +406,13 @@ int vmg_domain_stop(struct vmg_context *ctx)
                ctx->xml.name, detail);
         rc = OCF_SUCCESS;
         goto cleanup;
+    case VMG_HEALTH_FOREIGN_ACTIVE:
+        /* Saying "stopped" could let this VM run twice; destroying it could
+         * kill someone else's. */
+        ocf_exit_reason("cannot tell whether %s runs here: the name is %s; stop or rename "
+                        "that domain by hand", ctx->xml.name, detail);
+        rc = OCF_ERR_GENERIC;
+        goto cleanup;
     case VMG_HEALTH_UNKNOWN:
         /* Claiming "stopped" here could let it run on two nodes. */
         ocf_exit_reason("cannot tell the state of %s: %s", ctx->xml.name, detail);
@@ -416,6 +424,18 @@ int vmg_domain_stop(struct vmg_context *ctx)
     }
 
     virDomainGetState(dom, &state, &reason, 0);
+    if (vmg_domain_in_postcopy(state, reason) && !wait_out_of_postcopy(ctx, dom, &state)) {
+        ocf_exit_reason("%s is still in post-copy migration: not destroyed, it would lose "
+                        "the guest; recover it (virsh migrate --postcopy-resume) or destroy "
+                        "both sides by hand", ctx->xml.name);
+        rc = OCF_ERR_GENERIC;
+        goto cleanup;
+    }
+    if (state == VIR_DOMAIN_SHUTOFF) {
+        qb_log(LOG_INFO, "%s left this node with its migration", ctx->xml.name);
+        rc = OCF_SUCCESS;
+        goto cleanup;
+    }
     /* Only a running guest can react to a shutdown request. */
     if (!ctx->cfg.force_stop && state == VIR_DOMAIN_RUNNING &&
         shutdown_gracefully(ctx, dom, destroy_reserve_ms(ctx))) {
@@ -490,6 +510,10 @@ int vmg_domain_monitor(struct vmg_context *ctx)
     case VMG_HEALTH_FOREIGN:
         qb_log(LOG_WARNING, "%s is not running here: the name is %s", ctx->xml.name, detail);
         return OCF_NOT_RUNNING;
+    case VMG_HEALTH_FOREIGN_ACTIVE:
+        ocf_exit_reason("cannot tell whether %s runs here: the name is %s", ctx->xml.name,
+                        detail);
+        return OCF_ERR_GENERIC;
     case VMG_HEALTH_UNKNOWN:
         ocf_exit_reason("cannot tell the state of %s: %s", ctx->xml.name, detail);
         return OCF_ERR_GENERIC;
@@ -501,6 +525,7 @@ int vmg_domain_monitor(struct vmg_context *ctx)
     }
     if (strcmp(detail, "running") != 0)
         qb_log(LOG_INFO, "%s is %s", ctx->xml.name, detail);
+    vmg_domain_remember(ctx, dom);
 
     rc = OCF_SUCCESS;
     if (ctx->env.check_level >= 10)

@@ -78,6 +78,15 @@ static bool is_usable_name(const char *name)
     return true;
 }
 
+static char *raw_content(xmlNodePtr node)
+{
+    xmlChar *content = xmlNodeGetContent(node);
+    char *copy = content ? strdup((const char *)content) : NULL;
+
+    xmlFree(content);
+    return copy;
+}
+
 static char *trimmed_content(xmlNodePtr node)
 {
     xmlChar *content = xmlNodeGetContent(node);
@@ -221,10 +230,16 @@ static int read_fields(xmlDocPtr doc, struct vmg_domain_xml *xml, char **reason)
         return vmg_error_set(reason, "has %d <name> elements", count);
     if (node == NULL)
         return vmg_error_set(reason, "has no <name> element");
-    xml->name = trimmed_content(node);
+    /* Exactly as libvirt stores it: libvirt keeps blanks around a name, so
+     * a trimmed copy would never find the domain. */
+    xml->name = raw_content(node);
     if (xml->name == NULL || !is_usable_name(xml->name))
         return vmg_error_set(reason, "has an unusable domain <name> (empty, too long, '/' or "
                              "control characters)");
+    if (isspace((unsigned char)xml->name[0]) ||
+        isspace((unsigned char)xml->name[strlen(xml->name) - 1]))
+        return vmg_error_set(reason, "has blanks around the domain <name> '%s': remove them "
+                             "(libvirt keeps them as part of the name)", xml->name);
     if (read_uuid(root, xml, reason) < 0)
         return -1;
     xml->has_guest_agent = has_guest_agent_channel(root);
@@ -255,6 +270,34 @@ int vmg_domain_xml_parse(const char *text, size_t len, struct vmg_domain_xml *xm
     return 0;
 }
 
+int vmg_domain_xml_with_uuid(const char *text, const char *uuid, char **out, char **reason)
+{
+    VMG_AUTOPTR(xmlDocPtr) doc = NULL;
+    xmlNodePtr root, name, node;
+    xmlChar *dump = NULL;
+    int size = 0, count;
+
+    *out = NULL;
+    if ((doc = parse_document(text, strlen(text), reason)) == NULL)
+        return -1;
+    root = xmlDocGetRootElement(doc);
+    if (root == NULL || (name = only_child(root, "name", &count)) == NULL)
+        return vmg_error_set(reason, "has no <name> element");
+    /* Right after <name>, where libvirt itself writes it. */
+    if ((node = xmlNewDocNode(doc, NULL, BAD_CAST "uuid", BAD_CAST uuid)) == NULL ||
+        xmlAddNextSibling(name, node) == NULL) {
+        xmlFreeNode(node);
+        return vmg_error_set(reason, "cannot be given a <uuid>: out of memory");
+    }
+    xmlDocDumpMemory(doc, &dump, &size);
+    if (dump == NULL || (*out = strndup((const char *)dump, (size_t)size)) == NULL) {
+        xmlFree(dump);
+        return vmg_error_set(reason, "cannot be given a <uuid>: out of memory");
+    }
+    xmlFree(dump);
+    return 0;
+}
+
 /* The whole file, at most VMG_DOMAIN_XML_MAX_SIZE bytes, into *text. */
 static int read_bounded(const char *path, char **text, size_t *len,
                         enum vmg_domain_xml_fault *fault, char **reason)
@@ -265,9 +308,11 @@ static int read_bounded(const char *path, char **text, size_t *len,
     ssize_t got;
     size_t total = 0;
 
-    *fault = VMG_DOMAIN_XML_MISSING;
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
+        *fault = errno == ENOENT || errno == ENOTDIR ? VMG_DOMAIN_XML_MISSING
+                                                     : VMG_DOMAIN_XML_UNREADABLE;
         return vmg_error_set(reason, "cannot be opened: %s", strerror(errno));
+    }
     *fault = VMG_DOMAIN_XML_INVALID;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
         return vmg_error_set(reason, "is not a regular file");
@@ -279,7 +324,7 @@ static int read_bounded(const char *path, char **text, size_t *len,
     while ((got = read(fd, buf + total, VMG_DOMAIN_XML_MAX_SIZE + 1 - total)) > 0)
         total += (size_t)got;
     if (got < 0) {
-        *fault = VMG_DOMAIN_XML_MISSING;
+        *fault = VMG_DOMAIN_XML_UNREADABLE;
         return vmg_error_set(reason, "cannot be read: %s", strerror(errno));
     }
     if (total > VMG_DOMAIN_XML_MAX_SIZE)

@@ -20,7 +20,9 @@ struct vmg_domain_xml {
 
 /* Why a domain XML cannot be used; it decides the action's exit code. */
 enum vmg_domain_xml_fault {
-    VMG_DOMAIN_XML_MISSING,     /* absent or unreadable: not installed on this node */
+    VMG_DOMAIN_XML_MISSING,     /* does not exist: not installed on this node (yet) */
+    VMG_DOMAIN_XML_UNREADABLE,  /* there, but open or read failed (EACCES, EIO, ESTALE):
+                                   may pass, says nothing about the domain */
     VMG_DOMAIN_XML_INVALID,     /* present but not a usable definition */
 };
 
@@ -33,6 +35,11 @@ static inline bool vmg_domain_xml_has_guest_agent(const struct vmg_domain_xml *x
     return xml->has_guest_agent;
 }
 void vmg_domain_xml_clear(struct vmg_domain_xml *xml);
+
+/* text (a domain XML without <uuid>) with <uuid>uuid</uuid> added after its
+ * <name>, into *out (caller frees).  -1 with *reason when text does not
+ * parse. */
+int vmg_domain_xml_with_uuid(const char *text, const char *uuid, char **out, char **reason);
 
 /* A disk of a (live) domain definition, for the shared-storage check. */
 struct vmg_disk {

@@ -39,6 +39,11 @@ const char *vmg_llt_llttab_path(void)
     return path_from_env("VMGUARD_LLTTAB", VMG_LLTTAB);
 }
 
+const char *vmg_llt_llthosts_path(void)
+{
+    return path_from_env("VMGUARD_LLTHOSTS", VMG_LLTHOSTS);
+}
+
 bool vmg_llt_available(void)
 {
     return access(vmg_llt_lltconfig_path(), X_OK) == 0;
@@ -165,6 +170,41 @@ static bool parse_marker(const char *line, size_t len, struct vmg_llttab *tab)
     return true;
 }
 
+/* One line of llttab: its content (without the newline) and whether a
+ * newline ends it (the last line of a file may have none). */
+struct line {
+    const char *p;
+    size_t len;
+    bool nl;
+};
+
+/* Splits text into lines (pointers into text); *n of them.  NULL: no memory. */
+static struct line *split(const char *text, size_t *n)
+{
+    size_t cap = 1, i = 0;
+    const char *q;
+    struct line *lines;
+
+    for (q = text; *q; q++)
+        cap += *q == '\n';
+    if ((lines = calloc(cap + 1, sizeof(*lines))) == NULL)
+        return NULL;
+    for (q = text; *q; i++) {
+        size_t len = strcspn(q, "\n");
+
+        lines[i] = (struct line){ q, len, q[len] == '\n' };
+        q += len + (q[len] == '\n');
+    }
+    *n = i;
+    return lines;
+}
+
+/* The marker's line, when the original line was recorded verbatim:
+ *   # vmguard: raised peerinact:2500 for a live migration; was: peerinact:1600; line: ORIGINAL
+ * and the flag of a file that had no final newline before our lines. */
+#define MARKER_LINE "; line: "
+#define MARKER_NO_NL " (no final newline)"
+
 static void scan(const char *text, struct vmg_llttab *tab)
 {
     const char *line = text;
@@ -197,41 +237,6 @@ int vmg_llttab_read(const char *path, struct vmg_llttab *tab, char **reason)
     return 0;
 }
 
-/* Copies text without our marker and set-timer peerinact lines, then adds
- * marker_line (may be NULL) and timer_line (may be NULL) at the end, where
- * LLT reads them last. */
-static char *rewrite(const char *text, const char *marker_line, const char *timer_line)
-{
-    size_t cap = strlen(text) + (marker_line ? strlen(marker_line) : 0) +
-                 (timer_line ? strlen(timer_line) : 0) + 4;
-    char *out = malloc(cap), *o = out;
-    const char *line = text;
-
-    if (out == NULL)
-        return NULL;
-    while (*line) {
-        size_t len = strcspn(line, "\n");
-        struct vmg_llttab ignored;
-        unsigned value;
-
-        memset(&ignored, 0, sizeof(ignored));
-        if (!parse_marker(line, len, &ignored) && !parse_set_timer(line, len, &value)) {
-            memcpy(o, line, len);
-            o += len;
-            *o++ = '\n';
-        }
-        line += len;
-        if (*line == '\n')
-            line++;
-    }
-    if (marker_line)
-        o = stpcpy(o, marker_line);
-    if (timer_line)
-        o = stpcpy(o, timer_line);
-    *o = '\0';
-    return out;
-}
-
 static mode_t file_mode(const char *path)
 {
     struct stat st;
@@ -239,67 +244,187 @@ static mode_t file_mode(const char *path)
     return stat(path, &st) == 0 ? (st.st_mode & 07777) : 0644;
 }
 
-static int write_llttab(const char *path, const char *text, const char *marker_line,
-                        const char *timer_line, char **reason)
-{
-    char *out = rewrite(text, marker_line, timer_line);
-    int rc;
+/* Output buffer of a rewrite: every line of text, our additions, a NUL. */
+struct out {
+    char *buf;
+    size_t len, cap;
+};
 
-    if (out == NULL)
+static void put(struct out *o, const char *p, size_t len)
+{
+    if (o->buf && o->len + len < o->cap) {
+        memcpy(o->buf + o->len, p, len);
+        o->len += len;
+        o->buf[o->len] = '\0';
+    }
+}
+
+static void put_line(struct out *o, const char *p, size_t len, bool nl)
+{
+    put(o, p, len);
+    if (nl)
+        put(o, "\n", 1);
+}
+
+static int out_open(struct out *o, size_t size, const char *path, char **reason)
+{
+    o->len = 0;
+    o->cap = size + 1;
+    if ((o->buf = calloc(1, o->cap)) == NULL)
         return vmg_error_set(reason, "out of memory rewriting %s", path);
-    rc = vmg_write_atomic(path, out, strlen(out), file_mode(path), reason);
-    free(out);
+    return 0;
+}
+
+static int out_write(struct out *o, const char *path, char **reason)
+{
+    int rc = vmg_write_atomic(path, o->buf, o->len, file_mode(path), reason);
+
+    free(o->buf);
+    o->buf = NULL;
     return rc;
 }
 
-/* "set-timer peerinact:N\n" into *line; NULL when there is to be none. */
-static int timer_line(bool present, unsigned centisec, char **line, const char *path,
-                      char **reason)
+/* The marker index in lines, or n. */
+static size_t find_marker(const struct line *lines, size_t n)
 {
-    *line = NULL;
-    if (present && asprintf(line, "set-timer peerinact:%u\n", centisec) < 0) {
-        *line = NULL;
-        return vmg_error_set(reason, "out of memory rewriting %s", path);
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (lines[i].len >= strlen(VMG_LLTTAB_MARKER) &&
+            strncmp(lines[i].p, VMG_LLTTAB_MARKER, strlen(VMG_LLTTAB_MARKER)) == 0)
+            return i;
+    return n;
+}
+
+/* The last set-timer peerinact line (the one LLT goes by), or n. */
+static size_t find_timer(const struct line *lines, size_t n, unsigned *centisec)
+{
+    size_t i, found = n;
+    unsigned value;
+
+    for (i = 0; i < n; i++)
+        if (parse_set_timer(lines[i].p, lines[i].len, &value)) {
+            found = i;
+            *centisec = value;
+        }
+    return found;
+}
+
+/* A first raise: the last set-timer line becomes our marker (recording
+ * it verbatim) and our line, in its place; with none, both are appended. */
+static int raise_first(const char *path, const char *text, const struct line *lines, size_t n,
+                       unsigned centisec, char **reason)
+{
+    unsigned was = 0;
+    size_t t = find_timer(lines, n, &was), i;
+    bool no_nl = n > 0 && !lines[n - 1].nl;
+    char head[160];
+    struct out o;
+
+    if (out_open(&o, strlen(text) * 2 + 512, path, reason) < 0)
+        return -1;
+    for (i = 0; i < n; i++) {
+        if (lines[i].len >= strlen(VMG_LLTTAB_MARKER) &&
+            strncmp(lines[i].p, VMG_LLTTAB_MARKER, strlen(VMG_LLTTAB_MARKER)) == 0)
+            continue;                       /* a marker whose line is gone */
+        if (i != t) {
+            put_line(&o, lines[i].p, lines[i].len, lines[i].nl || (i + 1 == n && t == n));
+            continue;
+        }
+        snprintf(head, sizeof(head), "%s%u for a live migration; was: peerinact:%u" MARKER_LINE,
+                 VMG_LLTTAB_MARKER, centisec, was);
+        put(&o, head, strlen(head));
+        put_line(&o, lines[i].p, lines[i].len, true);
+        snprintf(head, sizeof(head), "set-timer peerinact:%u", centisec);
+        put_line(&o, head, strlen(head), lines[i].nl);
     }
-    return 0;
+    if (t == n) {
+        snprintf(head, sizeof(head), "%s%u for a live migration; was: none%s\n"
+                 "set-timer peerinact:%u\n", VMG_LLTTAB_MARKER, centisec,
+                 no_nl ? MARKER_NO_NL : "", centisec);
+        put(&o, head, strlen(head));
+    }
+    return out_write(&o, path, reason);
+}
+
+/* A later raise: our line gets the new value, the marker keeps the
+ * original it recorded. */
+static int raise_again(const char *path, const char *text, const struct line *lines, size_t n,
+                       size_t m, unsigned centisec, char **reason)
+{
+    const char *rest = memchr(lines[m].p, ';', lines[m].len);
+    char head[96];
+    struct out o;
+    size_t i;
+
+    if (out_open(&o, strlen(text) + 256, path, reason) < 0)
+        return -1;
+    for (i = 0; i < n; i++) {
+        if (i == m) {
+            snprintf(head, sizeof(head), "%s%u for a live migration", VMG_LLTTAB_MARKER,
+                     centisec);
+            put(&o, head, strlen(head));
+            if (rest)
+                put(&o, rest, lines[m].len - (size_t)(rest - lines[m].p));
+            put(&o, "\n", 1);
+        } else if (i == m + 1) {
+            snprintf(head, sizeof(head), "set-timer peerinact:%u", centisec);
+            put_line(&o, head, strlen(head), lines[i].nl);
+        } else {
+            put_line(&o, lines[i].p, lines[i].len, lines[i].nl);
+        }
+    }
+    return out_write(&o, path, reason);
 }
 
 int vmg_llttab_raise(const char *path, unsigned centisec, char **reason)
 {
     VMG_AUTOFREE(char *) text = NULL;
-    VMG_AUTOFREE(char *) marker = NULL;
-    VMG_AUTOFREE(char *) timer = NULL;
-    struct vmg_llttab tab;
-    char was[32] = "none";
+    VMG_AUTOFREE(struct line *) lines = NULL;
+    unsigned value;
+    size_t n = 0, m;
 
     if (vmg_read_small_file(path, LLTTAB_MAX, &text, reason) < 0)
         return -1;
     if (text == NULL && (text = strdup("")) == NULL)
         return vmg_error_set(reason, "out of memory reading %s", path);
-    scan(text, &tab);
-    /* A second raise keeps the marker of the first: it holds the original. */
-    if (!tab.marked) {
-        tab.was_present = tab.present;
-        tab.was_centisec = tab.centisec;
+    if ((lines = split(text, &n)) == NULL)
+        return vmg_error_set(reason, "out of memory reading %s", path);
+    m = find_marker(lines, n);
+    /* Ours is the line after the marker; anything else starts afresh. */
+    if (m + 1 < n && parse_set_timer(lines[m + 1].p, lines[m + 1].len, &value))
+        return raise_again(path, text, lines, n, m, centisec, reason);
+    return raise_first(path, text, lines, n, centisec, reason);
+}
+
+/* What replaces the marker and our line: the original verbatim, else the
+ * recorded value, else nothing. */
+static void put_original(struct out *o, const struct line *marker, const struct line *ours,
+                         const struct vmg_llttab *tab)
+{
+    const char *at = memmem(marker->p, marker->len, MARKER_LINE, strlen(MARKER_LINE));
+    char line[64];
+
+    if (at) {
+        at += strlen(MARKER_LINE);
+        put_line(o, at, marker->len - (size_t)(at - marker->p), ours->nl);
+    } else if (tab->was_present) {
+        snprintf(line, sizeof(line), "set-timer peerinact:%u", tab->was_centisec);
+        put_line(o, line, strlen(line), ours->nl);
+    } else if (memmem(marker->p, marker->len, MARKER_NO_NL, strlen(MARKER_NO_NL)) &&
+               o->len > 0 && o->buf[o->len - 1] == '\n') {
+        o->buf[--o->len] = '\0';           /* the file had no final newline */
     }
-    if (tab.was_present)
-        snprintf(was, sizeof(was), "peerinact:%u", tab.was_centisec);
-    if (asprintf(&marker, "%s%u for a live migration; was: %s\n", VMG_LLTTAB_MARKER,
-                 centisec, was) < 0) {
-        marker = NULL;
-        return vmg_error_set(reason, "out of memory rewriting %s", path);
-    }
-    if (timer_line(true, centisec, &timer, path, reason) < 0)
-        return -1;
-    return write_llttab(path, text, marker, timer, reason);
 }
 
 int vmg_llttab_restore(const char *path, bool *stale, char **reason)
 {
     VMG_AUTOFREE(char *) text = NULL;
-    VMG_AUTOFREE(char *) timer = NULL;
+    VMG_AUTOFREE(struct line *) lines = NULL;
     struct vmg_llttab tab;
-    int rc;
+    unsigned value = 0;
+    size_t n = 0, m, i;
+    struct out o;
 
     *stale = false;
     if (vmg_read_small_file(path, LLTTAB_MAX, &text, reason) < 0)
@@ -309,11 +434,21 @@ int vmg_llttab_restore(const char *path, bool *stale, char **reason)
     scan(text, &tab);
     if (!tab.marked)
         return 0;                           /* already restored */
+    if ((lines = split(text, &n)) == NULL)
+        return vmg_error_set(reason, "out of memory reading %s", path);
+    m = find_marker(lines, n);
     /* Not the value we wrote: the administrator's now; only drop the marker. */
-    *stale = !tab.present || tab.centisec != tab.raised;
-    if (*stale)
-        rc = timer_line(tab.present, tab.centisec, &timer, path, reason);
-    else
-        rc = timer_line(tab.was_present, tab.was_centisec, &timer, path, reason);
-    return rc < 0 ? -1 : write_llttab(path, text, NULL, timer, reason);
+    *stale = !(m + 1 < n && parse_set_timer(lines[m + 1].p, lines[m + 1].len, &value) &&
+               value == tab.raised);
+    if (out_open(&o, strlen(text) + 64, path, reason) < 0)
+        return -1;
+    for (i = 0; i < n; i++) {
+        if (i == m)
+            continue;                       /* the marker goes */
+        if (i == m + 1 && !*stale)
+            put_original(&o, &lines[m], &lines[m + 1], &tab);
+        else
+            put_line(&o, lines[i].p, lines[i].len, lines[i].nl);
+    }
+    return out_write(&o, path, reason);
 }

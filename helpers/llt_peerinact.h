@@ -19,14 +19,20 @@
 #ifndef VMG_LLTTAB
 #define VMG_LLTTAB "/etc/llttab"
 #endif
+#define VMG_LLTHOSTS "/etc/llthosts"
 
-/* Our marker line, before our set-timer line:
- *   # vmguard: raised peerinact:2500 for a live migration; was: peerinact:1600
- * ("was: none" when there was no line). */
+/* Our marker line, before our set-timer line, which takes the place of the
+ * set-timer peerinact line LLT went by (the last one), recorded verbatim:
+ *   # vmguard: raised peerinact:2500 for a live migration; was: peerinact:1600; line: ORIGINAL
+ * ("was: none" when there was no line: both are appended, and " (no final
+ * newline)" says the file ended without one).  A restore puts ORIGINAL back
+ * in place byte for byte. */
 #define VMG_LLTTAB_MARKER "# vmguard: raised peerinact:"
 
 const char *vmg_llt_lltconfig_path(void);
 const char *vmg_llt_llttab_path(void);
+/* The cluster's nodes, "ID NAME" per line (VMGUARD_LLTHOSTS in tests). */
+const char *vmg_llt_llthosts_path(void);
 
 /* True when lltconfig is installed (executable). */
 bool vmg_llt_available(void);

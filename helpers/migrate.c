@@ -28,6 +28,8 @@
 #include "spawn.h"
 #include "split_brain.h"
 
+/* The longest migrate_to waits for the target's libvirtd to answer. */
+#define TARGET_CONNECT_MAX_MS 10000
 /* Pause assumed for a post-copy switch-over when raising peer timeouts: the
  * guest runs on the target while pages are pulled, stalls are short. */
 #define POSTCOPY_SWITCH_PAUSE_MS 1000
@@ -345,22 +347,29 @@ static int migrate_with_guards(struct vmg_context *ctx, const struct migration *
     struct vmg_peer_guard *guard = NULL;
     struct vmg_migration_result result = { 0 };
     VMG_AUTOFREE(char *) reason = NULL;
+    long long reserve = 0;
     int guardian, rc;
 
     rc = vmg_context_params(vmg_peer_params, vmg_peer_params_count, &peer);
     if (rc != OCF_SUCCESS)
         return rc;
-    /* Halfway between the watchdog's own abort and Pacemaker's timeout. */
-    guardian = start_guardian(vmg_now_ms() + vmg_ms_left(ctx) -
+    /* The restore of raised peer timeouts gets its time whatever happens. */
+    if (peer.clusters && *peer.clusters)
+        reserve = VMG_MIGRATION_RESTORE_MS;
+    /* Halfway between the watchdog's own abort and the restore's reserve. */
+    guardian = start_guardian(vmg_now_ms() + vmg_ms_left(ctx) - reserve -
                               vmg_migration_abort_margin_ms(ctx) / 2);
-    if (vmg_peer_guard_raise(&peer, &ctx->env, expected_pause_ms(&m->cfg), &guard,
+    if (vmg_peer_guard_raise(&peer, &ctx->env, expected_pause_ms(&m->cfg),
+                             &(struct vmg_peer_move){ ctx->xml.name, m->daemon_uri }, &guard,
                              &reason) < 0) {
         ocf_exit_reason("cannot raise the peer-failure timeouts before migrating %s: %s",
                         ctx->xml.name, reason);
         rc = OCF_ERR_GENERIC;
     } else {
         vmg_migration_run(ctx, &m->cfg, m->dom, m->dconn, m->daemon_uri, params, nparams,
-                          flags, &result);
+                          flags, reserve, &result);
+        if (result.succeeded)
+            vmg_peer_guard_moved(guard);
         if (vmg_peer_guard_restore(guard, NULL) < 0)
             qb_log(LOG_ERR, "the peer-failure timeouts raised for %s were not all restored; "
                    "the next action on this node retries", ctx->xml.name);
@@ -485,6 +494,19 @@ static void undo_pre_command(struct vmg_context *ctx, struct migration *m)
         qb_log(LOG_ERR, "%s: %s", ctx->xml.name, reason);
 }
 
+/* The target's libvirtd, within a bounded time: with its management link
+ * down, virConnectOpen alone took 70 s in the lab (the SYN retries), past
+ * a 60 s migrate_to timeout; a healthy daemon answers in well under 1 s. */
+static void open_target(struct vmg_context *ctx, struct migration *m)
+{
+    long long budget = vmg_ms_left(ctx) / 4;
+
+    if (budget > TARGET_CONNECT_MAX_MS)
+        budget = TARGET_CONNECT_MAX_MS;
+    if (vmg_virt_open_bounded(m->daemon_uri, budget, &m->dconn, &m->dconn_error) < 0)
+        qb_log(LOG_WARNING, "cannot reach libvirt on %s: %s", m->target, m->dconn_error);
+}
+
 static int migrate_to(struct vmg_context *ctx, struct migration *m)
 {
     enum vmg_health health;
@@ -495,9 +517,7 @@ static int migrate_to(struct vmg_context *ctx, struct migration *m)
         (rc = build_uris(ctx, m)) != OCF_SUCCESS)
         return rc;
     m->shown = vmg_log_redact_uri(m->daemon_uri);
-    /* Kept now: every libvirt call below resets the thread's last error. */
-    if ((m->dconn = virConnectOpen(m->daemon_uri)) == NULL)
-        m->dconn_error = strdup(vmg_virt_error());
+    open_target(ctx, m);
     m->dom = vmg_domain_lookup(ctx, &health, &detail);
     if (m->dom == NULL || health != VMG_HEALTH_RUNNING || virDomainIsActive(m->dom) != 1)
         return check_already_migrated(ctx, m);
@@ -536,8 +556,10 @@ static bool wait_arrival(struct vmg_context *ctx, const char *source)
 
         dom = vmg_domain_lookup(ctx, &health, &detail);
         if (dom && health == VMG_HEALTH_RUNNING &&
-            virDomainGetState(dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_RUNNING)
+            virDomainGetState(dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_RUNNING) {
+            vmg_domain_remember(ctx, dom);
             return true;
+        }
         if (health == VMG_HEALTH_FAILED || vmg_ms_left(ctx) <= 0) {
             ocf_exit_reason("%s did not arrive from %s: it is %s on this node", ctx->xml.name,
                             source, detail);

@@ -25,6 +25,17 @@ int vmg_migration_guardian(int fd, long long abort_at_ms);
 /* What the watchdog keeps before Pacemaker's timeout to abort and report. */
 long long vmg_migration_abort_margin_ms(const struct vmg_context *ctx);
 
+/* Kept on top of that for the restore of raised peer timeouts after the
+ * migration, whatever its end: remote members get REMOTE_RESTORE_MS (20 s,
+ * peer_timeout_remote.c), the local restore and its lock a few more. */
+#define VMG_MIGRATION_RESTORE_MS 25000
+
+/* Whether a switch to post-copy, once made, can finish in left_ms: what is
+ * left (remaining bytes) at the rate pre-copy achieved (bytes/s), with room
+ * for page faults and the switch-over.  false when the rate is unknown:
+ * once switched, the migration can no longer be aborted. */
+bool vmg_postcopy_fits(unsigned long long remaining, unsigned long long bps, long long left_ms);
+
 /* Before anything starts: -1 with *reason, the first reason to refuse. */
 int vmg_migration_prechecks(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
                             virDomainPtr dom, virConnectPtr dconn, const char *target,
@@ -42,11 +53,13 @@ struct vmg_migration_result {
 };
 
 /* Runs virDomainMigrateToURI3 and watches the job until it ends or must be
- * aborted; never returns with the job still running. */
+ * aborted; never returns with the job still running.  reserve_ms is kept
+ * before Pacemaker's timeout for what follows (VMG_MIGRATION_RESTORE_MS
+ * when peer timeouts were raised). */
 void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
                        virDomainPtr dom, virConnectPtr dconn, const char *daemon_uri,
                        virTypedParameterPtr params, int nparams, unsigned int flags,
-                       struct vmg_migration_result *result);
+                       long long reserve_ms, struct vmg_migration_result *result);
 void vmg_migration_result_clear(struct vmg_migration_result *result);
 
 #endif

@@ -163,6 +163,48 @@ int vmg_migration_data_uri(const struct vmg_migrate_config *cfg, const char *tar
     return 0;
 }
 
+/* Every entry of a node=address map is one, with a usable address. */
+static int check_network_map(const char *map, char **reason)
+{
+    VMG_AUTOFREE(char *) copy = NULL;
+    char *save = NULL, *entry, *eq;
+
+    if ((copy = strdup(map)) == NULL)
+        return vmg_error_set(reason, "out of memory");
+    for (entry = strtok_r(copy, " \t,", &save); entry; entry = strtok_r(NULL, " \t,", &save)) {
+        eq = strchr(entry, '=');
+        if (eq == NULL || eq == entry || !vmg_host_name_ok(eq + 1))
+            return vmg_error_set(reason, "migration_network: '%.80s' is not node=address",
+                                 entry);
+    }
+    return 0;
+}
+
+int vmg_migration_config_check(const struct vmg_migrate_config *cfg, const char *hypervisor,
+                               char **reason)
+{
+    const char *network = cfg->network ? cfg->network : cfg->network_suffix;
+    VMG_AUTOFREE(char *) uri = NULL;
+    unsigned port;
+
+    if (cfg->port && choose_port(cfg->port, "", &port, reason) < 0)
+        return -1;
+    if (network && strchr(network, '=') && check_network_map(network, reason) < 0)
+        return -1;
+    /* A suffix goes after the node's first label: "-mig" is fine. */
+    if (network && !strchr(network, '=') &&
+        strspn(network, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
+        != strlen(network))
+        return vmg_error_set(reason, "migration_network: '%.80s' is neither a host name "
+                             "suffix nor a node=address map", network);
+    if (cfg->remoteuri == NULL && hypervisor &&
+        (uri = vmg_peer_libvirt_uri(hypervisor, cfg->transport, cfg->migration_user,
+                                    "node")) == NULL)
+        return vmg_error_set(reason, "no URI of the target's libvirt can be built from "
+                             "hypervisor, migration_transport and migration_user");
+    return 0;
+}
+
 #define LOWER_ALNUM "abcdefghijklmnopqrstuvwxyz0123456789"
 
 static bool transport_ok(const char *transport)

@@ -48,6 +48,13 @@ int vmg_migration_daemon_uri(const struct vmg_migrate_config *cfg, const char *h
 int vmg_migration_data_uri(const struct vmg_migrate_config *cfg, const char *target,
                            const char *resource, char **uri, char **reason);
 
+/* For validate-all and reload-agent: what the URIs will be built from,
+ * without a target: migration_port, the migration_network map (each entry
+ * node=address, a usable address), the transport for the hypervisor URI.
+ * -1 with *reason naming the parameter. */
+int vmg_migration_config_check(const struct vmg_migrate_config *cfg, const char *hypervisor,
+                               char **reason);
+
 /* A host name, IPv4 or IPv6 address, and nothing that could change where
  * a URI built around it points (no '@', '/', '?', '#' or spaces). */
 bool vmg_host_name_ok(const char *node);

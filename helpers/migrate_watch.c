@@ -26,6 +26,9 @@
 #include "virt.h"
 
 #define POLL_MS 500
+/* What the caller keeps after giving up on a migration libvirt does not
+ * end, to report it: before the restore's reserve. */
+#define GIVE_UP_MARGIN_MS 2000
 #define PROGRESS_LOG_MS 5000
 /* Kept before Pacemaker's timeout for the abort and the report. */
 #define ABORT_MARGIN_MIN_MS 5000
@@ -42,8 +45,12 @@
 #define HOPELESS_FACTOR 2
 #define MIB (1024ULL * 1024ULL)
 
+/* Each thread's state is shared with the caller and freed by whoever lets
+ * go last: when libvirt does not answer, the caller gives up on the
+ * threads before Pacemaker's timeout and leaves them behind. */
 struct migration_thread {
-    virDomainPtr dom;
+    atomic_int refs;
+    virDomainPtr dom;           /* its own reference */
     const char *daemon_uri;
     virTypedParameterPtr params;
     int nparams;
@@ -71,6 +78,18 @@ static void on_termination(int signo)
     termination_requested = 1;
 }
 
+static void migration_thread_unref(struct migration_thread *t)
+{
+    if (atomic_fetch_sub(&t->refs, 1) != 1)
+        return;
+    if (t->done_fd >= 0)
+        close(t->done_fd);
+    if (t->dom)
+        virDomainFree(t->dom);
+    free(t->error);
+    free(t);
+}
+
 static void *migration_thread_main(void *opaque)
 {
     struct migration_thread *t = opaque;
@@ -79,18 +98,10 @@ static void *migration_thread_main(void *opaque)
     if (t->rc < 0)
         t->error = strdup(vmg_virt_error());    /* libvirt errors are per thread */
     atomic_store(&t->done, true);
-    /* Without the wake-up the watchdog still sees `done` at its next poll. */
     if (write(t->done_fd, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0)
-        qb_log(LOG_DEBUG, "cannot wake the migration watchdog: %s", strerror(errno));
+        t->error = t->error ? t->error : strdup("cannot report the end of the migration");
+    migration_thread_unref(t);
     return NULL;
-}
-
-/* Sleeps up to ms, less when the migration thread ends or a signal comes. */
-static void wait_for_thread(const struct migration_thread *t, int ms)
-{
-    struct pollfd end = { .fd = t->done_fd, .events = POLLIN };
-
-    poll(&end, 1, ms);
 }
 
 long long vmg_migration_abort_margin_ms(const struct vmg_context *ctx)
@@ -163,20 +174,57 @@ static unsigned long long needed_downtime_ms(virTypedParameterPtr stats, int n)
     return bps ? remaining / bps * 1000 + remaining % bps * 1000 / bps : 0;
 }
 
-static bool postcopy_left(const struct vmg_migrate_config *cfg, const struct watch_state *w)
+/* Post-copy pulls pages on demand, each fault a round trip: measured rates
+ * are a floor, so the estimate doubles the pre-copy time and adds the
+ * switch-over itself. */
+#define POSTCOPY_RATE_FACTOR 2
+#define POSTCOPY_SWITCH_MS 2000
+
+bool vmg_postcopy_fits(unsigned long long remaining, unsigned long long bps, long long left_ms)
 {
-    return !w->postcopy && strcmp(cfg->postcopy, "auto") == 0;
+    unsigned long long need_ms;
+
+    if (bps == 0 || left_ms <= 0)
+        return false;
+    need_ms = remaining / bps * 1000 + remaining % bps * 1000 / bps;
+    return need_ms * POSTCOPY_RATE_FACTOR + POSTCOPY_SWITCH_MS <= (unsigned long long)left_ms;
+}
+
+/* The time a post-copy may take: up to the watchdog's own margin. */
+static bool postcopy_in_time(struct vmg_context *ctx, virTypedParameterPtr stats, int n,
+                             long long margin)
+{
+    unsigned long long remaining = stat_ull(stats, n, VIR_DOMAIN_JOB_DATA_REMAINING);
+    unsigned long long bps = stat_ull(stats, n, VIR_DOMAIN_JOB_MEMORY_BPS);
+    long long left = vmg_ms_left(ctx) - margin;
+
+    if (vmg_postcopy_fits(remaining, bps, left))
+        return true;
+    qb_log(LOG_NOTICE, "%s: post-copy of %llu MiB at %llu MiB/s would not end in the %lld ms "
+           "left: staying in pre-copy, which can still be aborted", ctx->xml.name,
+           remaining / MIB, bps / MIB, left > 0 ? left : 0);
+    return false;
+}
+
+/* Post-copy is still to try: allowed, not yet on, and it would finish. */
+static bool postcopy_left(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
+                          const struct watch_state *w, virTypedParameterPtr stats, int n,
+                          long long margin)
+{
+    return !w->postcopy && strcmp(cfg->postcopy, "auto") == 0 &&
+           postcopy_in_time(ctx, stats, n, margin);
 }
 
 /* One step of escalation; false when nothing is left to try.  Goes straight
  * to the downtime the remaining data needs (with a quarter more), doubling
  * when that is not known. */
 static bool escalate(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
-                     virDomainPtr dom, struct watch_state *w, unsigned long long needed)
+                     virDomainPtr dom, struct watch_state *w, unsigned long long needed,
+                     bool postcopy)
 {
     unsigned long long current = w->downtime_ms ? w->downtime_ms : 300, next;
 
-    if (postcopy_left(cfg, w) && start_postcopy(ctx, dom, w, "does not converge"))
+    if (postcopy && start_postcopy(ctx, dom, w, "does not converge"))
         return true;
     if (current >= cfg->downtime_limit)
         return false;
@@ -215,11 +263,12 @@ static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_
     int type = VIR_DOMAIN_JOB_NONE, n = 0;
     const char *verdict = NULL;
     unsigned long long needed;
-    bool new_iteration;
+    bool new_iteration, postcopy;
 
     if (termination_requested)
         return "the helper was asked to terminate";
-    if (vmg_ms_left(ctx) <= margin)
+    /* A post-copy cannot be aborted: it was only started if it fits. */
+    if (!w->postcopy && vmg_ms_left(ctx) <= margin)
         return "it would not finish before Pacemaker's timeout";
     if (virDomainGetJobStats(dom, &type, &stats, &n, 0) < 0 || type == VIR_DOMAIN_JOB_NONE)
         goto cleanup;       /* not started yet, or just finished */
@@ -232,6 +281,7 @@ static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_
         goto cleanup;       /* post-copy always completes: never abort it */
     new_iteration = track_convergence(stats, n, w);
     if (strcmp(cfg->postcopy, "always") == 0 && w->iteration >= 2 &&
+        postcopy_in_time(ctx, stats, n, margin) &&
         start_postcopy(ctx, dom, w, "finished its first pre-copy pass"))
         goto cleanup;
     /* Decided as an iteration begins: what is left then is what the
@@ -239,13 +289,15 @@ static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_
     if (!new_iteration || w->stalls == 0)
         goto cleanup;
     needed = needed_downtime_ms(stats, n);
-    if (needed > cfg->downtime_limit * HOPELESS_FACTOR && !postcopy_left(cfg, w)) {
+    postcopy = postcopy_left(ctx, cfg, w, stats, n, margin);
+    if (needed > cfg->downtime_limit * HOPELESS_FACTOR && !postcopy) {
         /* Waiting for Pacemaker's timeout would only delay the cold move. */
         snprintf(w->verdict, sizeof(w->verdict), "it does not converge: what is left needs "
                  "about %llu ms of downtime, far above migration_downtime_limit (%llu ms)",
                  needed, cfg->downtime_limit);
         verdict = w->verdict;
-    } else if (w->stalls >= STALLS_BEFORE_ESCALATION && escalate(ctx, cfg, dom, w, needed)) {
+    } else if (w->stalls >= STALLS_BEFORE_ESCALATION &&
+               escalate(ctx, cfg, dom, w, needed, postcopy)) {
         w->stalls = 0;
     } else if (w->stalls >= STALLS_BEFORE_GIVING_UP) {
         verdict = "it does not converge and the downtime limit is reached";
@@ -287,63 +339,185 @@ static void collect_stats(virDomainPtr dom, virConnectPtr dconn,
         virDomainFree(remote);
 }
 
-void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
-                       virDomainPtr dom, virConnectPtr dconn, const char *daemon_uri,
-                       virTypedParameterPtr params,
-                       int nparams, unsigned int flags, struct vmg_migration_result *result)
+/* The watchdog in a thread of its own: its libvirt calls (job statistics,
+ * downtime, abort) need QEMU's monitor, which a QEMU stuck in the last
+ * pass of a migration over a cut link does not answer (the lab's fast link
+ * cut: nothing logged after the first progress line, migrate_to killed by
+ * Pacemaker's timeout).  It works on copies of what it reads, so that it
+ * can be left behind. */
+struct watcher {
+    atomic_int refs;
+    atomic_bool stop;
+    struct vmg_context ctx;             /* a copy: the name and the deadline */
+    struct vmg_migrate_config cfg;      /* a copy: postcopy and the downtimes */
+    virDomainPtr dom;                   /* its own reference */
+    long long margin;
+    struct watch_state w;
+    _Atomic(const char *) abort_reason; /* set once, points into w or is static */
+    atomic_bool postcopy;
+};
+
+static void watcher_unref(struct watcher *wa)
 {
-    struct migration_thread t = {
-        .dom = dom, .daemon_uri = daemon_uri, .params = params, .nparams = nparams,
-        .flags = flags, .done_fd = -1,
-    };
-    struct watch_state w = { 0 };
-    struct sigaction action = { .sa_handler = on_termination }, old_term;
-    long long margin = vmg_migration_abort_margin_ms(ctx);
-    const char *abort_reason = NULL;
+    if (atomic_fetch_sub(&wa->refs, 1) != 1)
+        return;
+    if (wa->dom)
+        virDomainFree(wa->dom);
+    free(wa->ctx.xml.name);
+    free(wa->cfg.postcopy);
+    free(wa);
+}
+
+static void *watcher_main(void *opaque)
+{
+    struct watcher *wa = opaque;
+    const char *reason;
+
+    while (!atomic_load(&wa->stop)) {
+        vmg_sleep_ms(POLL_MS);
+        if (atomic_load(&wa->stop) || atomic_load(&wa->abort_reason))
+            continue;
+        reason = watch_once(&wa->ctx, &wa->cfg, wa->dom, &wa->w, wa->margin);
+        atomic_store(&wa->postcopy, wa->w.postcopy);
+        if (reason == NULL || atomic_load(&wa->stop))
+            continue;
+        qb_log(LOG_WARNING, "aborting the migration of %s: %s", wa->ctx.xml.name, reason);
+        atomic_store(&wa->abort_reason, reason);
+        if (virDomainAbortJob(wa->dom) < 0)
+            qb_log(LOG_ERR, "cannot abort the migration of %s: %s", wa->ctx.xml.name,
+                   vmg_virt_error());
+    }
+    watcher_unref(wa);
+    return NULL;
+}
+
+static struct watcher *watcher_new(const struct vmg_context *ctx,
+                                   const struct vmg_migrate_config *cfg, virDomainPtr dom,
+                                   long long margin)
+{
+    struct watcher *wa = calloc(1, sizeof(*wa));
+
+    if (wa == NULL)
+        return NULL;
+    atomic_init(&wa->refs, 2);
+    wa->ctx.deadline_ms = ctx->deadline_ms;
+    wa->ctx.xml.name = strdup(ctx->xml.name);
+    wa->cfg = *cfg;             /* scalars; the one string read is copied below */
+    wa->cfg.postcopy = strdup(cfg->postcopy);
+    wa->margin = margin;
+    if (wa->ctx.xml.name == NULL || wa->cfg.postcopy == NULL || virDomainRef(dom) < 0) {
+        free(wa->ctx.xml.name);
+        free(wa->cfg.postcopy);
+        free(wa);
+        return NULL;
+    }
+    wa->dom = dom;
+    return wa;
+}
+
+/* Waits for the migration thread until deadline_ms; false when it is
+ * still running then. */
+static bool wait_migration(const struct migration_thread *t, long long deadline_ms)
+{
+    struct pollfd end = { .fd = t->done_fd, .events = POLLIN };
+    long long left;
+
+    while (!atomic_load(&t->done) && (left = deadline_ms - vmg_now_ms()) > 0)
+        poll(&end, 1, left > POLL_MS ? POLL_MS : (int)left);
+    return atomic_load(&t->done);
+}
+
+/* The migration and watchdog threads, started; NULL after a reason. */
+static struct migration_thread *start_threads(struct migration_thread *t, struct watcher *wa,
+                                              struct vmg_migration_result *result)
+{
     pthread_t thread;
 
-    memset(result, 0, sizeof(*result));
-    /* Before the start: a short migration may end before the first poll. */
-    if (cfg->max_downtime || cfg->downtime)
-        set_downtime(ctx, dom, &w, cfg->max_downtime ? cfg->max_downtime : cfg->downtime);
-    sigaction(SIGTERM, &action, &old_term);
-    if ((t.done_fd = eventfd(0, EFD_CLOEXEC)) < 0 ||
-        pthread_create(&thread, NULL, migration_thread_main, &t) != 0) {
+    if (t == NULL || wa == NULL || (t->done_fd = eventfd(0, EFD_CLOEXEC)) < 0 ||
+        pthread_create(&thread, NULL, migration_thread_main, t) != 0) {
         result->error = strdup("cannot start the migration thread");
-        goto cleanup;
+        return NULL;
     }
-    while (!atomic_load(&t.done)) {
-        wait_for_thread(&t, POLL_MS);
-        if (atomic_load(&t.done) || abort_reason)
-            continue;
-        abort_reason = watch_once(ctx, cfg, dom, &w, margin);
-        if (abort_reason) {
-            qb_log(LOG_WARNING, "aborting the migration of %s: %s", ctx->xml.name,
-                   abort_reason);
-            if (virDomainAbortJob(dom) < 0)
-                qb_log(LOG_ERR, "cannot abort the migration of %s: %s", ctx->xml.name,
-                       vmg_virt_error());
-        }
+    pthread_detach(thread);
+    if (pthread_create(&thread, NULL, watcher_main, wa) != 0) {
+        /* Unwatched, it still ends before the guardian's abort time. */
+        qb_log(LOG_ERR, "cannot start the migration watchdog: %s", strerror(errno));
+        atomic_fetch_sub(&wa->refs, 1);
+    } else {
+        pthread_detach(thread);
     }
-    pthread_join(thread, NULL);
+    return t;
+}
 
-    result->switched_to_postcopy = w.postcopy;
-    result->succeeded = t.rc == 0;
+void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
+                       virDomainPtr dom, virConnectPtr dconn, const char *daemon_uri,
+                       virTypedParameterPtr params, int nparams, unsigned int flags,
+                       long long reserve_ms, struct vmg_migration_result *result)
+{
+    struct migration_thread *t = calloc(1, sizeof(*t));
+    struct sigaction action = { .sa_handler = on_termination }, old_term;
+    long long margin = vmg_migration_abort_margin_ms(ctx) + reserve_ms;
+    /* After the watchdog's abort, before the reserve: its own last word. */
+    long long give_up_at = vmg_now_ms() + vmg_ms_left(ctx) - reserve_ms - GIVE_UP_MARGIN_MS;
+    struct watcher *wa = watcher_new(ctx, cfg, dom, margin);
+    const char *abort_reason;
+
+    memset(result, 0, sizeof(*result));
+    if (t) {
+        *t = (struct migration_thread){ .dom = dom, .daemon_uri = daemon_uri,
+                                        .params = params, .nparams = nparams, .flags = flags,
+                                        .done_fd = -1 };
+        atomic_init(&t->refs, 2);
+        t->dom = virDomainRef(dom) == 0 ? dom : NULL;
+    }
+    /* Before the start: a short migration may end before the first poll. */
+    if (wa && (cfg->max_downtime || cfg->downtime))
+        set_downtime(ctx, dom, &wa->w, cfg->max_downtime ? cfg->max_downtime : cfg->downtime);
+    sigaction(SIGTERM, &action, &old_term);
+    if (t == NULL || t->dom == NULL || start_threads(t, wa, result) == NULL) {
+        /* Nothing started: both references are the caller's. */
+        if (t && t->dom == NULL) {
+            free(t);
+        } else if (t) {
+            migration_thread_unref(t);
+            migration_thread_unref(t);
+        }
+        if (wa) {
+            watcher_unref(wa);
+            watcher_unref(wa);
+        }
+        if (result->error == NULL)
+            result->error = strdup("cannot start the migration thread");
+        sigaction(SIGTERM, &old_term, NULL);
+        return;
+    }
+    if (!wait_migration(t, give_up_at)) {
+        /* Left behind: the process ends soon, the guardian aborts later. */
+        atomic_store(&wa->stop, true);
+        result->error = strdup("libvirt did not end the migration before Pacemaker's timeout "
+                               "(QEMU or libvirtd does not answer); the VM may be paused here");
+        result->switched_to_postcopy = atomic_load(&wa->postcopy);
+        qb_log(LOG_ERR, "giving up on the migration of %s: %s", ctx->xml.name, result->error);
+        migration_thread_unref(t);
+        watcher_unref(wa);
+        sigaction(SIGTERM, &old_term, NULL);
+        return;
+    }
+    atomic_store(&wa->stop, true);
+    abort_reason = atomic_load(&wa->abort_reason);
+    result->switched_to_postcopy = atomic_load(&wa->postcopy);
+    result->succeeded = t->rc == 0;
     if (result->succeeded) {
         collect_stats(dom, dconn, result);
     } else if (abort_reason) {
         result->aborted_by_watchdog = true;
-        if (asprintf(&result->error, "%s", abort_reason) < 0)
-            result->error = NULL;
+        result->error = strdup(abort_reason);
     } else {
-        result->error = t.error;
-        t.error = NULL;
+        result->error = t->error;
+        t->error = NULL;
     }
-
-cleanup:
-    if (t.done_fd >= 0)
-        close(t.done_fd);
-    free(t.error);
+    migration_thread_unref(t);
+    watcher_unref(wa);
     sigaction(SIGTERM, &old_term, NULL);
 }
 

@@ -135,6 +135,8 @@ static int request_from(const struct vmg_peer_config *cfg, unsigned long long pa
     req->max_ms = cfg->max_ms ? cfg->max_ms : 60000;
     req->llt_required = cfg->llt_required;
     req->llttab = cfg->llttab;
+    req->keeper = true;
+    req->guest_helper = cfg->guest_helper;
     if (pause_ms + cfg->margin_ms > req->max_ms)
         qb_log(LOG_WARNING, "expected pause %llu ms + margin %llu ms exceeds peer_timeout_max "
                "%llu ms: raising to the cap only; a longer pause can still cost a member",
@@ -169,6 +171,84 @@ int vmg_peer_config_check(const struct vmg_peer_config *cfg, char **reason)
     return 0;
 }
 
+/* The member that is the moved domain: "guest:DOM[@URI]". */
+static bool is_moved_domain(const char *member, const char *domain)
+{
+    size_t len = strlen(domain);
+
+    return strncmp(member, "guest:", 6) == 0 && strncmp(member + 6, domain, len) == 0 &&
+           (member[6 + len] == '\0' || member[6 + len] == '@');
+}
+
+char *vmg_pt_member_follow(const char *member, const char *domain, const char *target_uri)
+{
+    VMG_AUTOFREE(char *) shown = NULL;
+    char *joined = NULL;
+
+    if (domain == NULL || target_uri == NULL || !is_moved_domain(member, domain))
+        return NULL;
+    /* The state and the logs name members: no password, no separator. */
+    shown = vmg_log_redact_uri(target_uri);
+    if (shown == NULL || strcmp(shown, target_uri) != 0 ||
+        strcspn(target_uri, " \t\n|") != strlen(target_uri))
+        return NULL;
+    if (asprintf(&joined, "%s|%s", member, target_uri) < 0)
+        return NULL;
+    if (strlen(joined) >= VMG_PT_MEMBER_MAX) {
+        free(joined);
+        return NULL;
+    }
+    return joined;
+}
+
+char *vmg_pt_member_moved(const char *member)
+{
+    VMG_AUTOFREE(char *) copy = NULL;
+    char *bar, *at, *swapped = NULL;
+
+    if (strncmp(member, "guest:", 6) != 0 || (copy = strdup(member)) == NULL ||
+        (bar = strchr(copy, '|')) == NULL)
+        return NULL;
+    *bar = '\0';
+    if ((at = strchr(copy, '@')) != NULL)
+        *at = '\0';
+    if (asprintf(&swapped, "%s@%s|%s", copy, bar + 1, at ? at + 1 : "qemu:///system") < 0)
+        return NULL;
+    return swapped;
+}
+
+/* guest:DOM[@URI] for the domain being migrated becomes guest:DOM[@URI]|TARGET:
+ * it runs at URI until the switch-over and at TARGET after (the transport
+ * tries the second when the domain does not run at the first), so the
+ * restore, and the keeper's after a kill, reach it wherever it is. */
+static void guard_follow(struct vmg_peer_guard *g, const struct vmg_peer_move *move)
+{
+    size_t i;
+
+    for (i = 0; i < g->nremotes; i++) {
+        char *joined = vmg_pt_member_follow(g->remotes[i], move->domain, move->target_uri);
+
+        if (joined) {
+            free(g->remotes[i]);
+            g->remotes[i] = joined;
+        }
+    }
+}
+
+void vmg_peer_guard_moved(struct vmg_peer_guard *guard)
+{
+    size_t i;
+
+    for (i = 0; guard && i < guard->nremotes; i++) {
+        char *swapped = vmg_pt_member_moved(guard->remotes[i]);
+
+        if (swapped) {
+            free(guard->remotes[i]);
+            guard->remotes[i] = swapped;
+        }
+    }
+}
+
 /* The guard of this process: its holder id, members and where its state is. */
 static struct vmg_peer_guard *guard_new(const struct vmg_peer_config *cfg,
                                         const struct vmg_env *env, char **reason)
@@ -189,15 +269,46 @@ static struct vmg_peer_guard *guard_new(const struct vmg_peer_config *cfg,
         guard_free(g);
         return NULL;
     }
-    g->remote_expires = vmg_pt_boot_seconds() + lease_seconds(env);
+    g->remote_expires = vmg_pt_lease_end(lease_seconds(env));
     return g;
 }
 
+/* After a failed raise: the members that raised are restored now (in
+ * parallel, bounded); those that did not answer are left to this node's
+ * keeper, in the background, so an unreachable member costs the raise
+ * one connect timeout and not a second one for its restore. */
+static void guard_rollback(struct vmg_peer_guard *g, const bool *ok)
+{
+    VMG_AUTOPTR(vmg_strv) failed = NULL;
+    VMG_AUTOPTR(vmg_strv) later = NULL;
+    VMG_AUTOFREE(char **) reached = NULL;
+    VMG_AUTOFREE(char *) why = NULL;
+    size_t i, n = 0, nl = 0;
+
+    if ((reached = calloc(g->nremotes + 1, sizeof(*reached))) == NULL) {
+        vmg_peer_guard_restore(g, NULL);
+        return;
+    }
+    for (i = 0; i < g->nremotes; i++)
+        if (ok[i])
+            reached[n++] = g->remotes[i];
+        else if (vmg_strv_push(&later, &nl, strdup(g->remotes[i])) < 0)
+            qb_log(LOG_ERR, "out of memory listing the members to restore later");
+    failed = vmg_pt_remote_restore(reached, n, g->holder.id, g->guest_helper);
+    for (i = 0; failed && failed[i]; i++)
+        if (vmg_strv_push(&later, &nl, strdup(failed[i])) < 0)
+            qb_log(LOG_ERR, "out of memory listing the members to restore later");
+    if (vmg_pt_release_here(g->state_dir, g->holder.id, later, g->remote_expires, &why) < 0)
+        qb_log(LOG_ERR, "peer timeouts of this node not restored: %s", why);
+    guard_free(g);
+}
+
 int vmg_peer_guard_raise(const struct vmg_peer_config *cfg, const struct vmg_env *env,
-                         unsigned long long expected_pause_ms, struct vmg_peer_guard **guard,
-                         char **reason)
+                         unsigned long long expected_pause_ms, const struct vmg_peer_move *move,
+                         struct vmg_peer_guard **guard, char **reason)
 {
     VMG_AUTOFREE(char *) summary = NULL;
+    VMG_AUTOFREE(bool *) ok = NULL;
     struct vmg_pt_request req;
     struct vmg_peer_guard *g;
 
@@ -207,6 +318,8 @@ int vmg_peer_guard_raise(const struct vmg_peer_config *cfg, const struct vmg_env
     if (request_from(cfg, expected_pause_ms, &req, reason) < 0 ||
         (g = guard_new(cfg, env, reason)) == NULL)
         return -1;
+    if (move)
+        guard_follow(g, move);
     /* Local state first, with the remote members listed, so a kill at any
      * point below leaves a record the next action restores from. */
     if (vmg_pt_raise_here(g->state_dir, g->local ? &req : &(struct vmg_pt_request){ 0 },
@@ -217,9 +330,14 @@ int vmg_peer_guard_raise(const struct vmg_peer_config *cfg, const struct vmg_env
     if (summary && *summary)
         qb_log(LOG_INFO, "peer timeouts on this node for a pause of up to %llu ms: %s",
                expected_pause_ms, summary);
-    if (vmg_pt_remote_raise(g->remotes, g->nremotes, g->holder.id, &req, lease_seconds(env),
-                            g->guest_helper, reason) < 0) {
+    if ((ok = calloc(g->nremotes + 1, sizeof(*ok))) == NULL) {
+        vmg_error_set(reason, "out of memory");
         vmg_peer_guard_restore(g, NULL);
+        return -1;
+    }
+    if (vmg_pt_remote_raise(g->remotes, g->nremotes, g->holder.id, &req, lease_seconds(env),
+                            g->guest_helper, ok, reason) < 0) {
+        guard_rollback(g, ok);
         return -1;
     }
     *guard = g;
@@ -259,16 +377,29 @@ void vmg_peer_guard_recover_env(const struct vmg_env *env)
     vmg_params_free(vmg_peer_params, vmg_peer_params_count, &cfg);
 }
 
+/* Off the action's critical path: a keeper does the restores (remote ones
+ * included, in parallel and bounded), so this costs a stat() when nothing
+ * is raised and a few ms otherwise.  Only when no keeper can be started
+ * does the action restore this node itself (no transport: still quick). */
 int vmg_peer_guard_recover(const struct vmg_peer_config *cfg, const struct vmg_env *env,
                            char **reason)
 {
+    const char *dir = env->state_dir ? env->state_dir : VMG_PT_DEFAULT_STATE_DIR;
+    bool llttab = cfg && cfg->llttab;
     VMG_AUTOFREE(char *) why = NULL;
 
-    if (vmg_pt_recover_dir(env->state_dir ? env->state_dir : VMG_PT_DEFAULT_STATE_DIR,
-                           cfg && cfg->llttab,
-                           cfg && cfg->guest_helper ? cfg->guest_helper
-                                                    : VMG_PT_DEFAULT_GUEST_HELPER, &why) == 0)
+    if (!vmg_pt_state_exists(dir)) {
+        if (!llttab || vmg_pt_restore_orphans(&why) == 0)
+            return 0;
+    } else if (vmg_pt_keeper_arm(dir, llttab, cfg && cfg->guest_helper ? cfg->guest_helper
+                                                                       : NULL, &why) == 0) {
         return 0;
+    } else {
+        qb_log(LOG_ERR, "cannot start the peer-timeout keeper: %s; restoring this node now",
+               why);
+        if (vmg_pt_recover_local(dir, &why) == 0)
+            return 0;
+    }
     qb_log(LOG_ERR, "peer-timeout recovery incomplete: %s", why);
     return vmg_error_set(reason, "peer-timeout recovery incomplete: %s", why);
 }

@@ -38,13 +38,26 @@ extern const size_t vmg_peer_params_count;
 
 struct vmg_peer_guard;
 
+/* The migration a guard is raised for, when its domain may itself be a
+ * member (guest:DOMAIN): the libvirt URI of the hypervisor it moves to. */
+struct vmg_peer_move {
+    const char *domain;
+    const char *target_uri;
+};
+
 /* Raise every configured cluster's peer timeout on every member that
  * decides, wait until in force.  expected_pause_ms: the longest pause the
- * migration may cause.  0 with *guard NULL when nothing is configured.
- * -1 with *reason (caller frees) when it could not: then nothing stays raised. */
+ * migration may cause; move (may be NULL): where the domain goes.  0 with
+ * *guard NULL when nothing is configured.  -1 with *reason (caller frees)
+ * when it could not: then nothing stays raised (members that did not
+ * answer are left to this node's keeper). */
 int vmg_peer_guard_raise(const struct vmg_peer_config *cfg, const struct vmg_env *env,
-                         unsigned long long expected_pause_ms, struct vmg_peer_guard **guard,
-                         char **reason);
+                         unsigned long long expected_pause_ms, const struct vmg_peer_move *move,
+                         struct vmg_peer_guard **guard, char **reason);
+
+/* The migration succeeded: the moved domain's restore goes to the target
+ * first (without it, the source is tried first and found empty). */
+void vmg_peer_guard_moved(struct vmg_peer_guard *guard);
 
 /* Restore what raise changed (success, failure or abort alike), frees guard.
  * Logs every failure (what is left is restored by the next action); -1 with

@@ -20,6 +20,7 @@ struct cli_args {
     const char *holder;
     unsigned long long lease_s, pause_ms, margin_ms, max_ms, hold_s;
     const char *clusters;
+    const char *state_dir, *guest_helper;   /* keep */
     bool llt_required, llttab, have_pause;
 };
 
@@ -34,7 +35,9 @@ static void cli_usage(void)
             "       vmguard peer-timeout query\n"
             "       vmguard peer-timeout guard --pause-ms MS [--hold SECONDS]\n"
             "                 (raise as migrate_to would, with OCF_RESKEY_* parameters; hold\n"
-            "                  until SIGTERM/SIGINT or SECONDS, then restore)\n");
+            "                  until SIGTERM/SIGINT or SECONDS, then restore)\n"
+            "       vmguard peer-timeout keep --state-dir DIR [--guest-helper PATH] [--llttab]\n"
+            "                 (the keeper a raise starts detached; runs until nothing is raised)\n");
 }
 
 static bool cli_number(const char *text, unsigned long long *value)
@@ -67,6 +70,10 @@ static int cli_parse(int argc, char **argv, struct cli_args *a)
             a->holder = val, i++;
         else if (strcmp(opt, "--clusters") == 0 && val)
             a->clusters = val, i++;
+        else if (strcmp(opt, "--state-dir") == 0 && val && val[0] == '/')
+            a->state_dir = val, i++;
+        else if (strcmp(opt, "--guest-helper") == 0 && val && val[0] == '/')
+            a->guest_helper = val, i++;
         else if (strcmp(opt, "--lease") == 0)
             ok = cli_number(val, &a->lease_s), i++;
         else if (strcmp(opt, "--pause-ms") == 0)
@@ -110,8 +117,9 @@ static int cli_raise(const struct vmg_env *env, const struct cli_args *a)
     req.max_ms = a->max_ms;
     req.llt_required = a->llt_required;
     req.llttab = a->llttab;
+    req.keeper = true;
     snprintf(holder.id, sizeof(holder.id), "%s", a->holder);
-    holder.expires = vmg_pt_boot_seconds() + a->lease_s;
+    holder.expires = vmg_pt_lease_end(a->lease_s);
     if (vmg_pt_local_raise(env->state_dir, &req, &holder, &summary, &why) < 0) {
         qb_log(LOG_ERR, "cannot raise the peer timeouts for %s: %s", a->holder, why);
         printf("failed: %s\n", why);
@@ -203,7 +211,7 @@ static int cli_guard(const struct cli_args *a)
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
     sigprocmask(SIG_BLOCK, &stop, NULL);
-    if (vmg_peer_guard_raise(&cfg, &env, a->pause_ms, &guard, &why) < 0) {
+    if (vmg_peer_guard_raise(&cfg, &env, a->pause_ms, NULL, &guard, &why) < 0) {
         ocf_exit_reason("peer timeouts not raised: %s", why);
     } else {
         printf("in force pid=%ld%s\n", (long)getpid(), guard ? "" : " (nothing configured)");
@@ -216,6 +224,26 @@ static int cli_guard(const struct cli_args *a)
         printf("restored\n");
     }
     vmg_params_free(vmg_peer_params, vmg_peer_params_count, &cfg);
+    return rc;
+}
+
+/* Everything at once, remote members included, and then the keeper for
+ * whatever could not be restored yet: what an administrator runs by hand. */
+static int cli_recover(const struct vmg_peer_config *cfg, const struct vmg_env *env)
+{
+    const char *helper = cfg->guest_helper ? cfg->guest_helper : VMG_PT_DEFAULT_GUEST_HELPER;
+    VMG_AUTOFREE(char *) why = NULL;
+    int rc = OCF_SUCCESS;
+
+    if (vmg_pt_recover_dir(env->state_dir, cfg->llttab, helper, &why) < 0) {
+        printf("failed: %s\n", why);
+        rc = OCF_ERR_GENERIC;
+    }
+    if (vmg_pt_state_exists(env->state_dir) &&
+        vmg_pt_keeper_arm(env->state_dir, cfg->llttab, helper, &why) < 0) {
+        printf("no keeper: %s\n", why);
+        rc = OCF_ERR_GENERIC;
+    }
     return rc;
 }
 
@@ -246,9 +274,17 @@ int vmg_peer_timeout_cli(int argc, char **argv)
     if (strcmp(argv[0], "recover") == 0) {
         if (load_config(&cfg, &env) < 0)
             return OCF_ERR_CONFIGURED;
-        rc = vmg_peer_guard_recover(&cfg, &env, NULL);
+        rc = cli_recover(&cfg, &env);
         vmg_params_free(vmg_peer_params, vmg_peer_params_count, &cfg);
-        return rc < 0 ? OCF_ERR_GENERIC : OCF_SUCCESS;
+        return rc;
+    }
+    if (strcmp(argv[0], "keep") == 0) {
+        if (a.state_dir == NULL) {
+            cli_usage();
+            return OCF_ERR_ARGS;
+        }
+        return vmg_pt_keeper_run(a.state_dir, a.llttab, a.guest_helper, &why) < 0
+               ? OCF_ERR_GENERIC : OCF_SUCCESS;
     }
     cli_usage();
     return OCF_ERR_ARGS;

@@ -6,6 +6,7 @@
  *                           and the generic plan, apply and restore
  *   peer_timeout_local.c    this node's raise, release and recover
  *   peer_timeout_remote.c   the other members: words, ssh, guest agent
+ *   peer_timeout_keeper.c   the detached keeper that restores at a holder's end
  *   peer_timeout_cli.c      `vmguard peer-timeout`
  * This header is theirs alone; the rest of the helper sees peer_timeout.h,
  * the unit tests peer_timeout_priv.h as well.
@@ -41,6 +42,9 @@ struct vmg_pt_target {
     bool active;                    /* we have a raised value to put back */
     bool saved_present;
     unsigned long long saved, raised;
+    /* Not in the file: an overlapping raise found our value high enough
+     * and must still see it in force before its migration (0: no). */
+    unsigned long long confirm;
 };
 
 struct vmg_pt_remote {
@@ -66,6 +70,9 @@ const char *vmg_pt_clusters_text(unsigned clusters);
 
 /* CLOCK_BOOTTIME seconds: leases survive a suspended host, not a reboot. */
 unsigned long long vmg_pt_boot_seconds(void);
+unsigned long long vmg_pt_boot_ms(void);
+/* The boot-time second at which a lease of lease_s from now ends. */
+unsigned long long vmg_pt_lease_end(unsigned long long lease_s);
 
 /* False only when dir has no state file (a stat that fails otherwise, or
  * no memory, counts as one: then loading it says what is wrong). */
@@ -138,17 +145,33 @@ int vmg_pt_raise_here(const char *dir, const struct vmg_pt_request *req,
 int vmg_pt_release_here(const char *dir, const char *holder_id, char *const *keep,
                         unsigned long long keep_until, char **reason);
 int vmg_pt_recover_dir(const char *dir, bool llttab, const char *guest_helper, char **reason);
+/* recover's two halves: this node's values only (quick: no transport), and
+ * dead holders' remote members (all in parallel, bounded) then this node. */
+int vmg_pt_recover_local(const char *dir, char **reason);
+int vmg_pt_recover_remotes(const char *dir, const char *guest_helper, char **reason);
+
+/* --- peer_timeout_keeper.c ---------------------------------------------- */
+
+/* Makes sure a keeper watches dir's state: starts one, detached (double
+ * fork, setsid, every descriptor closed; it outlives a SIGKILL of this
+ * process), unless one runs already.  Costs a few ms. */
+int vmg_pt_keeper_arm(const char *dir, bool llttab, const char *guest_helper, char **reason);
 
 /* --- peer_timeout_remote.c ---------------------------------------------- */
 
 /* Raises the peer timeouts for holder id at members, all within one
- * timeout: -1 with *reason naming the first member that failed. */
+ * timeout: -1 with *reason naming the first member that failed; ok[i]
+ * (n of them) says which answered that they raised. */
 int vmg_pt_remote_raise(char *const *members, size_t n, const char *id,
                         const struct vmg_pt_request *req, unsigned long long lease_s,
-                        const char *guest_helper, char **reason);
+                        const char *guest_helper, bool *ok, char **reason);
 /* Restores holder id at members; returns the members that failed (NULL-
  * terminated, caller frees with vmg_strv_free; NULL if none), each logged. */
 char **vmg_pt_remote_restore(char *const *members, size_t n, const char *id,
                              const char *guest_helper);
+/* Restores holders ids[i] at members[i], all in parallel within one bound;
+ * ok[i] tells which succeeded (each failure logged). */
+void vmg_pt_remote_restore_each(char *const *members, char *const *ids, size_t n,
+                                const char *guest_helper, bool *ok);
 
 #endif

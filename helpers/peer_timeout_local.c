@@ -72,6 +72,14 @@ int vmg_pt_raise_here(const char *dir, const struct vmg_pt_request *req,
     vmg_close(&fd);
     if (rc < 0)
         return -1;
+    /* Recorded: from now on the keeper ends the raise even if this process
+     * is killed.  A keeper that cannot start leaves the next action to it. */
+    if (req->keeper && vmg_pt_keeper_arm(dir, req->llttab, req->guest_helper, &why) < 0) {
+        qb_log(LOG_ERR, "no keeper for the peer-timeout state: %s (the next vmguard action "
+               "here restores)", why);
+        free(why);
+        why = NULL;
+    }
     /* Outside the lock, so a monitor's recover or another migration is not
      * held up by Corosync's token round. */
     if (vmg_pt_settle(st, apply, reason) < 0) {
@@ -178,6 +186,9 @@ static int recover_remotes(const char *dir, const char *guest_helper,
 {
     VMG_AUTOFREE(struct vmg_pt_state *) st = NULL;
     VMG_AUTOFREE(struct vmg_pt_remote *) dead = NULL;
+    VMG_AUTOFREE(char **) members = NULL;
+    VMG_AUTOFREE(char **) ids = NULL;
+    VMG_AUTOFREE(bool *) ok = NULL;
     VMG_AUTOFREE(char *) why = NULL;
     VMG_AUTOCLOSE int fd = -1;
     bool busy = false;
@@ -194,15 +205,21 @@ static int recover_remotes(const char *dir, const char *guest_helper,
         collect_dead_remotes(st, &dead, &n, reason) < 0)
         return -1;
     vmg_close(&fd);
-    /* Outside the lock: ssh may take seconds and other migrations go on. */
+    if (n == 0)
+        return 0;
+    /* Outside the lock: ssh may take seconds and other migrations go on;
+     * every member at once, each bounded. */
+    if ((members = calloc(n, sizeof(*members))) == NULL ||
+        (ids = calloc(n, sizeof(*ids))) == NULL || (ok = calloc(n, sizeof(*ok))) == NULL)
+        return vmg_error_set(reason, "out of memory");
     for (i = 0; i < n; i++) {
-        char *member[] = { dead[i].member, NULL };
-        VMG_AUTOPTR(vmg_strv) failed = NULL;
-
-        failed = vmg_pt_remote_restore(member, 1, dead[i].holder, guest_helper);
-        if (failed == NULL)
-            dead[(*ndone)++] = dead[i];
+        members[i] = dead[i].member;
+        ids[i] = dead[i].holder;
     }
+    vmg_pt_remote_restore_each(members, ids, n, guest_helper, ok);
+    for (i = 0; i < n; i++)
+        if (ok[i])
+            dead[(*ndone)++] = dead[i];
     *done = vmg_steal(&dead);
     return 0;
 }
@@ -244,6 +261,21 @@ int vmg_pt_recover_dir(const char *dir, bool llttab, const char *guest_helper, c
 
     if (!vmg_pt_state_exists(dir))
         return llttab ? vmg_pt_restore_orphans(reason) : 0;
+    if (recover_remotes(dir, guest_helper, &done, &ndone, reason) < 0)
+        return -1;
+    return recover_here(dir, done, ndone, reason);
+}
+
+int vmg_pt_recover_local(const char *dir, char **reason)
+{
+    return recover_here(dir, NULL, 0, reason);
+}
+
+int vmg_pt_recover_remotes(const char *dir, const char *guest_helper, char **reason)
+{
+    VMG_AUTOFREE(struct vmg_pt_remote *) done = NULL;
+    size_t ndone = 0;
+
     if (recover_remotes(dir, guest_helper, &done, &ndone, reason) < 0)
         return -1;
     return recover_here(dir, done, ndone, reason);

@@ -27,6 +27,11 @@ struct vmg_pt_request {
     unsigned clusters;              /* VMG_PT_* bits */
     unsigned long long pause_ms, margin_ms, max_ms;
     bool llt_required, llttab;
+    /* Arm this node's keeper once the holder is recorded (the unit tests
+     * drive the keeper in-process instead); guest_helper is for the
+     * keeper's restores of guest members (NULL: the default). */
+    bool keeper;
+    const char *guest_helper;
 };
 
 /* One migration holding the raise: alive while its process (pid + start
@@ -64,6 +69,32 @@ int vmg_pt_local_release(const char *state_dir, const char *holder_id, char **re
 /* Drops dead holders (restoring at their remote members first) and restores
  * when none is left.  llttab: also look for our marker in llttab. */
 int vmg_pt_local_recover(const char *state_dir, bool llttab, char **reason);
+
+/* The keeper (peer_timeout_keeper.c): a detached process per node that
+ * restores what the state holds when its holders end, whether or not
+ * anything of vmguard runs again.  vmg_pt_keeper_next() is its timing: what
+ * is due in dir's state at now_ms (CLOCK_BOOTTIME ms), as VMG_PT_KEEP_*
+ * bits (0: nothing yet), and in *sleep_ms how long it may sleep before it
+ * looks again.  -1 with *reason when the state cannot be read. */
+enum {
+    VMG_PT_KEEP_EXIT = 1,           /* nothing left: the keeper ends */
+    VMG_PT_KEEP_LOCAL = 2,          /* a holder ended: restore here */
+    VMG_PT_KEEP_REMOTE = 4,         /* a dead holder's members to restore */
+};
+#define VMG_PT_KEEPER_POLL_MS 250   /* a dead process holder is seen within this */
+int vmg_pt_keeper_next(const char *dir, unsigned long long now_ms, unsigned *sleep_ms,
+                       char **reason);
+/* The keeper's loop, in this process: returns when nothing is left (0), or
+ * -1 with *reason when the state cannot be read or another keeper runs. */
+int vmg_pt_keeper_run(const char *dir, bool llttab, const char *guest_helper, char **reason);
+
+/* A guest member that is the domain being migrated: member + "|" +
+ * target_uri (the transport's second try), or NULL when member is another
+ * one or the URI cannot be recorded (a password, a separator, too long).
+ * vmg_pt_member_moved(): after the migration, guest:DOM@TARGET|SOURCE; NULL
+ * for a member without a second URI.  Caller frees. */
+char *vmg_pt_member_follow(const char *member, const char *domain, const char *target_uri);
+char *vmg_pt_member_moved(const char *member);
 
 /* True when text contains only characters that mean the same to every shell
  * and cannot start an option. */
@@ -115,6 +146,10 @@ struct vmg_pt_backend {
     /* Optional: waits until a value just written is in force (Corosync arms
      * it at the next token).  Called outside the state lock. */
     int (*settle)(unsigned long long value, char **reason);
+    /* Optional: an overlapping raise found the value (set by another
+     * holder, maybe a moment ago) high enough; waits, bounded, until the
+     * value in force, read back, is at least want. */
+    int (*confirm)(unsigned long long want, char **reason);
     /* Optional: `vmguard peer-timeout query` prints the live value. */
     void (*describe)(void);
 

@@ -22,6 +22,7 @@
 #include <libvirt/virterror.h>
 
 #include "corosync_token.h"
+#include "llt_peerinact.h"
 #include "log.h"
 #include "peer_timeout_int.h"
 #include "remote_exec.h"
@@ -29,7 +30,6 @@
 #include "util.h"
 #include "virt.h"
 
-#define LLTHOSTS "/etc/llthosts"
 #define DEFAULT_GUEST_URI "qemu:///system"
 /* A peer's raise waits for one token round there (see token_wait_ms in
  * peer_timeout_targets.c); restores do not wait. */
@@ -39,6 +39,7 @@
 /* One member's run of `vmguard peer-timeout ...`. */
 struct vmg_pt_call {
     const char *member;         /* "ssh:HOST" or "guest:DOM[@URI]" (not owned) */
+    const char *const *args;    /* after "peer-timeout", NULL-terminated (not owned) */
     int rc;                     /* 0: the command exited 0 */
     char *output;               /* what it printed (last lines are the answer) */
     char *reason;               /* why rc != 0 */
@@ -56,12 +57,13 @@ static int llthosts_peers(char ***list, size_t *n, char **reason)
     char host[HOST_NAME_MAX + 1] = "";
     char line[512], name[256];
     unsigned id;
-    FILE *f = fopen(LLTHOSTS, "re");
+    const char *path = vmg_llt_llthosts_path();
+    FILE *f = fopen(path, "re");
     int rc = 0;
 
     if (f == NULL)
-        return vmg_error_set(reason, "no corosync nodelist and cannot read " LLTHOSTS ": %s",
-                    strerror(errno));
+        return vmg_error_set(reason, "no corosync nodelist and cannot read %s: %s", path,
+                             strerror(errno));
     gethostname(host, sizeof(host) - 1);
     while (fgets(line, sizeof(line), f)) {
         char member[VMG_PT_MEMBER_MAX];
@@ -70,7 +72,7 @@ static int llthosts_peers(char ***list, size_t *n, char **reason)
             continue;
         snprintf(member, sizeof(member), "ssh:%s", name);
         if (vmg_strv_add_unique(list, n, member) < 0) {
-            rc = vmg_error_set(reason, "out of memory listing %s", LLTHOSTS);
+            rc = vmg_error_set(reason, "out of memory listing %s", path);
             break;
         }
     }
@@ -89,7 +91,8 @@ static int cluster_peers(char ***list, size_t *n, char **reason)
     if (vmg_corosync_other_nodes(&nodes, &absent, &why) < 0) {
         if (!absent)
             return vmg_error_set(reason, "%s", why);
-        qb_log(LOG_INFO, "no corosync here (%s): taking the cluster's nodes from " LLTHOSTS, why);
+        qb_log(LOG_INFO, "no corosync here (%s): taking the cluster's nodes from %s", why,
+               vmg_llt_llthosts_path());
         return llthosts_peers(list, n, reason);
     }
     for (i = 0; nodes[i] && rc == 0; i++) {
@@ -182,13 +185,13 @@ static int helper_argv(const char *argv[], size_t size, const char *helper,
     return 0;
 }
 
-static int ssh_start(struct vmg_pt_call *call, const char *const args[])
+static int ssh_start(struct vmg_pt_call *call)
 {
     const char *argv[VMG_REXEC_ARGS_MAX];
     char helper[PATH_MAX];
 
     if (own_path(helper, sizeof(helper), &call->reason) < 0 ||
-        helper_argv(argv, VMG_REXEC_ARGS_MAX, helper, args, &call->reason) < 0)
+        helper_argv(argv, VMG_REXEC_ARGS_MAX, helper, call->args, &call->reason) < 0)
         return -1;
     return vmg_rexec_ssh_start(&call->child, call->member + 4, argv, &call->reason);
 }
@@ -214,13 +217,13 @@ static void ssh_finish(struct vmg_pt_call *call, long long deadline)
 /* ---------------------------------------------------------- guest agent */
 
 static void guest_run(struct vmg_pt_call *call, virDomainPtr dom, const char *helper,
-                      const char *const args[], long long deadline)
+                      long long deadline)
 {
     const char *argv[VMG_REXEC_ARGS_MAX];
     struct vmg_rexec_result res = { 0 };
     char last[256];
 
-    if (helper_argv(argv, VMG_REXEC_ARGS_MAX, helper, args, &call->reason) < 0 ||
+    if (helper_argv(argv, VMG_REXEC_ARGS_MAX, helper, call->args, &call->reason) < 0 ||
         vmg_rexec_guest(dom, argv, deadline, &res, &call->reason) < 0)
         return;
     call->output = vmg_steal(&res.output);
@@ -232,38 +235,69 @@ static void guest_run(struct vmg_pt_call *call, virDomainPtr dom, const char *he
                   vmg_spawn_last_line(call->output, last, sizeof(last)));
 }
 
-static void guest_call(struct vmg_pt_call *call, const char *helper, const char *const args[],
-                       long long deadline)
+/* The running domain name at uri; NULL with call->reason otherwise. */
+static virDomainPtr guest_find(struct vmg_pt_call *call, const char *name, const char *uri,
+                               virConnectPtr *conn)
+{
+    virDomainPtr dom;
+
+    if ((*conn = virConnectOpen(uri)) == NULL) {
+        vmg_error_set(&call->reason, "cannot connect to libvirt at %s: %s", uri,
+                      vmg_virt_error());
+        return NULL;
+    }
+    if ((dom = virDomainLookupByName(*conn, name)) == NULL) {
+        vmg_error_set(&call->reason, "no domain %s at %s: %s", name, uri, vmg_virt_error());
+    } else if (virDomainIsActive(dom) != 1) {
+        vmg_error_set(&call->reason, "domain %s is not running at %s", name, uri);
+        virDomainFree(dom);
+        dom = NULL;
+    }
+    if (dom == NULL) {
+        virConnectClose(*conn);
+        *conn = NULL;
+    }
+    return dom;
+}
+
+/* guest:DOM[@URI][|ALSO]: the domain at URI, or, when it does not run
+ * there, at ALSO: the hypervisor a migration of the domain itself moves it
+ * to (see vmg_peer_guard_raise), so its restore reaches it wherever the
+ * migration left it. */
+static void guest_call(struct vmg_pt_call *call, const char *helper, long long deadline)
 {
     VMG_AUTOPTR(virConnectPtr) conn = NULL;
     VMG_AUTOPTR(virDomainPtr) dom = NULL;
-    char spec[VMG_PT_MEMBER_MAX], *at;
+    char spec[VMG_PT_MEMBER_MAX], *at, *also;
     const char *uri = DEFAULT_GUEST_URI;
 
     snprintf(spec, sizeof(spec), "%s", call->member + 6);
+    if ((also = strchr(spec, '|')) != NULL)
+        *also++ = '\0';
     if ((at = strchr(spec, '@')) != NULL) {
         *at = '\0';
         uri = at + 1;
     }
     vmg_virt_quiet();
-    if ((conn = virConnectOpen(uri)) == NULL) {
-        vmg_error_set(&call->reason, "cannot connect to libvirt: %s", vmg_virt_error());
-        return;
+    dom = guest_find(call, spec, uri, &conn);
+    if (dom == NULL && also && *also) {
+        qb_log(LOG_INFO, "%s: %s; trying %s", spec, call->reason, also);
+        dom = guest_find(call, spec, also, &conn);
     }
-    if ((dom = virDomainLookupByName(conn, spec)) == NULL) {
-        vmg_error_set(&call->reason, "no domain %s here: %s", spec, vmg_virt_error());
+    if (dom == NULL)
         return;
-    }
-    guest_run(call, dom, helper, args, deadline);
+    free(call->reason);
+    call->reason = NULL;
+    guest_run(call, dom, helper, deadline);
 }
 
 /* ------------------------------------------------------------- all */
 
-/* Runs `HELPER peer-timeout ARGS` on each member, ssh members in parallel,
- * all within timeout_ms; fills calls[i] (caller: calls_clear).
+/* Runs `HELPER peer-timeout calls[i].args` on each member, ssh members in
+ * parallel, all within timeout_ms; fills calls[i] (caller: calls_clear).
  * guest_helper: the path of vmguard inside guests. */
-static void call_all(struct vmg_pt_call *calls, size_t n, const char *const args[],
-                     const char *guest_helper, unsigned timeout_ms)
+static void call_all(struct vmg_pt_call *calls, size_t n, const char *guest_helper,
+                     unsigned timeout_ms)
 {
     long long deadline = vmg_now_ms() + timeout_ms;
     size_t i;
@@ -277,11 +311,11 @@ static void call_all(struct vmg_pt_call *calls, size_t n, const char *const args
     }
     /* ssh peers work in parallel: each waits for its own token round. */
     for (i = 0; i < n; i++)
-        if (strncmp(calls[i].member, "ssh:", 4) == 0 && ssh_start(&calls[i], args) < 0)
+        if (strncmp(calls[i].member, "ssh:", 4) == 0 && ssh_start(&calls[i]) < 0)
             calls[i].child.pid = -1;
     for (i = 0; i < n; i++)
         if (strncmp(calls[i].member, "guest:", 6) == 0)
-            guest_call(&calls[i], guest_helper, args, deadline);
+            guest_call(&calls[i], guest_helper, deadline);
     for (i = 0; i < n; i++)
         if (strncmp(calls[i].member, "ssh:", 4) == 0 && calls[i].child.pid > 0)
             ssh_finish(&calls[i], deadline);
@@ -311,40 +345,69 @@ static void holder_args(const char *argv[], size_t *n, const char *verb, const c
     argv[(*n)++] = id;
 }
 
-char **vmg_pt_remote_restore(char *const *members, size_t n, const char *id,
-                             const char *guest_helper)
+void vmg_pt_remote_restore_each(char *const *members, char *const *ids, size_t n,
+                                const char *guest_helper, bool *ok)
 {
-    const char *args[8];
+    const char *(*args)[4];
     struct vmg_pt_call *calls;
-    char **failed = NULL;
-    size_t i, a = 0, nf = 0;
+    size_t i, a;
 
+    memset(ok, 0, n * sizeof(*ok));
     if (n == 0)
-        return NULL;
-    if ((calls = calloc(n, sizeof(*calls))) == NULL)
-        return NULL;
-    holder_args(args, &a, "restore", id);
-    args[a] = NULL;
-    for (i = 0; i < n; i++)
-        calls[i].member = members[i];
-    call_all(calls, n, args, guest_helper, REMOTE_RESTORE_MS);
+        return;
+    calls = calloc(n, sizeof(*calls));
+    args = calloc(n, sizeof(*args));
+    if (calls == NULL || args == NULL) {
+        free(calls);
+        free(args);
+        qb_log(LOG_ERR, "out of memory restoring the peer timeouts at other members");
+        return;
+    }
     for (i = 0; i < n; i++) {
-        if (calls[i].rc == 0) {
+        a = 0;
+        holder_args(args[i], &a, "restore", ids[i]);
+        args[i][a] = NULL;
+        calls[i].member = members[i];
+        calls[i].args = args[i];
+    }
+    call_all(calls, n, guest_helper, REMOTE_RESTORE_MS);
+    for (i = 0; i < n; i++) {
+        ok[i] = calls[i].rc == 0;
+        if (ok[i])
             qb_log(LOG_INFO, "peer timeouts restored at %s", members[i]);
-            continue;
-        }
-        qb_log(LOG_ERR, "cannot restore the peer timeouts at %s: %s (its own lease ends them; "
-               "the next action here retries)", members[i], calls[i].reason);
-        vmg_strv_push(&failed, &nf, strdup(members[i]));
+        else
+            qb_log(LOG_ERR, "cannot restore the peer timeouts at %s: %s (its own lease ends "
+                   "them; this node's keeper retries)", members[i], calls[i].reason);
     }
     calls_clear(calls, n);
     free(calls);
+    free(args);
+}
+
+char **vmg_pt_remote_restore(char *const *members, size_t n, const char *id,
+                             const char *guest_helper)
+{
+    VMG_AUTOFREE(bool *) ok = NULL;
+    VMG_AUTOFREE(char **) ids = NULL;
+    char **failed = NULL;
+    size_t i, nf = 0;
+
+    if (n == 0)
+        return NULL;
+    if ((ok = calloc(n, sizeof(*ok))) == NULL || (ids = calloc(n, sizeof(*ids))) == NULL)
+        return NULL;
+    for (i = 0; i < n; i++)
+        ids[i] = (char *)id;
+    vmg_pt_remote_restore_each(members, ids, n, guest_helper, ok);
+    for (i = 0; i < n; i++)
+        if (!ok[i])
+            vmg_strv_push(&failed, &nf, strdup(members[i]));
     return failed;
 }
 
 int vmg_pt_remote_raise(char *const *members, size_t n, const char *id,
                         const struct vmg_pt_request *req, unsigned long long lease_s,
-                        const char *guest_helper, char **reason)
+                        const char *guest_helper, bool *ok, char **reason)
 {
     char lease[32], pause[32], margin[32], max[32];
     const char *args[24];
@@ -376,13 +439,16 @@ int vmg_pt_remote_raise(char *const *members, size_t n, const char *id,
     if (req->llttab)
         args[a++] = "--llttab";
     args[a] = NULL;
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         calls[i].member = members[i];
-    call_all(calls, n, args, guest_helper,
+        calls[i].args = args;
+    }
+    call_all(calls, n, guest_helper,
                     (unsigned)(REMOTE_RAISE_BASE_MS + vmg_pt_wanted_ms(req, VMG_PT_COROSYNC) / 4));
     for (i = 0; i < n; i++) {
         char last[256];
 
+        ok[i] = calls[i].rc == 0;
         if (calls[i].rc == 0) {
             qb_log(LOG_INFO, "peer timeouts raised at %s: %s", members[i],
                    vmg_spawn_last_line(calls[i].output, last, sizeof(last)));

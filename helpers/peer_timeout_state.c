@@ -26,10 +26,22 @@
 
 unsigned long long vmg_pt_boot_seconds(void)
 {
+    return vmg_pt_boot_ms() / 1000;
+}
+
+unsigned long long vmg_pt_boot_ms(void)
+{
     struct timespec ts;
 
     clock_gettime(CLOCK_BOOTTIME, &ts);
-    return (unsigned long long)ts.tv_sec;
+    return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
+}
+
+/* Rounded to the nearest second: the keeper restores at the whole second,
+ * so the lease ends within half a second of lease_s from now. */
+unsigned long long vmg_pt_lease_end(unsigned long long lease_s)
+{
+    return (vmg_pt_boot_ms() + lease_s * 1000 + 500) / 1000;
 }
 
 static char *path_in(const char *dir, const char *name)
@@ -51,7 +63,7 @@ static int parse_line(struct vmg_pt_state *st, const char *line)
     if (sscanf(line, "target %15s %d %llu %llu", word, &present, &a, &b) == 4) {
         if ((k = vmg_pt_kind_by_name(word)) < 0)
             return -1;
-        st->t[k] = (struct vmg_pt_target){ true, present != 0, a, b };
+        st->t[k] = (struct vmg_pt_target){ true, present != 0, a, b, 0 };
         return 0;
     }
     if (sscanf(line, "holder %159s %ld %llu %llu", id, &pid, &a, &b) == 4 &&
@@ -243,6 +255,9 @@ static int process_start(long pid, unsigned long long *start)
     fclose(f);
     buf[n] = '\0';
     if ((p = strrchr(buf, ')')) == NULL)
+        return -1;
+    /* A zombie is a holder that ended (killed, its parent not reaping yet). */
+    if (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
         return -1;
     for (field = 2; field < 22 && p; field++)
         p = strchr(p + 1, ' ');

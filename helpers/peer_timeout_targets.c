@@ -65,6 +65,29 @@ static int corosync_settle(unsigned long long value, char **reason)
     return vmg_corosync_wait_token_round(token_wait_ms(value), reason);
 }
 
+/* The runtime value is the one in force once a token came round after the
+ * set: wait for rounds until it reads at least want, within the bound of a
+ * settle (an earlier holder's set may still be waiting for its round). */
+static int corosync_confirm(unsigned long long want, char **reason)
+{
+    long long deadline = vmg_now_ms() + token_wait_ms(want);
+    struct vmg_token_value token;
+    uint32_t runtime = 0;
+
+    for (;;) {
+        long long left = deadline - vmg_now_ms();
+
+        if (left <= 0)
+            return vmg_error_set(reason, "corosync totem.token in force is %" PRIu32 " ms, "
+                                 "below the %llu ms this migration needs", runtime, want);
+        if (vmg_corosync_wait_token_round((unsigned)left, reason) < 0 ||
+            vmg_corosync_token_get(&token, &runtime, NULL, reason) < 0)
+            return -1;
+        if (runtime >= want)
+            return 0;
+    }
+}
+
 static void corosync_describe(void)
 {
     VMG_AUTOFREE(char *) why = NULL;
@@ -83,7 +106,7 @@ static const struct vmg_pt_backend corosync_backend = {
     .name = "corosync", .label = "corosync totem.token", .unit = "ms",
     .cluster = VMG_PT_COROSYNC, .ms_per_unit = 1, .builtin = COROSYNC_BUILTIN_TOKEN_MS,
     .read = corosync_read, .write = corosync_write, .settle = corosync_settle,
-    .describe = corosync_describe,
+    .confirm = corosync_confirm, .describe = corosync_describe,
 };
 
 /* ----------------------------------------------------------------- LLT */
@@ -169,7 +192,7 @@ static int llttab_plan(enum vmg_pt_kind kind, struct vmg_pt_state *st,
                        bool apply[VMG_PT_T_COUNT], char **summary, char **reason)
 {
     if (req->llttab && apply[VMG_PT_T_LLT]) {
-        st->t[kind] = (struct vmg_pt_target){ true, false, 0, st->t[VMG_PT_T_LLT].raised };
+        st->t[kind] = (struct vmg_pt_target){ true, false, 0, st->t[VMG_PT_T_LLT].raised, 0 };
         apply[kind] = true;
     }
     return 0;
@@ -309,10 +332,13 @@ int vmg_pt_plan_value(enum vmg_pt_kind kind, struct vmg_pt_state *st, unsigned l
         qb_log(LOG_INFO, "%s is already %llu %s (>= %llu needed): leaving it", b->label,
                now.value, b->unit, want);
         summary_add(summary, "%s %llu (kept)", b->label, now.value);
+        /* Ours: another migration's raise, which may not be in force yet. */
+        if (t->active)
+            t->confirm = want;
         return 0;
     }
     if (!t->active)
-        *t = (struct vmg_pt_target){ true, now.present, now.value, want };
+        *t = (struct vmg_pt_target){ true, now.present, now.value, want, 0 };
     t->raised = want;
     apply[kind] = true;
     summary_add(summary, "%s %llu -> %llu %s", b->label, now.value, want, b->unit);
@@ -358,10 +384,15 @@ int vmg_pt_settle(const struct vmg_pt_state *st, const bool apply[VMG_PT_T_COUNT
 {
     int k;
 
-    for (k = 0; k < VMG_PT_T_COUNT; k++)
-        if (apply[k] && backends[k]->settle &&
-            backends[k]->settle(st->t[k].raised, reason) < 0)
+    for (k = 0; k < VMG_PT_T_COUNT; k++) {
+        const struct vmg_pt_backend *b = backends[k];
+
+        if (apply[k] && b->settle && b->settle(st->t[k].raised, reason) < 0)
             return -1;
+        if (!apply[k] && st->t[k].confirm && b->confirm &&
+            b->confirm(st->t[k].confirm, reason) < 0)
+            return -1;
+    }
     return 0;
 }
 

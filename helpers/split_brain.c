@@ -87,7 +87,20 @@ static void probe_child(int fd, const char *uri, const char *uuid, const char *n
         write_report(fd, 'E', vmg_virt_error());
         goto cleanup;
     }
-    dom = uuid ? virDomainLookupByUUIDString(conn, uuid) : virDomainLookupByName(conn, name);
+    /* By UUID, then by name: a domain of that name that runs with another
+     * UUID may be this VM started from an older config, or by hand. */
+    dom = uuid ? virDomainLookupByUUIDString(conn, uuid) : NULL;
+    if (dom == NULL || virDomainIsActive(dom) != 1) {
+        virDomainPtr named = virDomainLookupByName(conn, name);
+
+        if (named && (dom == NULL || virDomainIsActive(named) == 1)) {
+            if (dom)
+                virDomainFree(dom);
+            dom = named;
+        } else if (named) {
+            virDomainFree(named);
+        }
+    }
     if (dom == NULL) {
         if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN)
             write_report(fd, 'A', "");

@@ -26,7 +26,7 @@ struct vmg_split_brain_config {
 extern const struct vmg_param vmg_split_brain_params[];
 extern const size_t vmg_split_brain_params_count;
 
-/* -1 when ctx's domain (by UUID, else by name) is active on another node
+/* -1 when ctx's domain (by UUID, or by name) is active on another node
  * than the local one and skip_node (e.g. the migration source), with
  * *reason "NAME already runs on NODE"; 0 when it was not seen anywhere.
  * Each peer is reached the way a migration to it would be (migration

@@ -24,6 +24,16 @@ const char *vmg_virt_error(void);
 void vmg_virt_quiet(void);
 void vmg_xml_quiet(void);
 
+/* virConnectOpen(uri) within timeout_ms.  libvirt's open has no timeout
+ * of its own: to a node whose link is down, the TCP connect alone retries
+ * its SYN for over a minute, an ssh transport waits as long, a daemon that
+ * accepts but never answers holds it forever.  The open runs in a thread;
+ * past the deadline the thread is left to finish or fail on its own (it
+ * then closes what it opened) and the caller gets -1 with *reason.
+ * 0 with *conn, or -1 with *reason. */
+int vmg_virt_open_bounded(const char *uri, long long timeout_ms, virConnectPtr *conn,
+                          char **reason);
+
 VMG_DEFINE_AUTOPTR(virDomainPtr, virDomainFree)
 VMG_DEFINE_AUTOPTR(virConnectPtr, virConnectClose)
 VMG_DEFINE_AUTOPTR(xmlDocPtr, xmlFreeDoc)

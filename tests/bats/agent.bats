@@ -9,6 +9,8 @@ setup() {
 	export OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=vm-bats
 	export OCF_RESKEY_CRM_meta_timeout=20000 OCF_RESKEY_CRM_meta_interval=10000
 	export OCF_RESKEY_hypervisor=test:///default HA_LOGFACILITY=none
+	# The helper's state (the started identity) stays in the test's directory.
+	export HA_RSCTMP=$TMP
 	unset HA_LOGFILE
 	domain_xml "$TMP/test.xml" test
 	export OCF_RESKEY_config=$TMP/test.xml
@@ -162,23 +164,36 @@ reason_of() {	# the exit reason Pacemaker would show
 	[[ "$(reason_of "$output")" == *"config"* ]]
 }
 
-@test "missing config file is OCF_ERR_INSTALLED, also for a probe" {
+@test "missing config file is OCF_ERR_INSTALLED; a probe and a stop of nothing started are 7 and 0" {
 	OCF_RESKEY_config=$TMP/nope.xml run "$AGENT" validate-all
 	[ "$status" -eq 5 ]
 	[[ "$(reason_of "$output")" == *"nope.xml"* ]]
+	# As VirtualDomain: the file may be on storage that comes up later.
 	OCF_RESKEY_config=$TMP/nope.xml OCF_RESKEY_CRM_meta_interval=0 run "$AGENT" monitor
-	[ "$status" -eq 5 ]
+	[ "$status" -eq 7 ]
+	OCF_RESKEY_config=$TMP/nope.xml run "$AGENT" stop
+	[ "$status" -eq 0 ]
 }
 
-@test "unreadable config file is OCF_ERR_INSTALLED" {
+@test "missing config file under a running VM: monitor and probe go by the started identity" {
+	run "$AGENT" monitor
+	[ "$status" -eq 0 ]
+	[ -f "$TMP/vmguard/identity.vm-bats" ]
+	OCF_RESKEY_config=$TMP/nope.xml OCF_RESKEY_CRM_meta_interval=0 run "$AGENT" monitor
+	[ "$status" -eq 0 ]
+	OCF_RESKEY_config=$TMP/nope.xml run "$AGENT" monitor
+	[ "$status" -eq 0 ]
+}
+
+@test "unreadable config file is OCF_ERR_GENERIC, never OCF_ERR_INSTALLED" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to drop to nobody"
 	public_copy
 	cp "$TMP/test.xml" "$PUBLIC/test.xml"
 	chmod 600 "$PUBLIC/test.xml"
 	run runuser -u nobody -- env OCF_RESKEY_config="$PUBLIC/test.xml" VMGUARD_HELPER="$PUBLIC/vmguard" \
-		OCF_RESKEY_hypervisor=test:///default "$PUBLIC/VirtualMachine" validate-all
+		HA_RSCTMP="$PUBLIC/nobody" OCF_RESKEY_hypervisor=test:///default "$PUBLIC/VirtualMachine" validate-all
 	echo "$output"
-	[ "$status" -eq 5 ]
+	[ "$status" -eq 1 ]
 	[[ "$(reason_of "$output")" == *"$PUBLIC/test.xml"* ]]
 }
 

@@ -75,8 +75,12 @@ log_lacks() {
 # On failure, what an administrator would look at first.
 e2e_diagnose() {
 	[ "$E2E_FAILS" -gt 0 ] || return 0
-	echo "---- crm_mon"
-	"$LAB" exec 1 crm_mon -1 2>&1 | sed 's/^/    /'
+	local mon
+	# a lab without --cluster has no crm_mon to ask
+	if mon=$("$LAB" exec 1 crm_mon -1 2>&1); then
+		echo "---- crm_mon"
+		printf '%s\n' "$mon" | sed 's/^/    /'
+	fi
 	echo "---- agent log lines"
 	grep -h "VirtualMachine(" "$VMG_LAB"/nodes/*/var/log/pacemaker/pacemaker.log 2>/dev/null |
 		tail -n 60 | sed 's/^/    /'

@@ -28,7 +28,8 @@ static const char *load(const char *path, struct vmg_domain_xml *xml, char **rea
         return *reason ? "ok, but a reason" : "ok";
     if (*reason == NULL)
         return "failed without a reason";
-    return fault == VMG_DOMAIN_XML_MISSING ? "missing" : "invalid";
+    return fault == VMG_DOMAIN_XML_MISSING ? "missing" :
+           fault == VMG_DOMAIN_XML_UNREADABLE ? "unreadable" : "invalid";
 }
 
 static void expect_invalid(const char *text, const char *what)
@@ -44,7 +45,7 @@ static void test_accepts(const void *data)
 {
     struct vmg_domain_xml xml;
 
-    CHECK_INT(parse("<domain type='kvm'><name> web-1 </name>"
+    CHECK_INT(parse("<domain type='kvm'><name>web-1</name>"
                     "<uuid>ABCDEF01234567890ABCDEF012345678</uuid>"
                     "<devices><channel type='unix'><target type='virtio' "
                     "name='org.qemu.guest_agent.0'/></channel></devices></domain>", &xml),

@@ -308,7 +308,7 @@ static void test_llttab(const void *data)
     why = NULL;
     CHECK_INT(raise_ok(&req, &a), 0);
     CHECK(file_has(llttab, "\nset-timer peerinact:2500\n"));
-    CHECK(!file_has(llttab, "set-timer peerinact:1800"));
+    CHECK(!file_has(llttab, "\nset-timer peerinact:1800\n"));
     CHECK(file_has(llttab, "was: peerinact:1800"));
     CHECK(file_has(llttab, "set-cluster 7\n"));
     CHECK_INT(release_ok(a.id), 0);
@@ -336,6 +336,59 @@ static void test_llttab(const void *data)
     CHECK_STR(text, "set-node nodeA\n");
     free(text);
 }
+
+/* The line anywhere in the file, written any way LLT accepts it: raised in
+ * its place, restored byte for byte (also without a final newline). */
+struct llttab_case {
+    const char *original;
+    const char *raised;         /* the file while raised to 2500 */
+};
+
+static void test_llttab_in_place(const void *data)
+{
+    const struct llttab_case *c = data;
+    struct vmg_llttab tab;
+    char *why = NULL, *text;
+    bool stale = true;
+
+    CHECK_INT(vmg_write_atomic(llttab, c->original, strlen(c->original), 0644, &why), 0);
+    CHECK_INT(vmg_llttab_raise(llttab, 2500, &why), 0);
+    text = read_file(llttab);
+    CHECK_STR(text, c->raised);
+    free(text);
+    CHECK_INT(vmg_llttab_read(llttab, &tab, &why), 0);
+    CHECK(tab.present && tab.centisec == 2500 && tab.marked && tab.raised == 2500);
+    CHECK_INT(vmg_llttab_raise(llttab, 3000, &why), 0);          /* a second raise */
+    CHECK(file_has(llttab, "\nset-timer peerinact:3000"));
+    CHECK_INT(vmg_llttab_restore(llttab, &stale, &why), 0);
+    CHECK(!stale);
+    text = read_file(llttab);
+    CHECK_STR(text, c->original);                                 /* byte for byte */
+    free(text);
+    free(why);
+}
+
+#define LLTTAB_MARK "# vmguard: raised peerinact:2500 for a live migration; was: "
+static const struct llttab_case llttab_middle = {
+    "set-node nodeA\nset-timer\t peerinact:1800  \nset-cluster 7\nlink eth1 eth1 - ether - -\n",
+    "set-node nodeA\n" LLTTAB_MARK "peerinact:1800; line: set-timer\t peerinact:1800  \n"
+    "set-timer peerinact:2500\nset-cluster 7\nlink eth1 eth1 - ether - -\n",
+};
+static const struct llttab_case llttab_last_no_newline = {
+    "set-node nodeA\nset-timer peerinact:1800",
+    "set-node nodeA\n" LLTTAB_MARK "peerinact:1800; line: set-timer peerinact:1800\n"
+    "set-timer peerinact:2500",
+};
+static const struct llttab_case llttab_none_no_newline = {
+    "set-node nodeA\nset-cluster 7",
+    "set-node nodeA\nset-cluster 7\n" LLTTAB_MARK "none (no final newline)\n"
+    "set-timer peerinact:2500\n",
+};
+static const struct llttab_case llttab_two_lines = {
+    "set-timer peerinact:900\nset-node nodeA\nset-timer peerinact:1800\nset-cluster 7\n",
+    "set-timer peerinact:900\nset-node nodeA\n" LLTTAB_MARK
+    "peerinact:1800; line: set-timer peerinact:1800\nset-timer peerinact:2500\nset-cluster 7\n",
+};
 
 static void test_llt_missing(const void *data)
 {
@@ -420,7 +473,8 @@ static struct {
     bool running;                   /* false: no corosync answers */
     bool present;                   /* totem.token is set */
     unsigned long long value;       /* its value */
-    unsigned writes, settles;
+    unsigned writes, settles, confirms;
+    unsigned long long confirmed;   /* the want of the last confirm */
     bool refuse_write, refuse_settle;
 } ring;
 
@@ -452,10 +506,20 @@ static int fake_settle(unsigned long long value, char **reason)
     return 0;
 }
 
+/* The fake ring's value is in force at once: confirm reads it back. */
+static int fake_confirm(unsigned long long want, char **reason)
+{
+    ring.confirms++;
+    ring.confirmed = want;
+    if (!ring.present || ring.value < want)
+        return vmg_error_set(reason, "fake totem.token in force is below %llu", want);
+    return 0;
+}
+
 static const struct vmg_pt_backend fake_corosync = {
     .name = "corosync", .label = "fake totem.token", .unit = "ms",
     .cluster = VMG_PT_COROSYNC, .ms_per_unit = 1, .builtin = 3000,
-    .read = fake_read, .write = fake_write, .settle = fake_settle,
+    .read = fake_read, .write = fake_write, .settle = fake_settle, .confirm = fake_confirm,
 };
 
 /* A ring with totem.token as given (0: absent), the fake in place. */
@@ -613,6 +677,57 @@ static void test_fake_refused(const void *data)
     expect_refused(&ring.refuse_write, "refuses the write");
 }
 
+/* A second raise that finds our value high enough waits until it is in
+ * force (read back) before its migration; an administrator's is not waited for. */
+static void test_fake_overlap_confirm(const void *data)
+{
+    struct vmg_pt_request big = corosync_request(10000), small = corosync_request(5000);
+    struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
+    struct vmg_pt_holder b = lease_holder("nodeB.vm2.2.2", 600);
+
+    (void)data;
+    fake_ring(0);
+    CHECK_INT(raise_ok(&big, &a), 0);
+    CHECK_INT(ring.settles, 1);
+    CHECK_INT(ring.confirms, 0);
+    CHECK_INT(raise_ok(&small, &b), 0);                 /* wants 12500, finds 18750 */
+    CHECK_INT(ring.writes, 1);
+    CHECK_INT(ring.confirms, 1);
+    CHECK_INT(ring.confirmed, 12500);
+    CHECK_INT(release_ok(a.id), 0);
+    CHECK(ring.value == 18750);                         /* b still holds it */
+    CHECK_INT(release_ok(b.id), 0);
+    CHECK(!ring.present);
+    fake_ring(30000);                                   /* the administrator's */
+    CHECK_INT(raise_ok(&small, &b), 0);
+    CHECK_INT(ring.confirms, 0);
+    CHECK_INT(release_ok(b.id), 0);
+}
+
+/* The migrating domain's member follows it to the target. */
+static void test_member_follow(const void *data)
+{
+    char *m;
+
+    (void)data;
+    m = vmg_pt_member_follow("guest:vm1", "vm1", "qemu+tcp://n2/system");
+    CHECK_STR(m, "guest:vm1|qemu+tcp://n2/system");
+    free(m);
+    m = vmg_pt_member_follow("guest:vm1@qemu:///system", "vm1", "qemu+tcp://n2/system");
+    CHECK_STR(m, "guest:vm1@qemu:///system|qemu+tcp://n2/system");
+    free(m);
+    CHECK(vmg_pt_member_follow("guest:vm10", "vm1", "qemu+tcp://n2/system") == NULL);
+    CHECK(vmg_pt_member_follow("ssh:vm1", "vm1", "qemu+tcp://n2/system") == NULL);
+    CHECK(vmg_pt_member_follow("guest:vm1", "vm1", "qemu+tcp://u:secret@n2/system") == NULL);
+    m = vmg_pt_member_moved("guest:vm1|qemu+tcp://n2/system");
+    CHECK_STR(m, "guest:vm1@qemu+tcp://n2/system|qemu:///system");
+    free(m);
+    m = vmg_pt_member_moved("guest:vm1@qemu+tcp://n1/system|qemu+tcp://n2/system");
+    CHECK_STR(m, "guest:vm1@qemu+tcp://n2/system|qemu+tcp://n1/system");
+    free(m);
+    CHECK(vmg_pt_member_moved("guest:vm2@qemu:///system") == NULL);
+}
+
 static const struct unit_case cases[] = {
     { "lltconfig query", test_parse_query, NULL },
     { "wanted value", test_wanted, NULL },
@@ -626,6 +741,13 @@ static const struct unit_case cases[] = {
     { "LLT down", test_llt_down, NULL },
     { "members", test_members, NULL },
     { "config check", test_config_check, NULL },
+    { "llttab line in the middle, in place", test_llttab_in_place, &llttab_middle },
+    { "llttab line last, no final newline", test_llttab_in_place, &llttab_last_no_newline },
+    { "llttab without line, no final newline", test_llttab_in_place, &llttab_none_no_newline },
+    { "llttab with two lines, the last one", test_llttab_in_place, &llttab_two_lines },
+    { "guest member follows its migration", test_member_follow, NULL },
+    { "corosync overlapping raise waits until in force (fake ring)",
+      test_fake_overlap_confirm, NULL },
     { "corosync raise and restore (fake ring)", test_fake_raise_restore, NULL },
     { "corosync stale value (fake ring)", test_fake_stale, NULL },
     { "corosync dead holder (fake ring)", test_fake_dead_holder, NULL },

@@ -130,8 +130,11 @@ static void test_seen(const void *data)
     probe("by name", nodes + 1, uris, 1, NULL, "vm-running", 3000, "cl-n3", 0);
     probe("paused", nodes, uris, 1, NULL, "vm-paused", 3000, "cl-n2", 0);
     probe("shut off", nodes, uris, 2, NULL, "vm-shutoff", 3000, NULL, 0);
-    probe("absent", nodes, uris, 2, "22222222-2222-4222-8222-222222222222", "vm-running",
+    probe("absent", nodes, uris, 2, "22222222-2222-4222-8222-222222222222", "vm-absent",
           3000, NULL, 0);
+    /* Item 1 of issue 12: the name counts too, whatever the UUID. */
+    probe("name, other uuid", nodes, uris, 1, "22222222-2222-4222-8222-222222222222",
+          "vm-running", 3000, "cl-n2", 0);
     probe("no peer", nodes, uris, 0, RUNNING_UUID, "vm-running", 3000, NULL, 0);
 }
 

@@ -1,0 +1,291 @@
+#!/bin/bash
+# The peer-timeout guard left unattended, on a real 3-node Corosync lab whose
+# nodes reach each other through their real sshd (per-lab keys, BatchMode):
+#
+#  K1  a member raised for a peer with --lease 6 (the command a remote member
+#      receives, sent through ssh from node 1), the caller and the raise both
+#      SIGKILLed, nothing else run on that member: totem.token is back within
+#      one second of the lease end recorded in the member's state (read back
+#      with corosync-cmapctl every 0.1 s inside the member).
+#  K2  the guard held from node 1 for the whole cluster, its helper
+#      SIGKILLed: node 1's keeper restores node 1 and, through ssh, the peers,
+#      with no vmguard action run anywhere.
+#  K3  the keeper of node 1 killed too (as a reboot of it would), node 3's
+#      management link down: a monitor on node 1 costs at most 1 s, re-arms
+#      the keeper, which restores node 1 at once, node 2 through ssh, and node
+#      3 after its link is back.
+#  K4  a member unreachable (management link down) fails the raise within
+#      the ssh connect timeout, and nothing stays raised on the members that
+#      were reached; migrate_to then refuses the live migration (the policy:
+#      Pacemaker moves the VM cold) - see the migrate_to case below.
+#
+#  K5  a second raise overlapping the first finds its value and is in force when it says so.
+#  K6  migrate_to with an unreachable member: refused (rc 1, a reason naming it), the VM
+#      keeps running on the source, same boot: Pacemaker then moves it cold.
+#  L   LLT on every node (lab without Corosync: the nodes from /etc/llthosts, the
+#      lltconfig stand-in per node): raised everywhere, SIGKILL, restored by the keeper.
+#
+# Run as root, under the lab lock; about 111 s with lab starts and teardown (cases 92 s).
+. "$(dirname "$0")/lib.sh"
+
+WORK=
+PAUSE_MS=12000                   # -> (12000 + 5000) / 0.8 = 21250
+RAISED=21250
+STATE=/run/resource-agents/vmguard/peer-timeout.state
+
+cleanup() {
+	local n
+	for n in 1 2 3; do "$LAB" link-up "$n" mgmt >/dev/null 2>&1; done
+	[ -n "$WORK" ] && rm -rf "$WORK"
+	[ "${VMG_LAB_KEEP:-0}" = 1 ] || timeout 120 "$LAB" down >/dev/null 2>&1
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+[ -x "$VMGUARD_HELPER" ] || { echo "FAIL: helper $VMGUARD_HELPER not built"; exit 1; }
+# install_agent replaces VMGUARD_HELPER by the installed path: keep the build tree.
+export VMGUARD_BUILD=${VMGUARD_BUILD:-${VMGUARD_HELPER%/helpers/vmguard}}
+
+in_node() { local n=$1; shift; timeout 60 "$LAB" exec "$n" "$@"; }
+token() {	# NODE: totem.token, or "absent"
+	local v
+	v=$(in_node "$1" corosync-cmapctl -g totem.token 2>/dev/null) || { echo absent; return; }
+	echo "${v##* }"
+}
+tokens_all() { echo "$(token 1) $(token 2) $(token 3)"; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+# The keeper processes of node N (every node sees every pid: no pid ns).
+keepers() {
+	local pid
+	for pid in $(pgrep -f "peer-timeout keep --state-dir"); do
+		[ "$(ip netns identify "$pid" 2>/dev/null)" = "vmg-n$1" ] && echo "$pid"
+	done
+}
+wait_tokens() {	# WANT SECONDS: polls all three every 0.2 s; prints the time taken
+	local want=$1 t0 end
+	t0=$(now); end=$(( $(date +%s) + $2 ))
+	while [ "$(tokens_all)" != "$want" ]; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+	elapsed "$t0" "$(now)"
+}
+guard_env() {	# MEMBERS: the environment migrate_to would have
+	echo OCF_RESOURCE_INSTANCE=vm1 OCF_RESKEY_CRM_meta_timeout=60000 \
+		OCF_RESKEY_peer_timeout_clusters=corosync OCF_RESKEY_peer_timeout_members="$1"
+}
+# Starts `vmguard peer-timeout guard` in node 1; sets GUARD_PID once in force.
+start_guard() {	# MEMBERS
+	local i
+	: > "$WORK/guard.out"
+	# shellcheck disable=SC2046
+	"$LAB" exec 1 env $(guard_env "$1") "$VMGUARD_HELPER" peer-timeout guard \
+		--pause-ms "$PAUSE_MS" > "$WORK/guard.out" 2> "$WORK/guard.err" &
+	disown $!
+	for ((i = 0; i < 300; i++)); do
+		grep -q '^in force' "$WORK/guard.out" && break
+		kill -0 $! 2>/dev/null || break
+		sleep 0.1
+	done
+	GUARD_PID=$(sed -n 's/^in force pid=\([0-9]*\).*/\1/p' "$WORK/guard.out")
+	[ -n "$GUARD_PID" ]
+}
+
+WORK=$(mktemp -d /var/tmp/vmg-guard-e2e.XXXXXX)
+e2e_log "lab up (3 nodes, default token)"
+timeout 600 "$LAB" up --nodes 3 --cluster >/dev/null || { echo "FAIL: lab did not come up"; exit 1; }
+install_agent >/dev/null || { echo "FAIL: the helper installed in the nodes"; exit 1; }
+t_start=$(date +%s)
+check "setup: real sshd, BatchMode, from node 1 to node 2" \
+	test "$(in_node 1 ssh -o BatchMode=yes -o ConnectTimeout=5 -T vmg-n2 hostname)" = vmg-n2
+base=$(tokens_all)
+check "setup: totem.token is the built-in default everywhere ('$base')" test "$base" = "absent absent absent"
+
+# ------------------------------------------------------------------- K1
+e2e_log "K1: raise on node 2 for a peer, lease 6 s, caller SIGKILLed"
+holder=e2e-k1.vm1.1.1
+setsid "$LAB" exec 1 ssh -o BatchMode=yes -T vmg-n2 "$VMGUARD_HELPER" peer-timeout raise \
+	--holder "$holder" --lease 6 --pause-ms 3000 --clusters corosync > "$WORK/k1.out" 2>&1 &
+caller=$!
+for ((i = 0; i < 100; i++)); do [ "$(token 2)" = 10000 ] && break; sleep 0.1; done
+expires=$(in_node 2 cat "$STATE" 2>/dev/null | awk -v h="$holder" '$1 == "holder" && $2 == h { print $5 }')
+kill -KILL -- -"$caller" 2>/dev/null
+for pid in $(pgrep -f "raise --holder $holder"); do kill -KILL "$pid"; done
+check "K1: node 2 raised to 10000 ms, its lease recorded (ends at boot time ${expires:-?} s)" \
+	test "$(token 2)" = 10000 -a -n "$expires"
+check "K1: a keeper runs in node 2" test -n "$(keepers 2)"
+# Inside node 2: boot time (as /proc/uptime, CLOCK_BOOTTIME) and the value, every 0.1 s.
+# shellcheck disable=SC2016
+in_node 2 sh -c 'end=$(( $(cut -d. -f1 /proc/uptime) + 10 ))
+	while [ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ]; do
+		v=$(corosync-cmapctl -g totem.token 2>/dev/null); echo "$(cut -d" " -f1 /proc/uptime) ${v##* }"
+		sleep 0.1; done' > "$WORK/k1.poll"
+back=$(awk '$2 != 10000 { print $1; exit }' "$WORK/k1.poll")
+late=$(awk -v b="${back:-0}" -v e="${expires:-0}" 'BEGIN { printf "%.2f", b - e }')
+e2e_log "K1: back at boot time ${back:-never}, ${late} s after the lease end"
+check "K1: nothing restored before the lease end" test -n "$back" -a -n "$expires"
+check "K1: value back ($(token 2)) within 1 s of the lease end (${late} s)" \
+	awk -v l="$late" 'BEGIN { exit !(l >= 0 && l <= 1.0) }'
+check "K1: node 2's keeper ended with its state" test -z "$(keepers 2)" -a "$(token 2)" = absent
+
+# ------------------------------------------------------------------- K2
+e2e_log "K2: guard for the cluster from node 1, helper SIGKILLed"
+if start_guard cluster; then
+	check "K2: raised to $RAISED on every node" test "$(tokens_all)" = "$RAISED $RAISED $RAISED"
+	kill -KILL "$GUARD_PID"
+	took=$(wait_tokens "absent absent absent" 15)
+	check "K2: no action run, every node restored by node 1's keeper (${took:-not} in s)" \
+		test -n "$took"
+	sleep 1
+	check "K2: no holder left on node 2, no keeper left anywhere" \
+		test -z "$(in_node 2 "$VMGUARD_HELPER" peer-timeout query | grep '^holder')$(keepers 1)$(keepers 2)$(keepers 3)"
+else
+	fail "K2: guard not in force: $(tail -n 1 "$WORK/guard.err")"
+fi
+
+# ------------------------------------------------------------------- K3
+e2e_log "K3: keeper and helper killed, node 3 unreachable, then a monitor"
+"$LAB" guest-xml vmk > "$WORK/vmk.xml"
+if start_guard cluster; then
+	for pid in $(keepers 1); do kill -KILL "$pid"; done
+	kill -KILL "$GUARD_PID"
+	"$LAB" link-down 3 mgmt >/dev/null
+	sleep 1
+	check "K3: nothing restores meanwhile ('$(tokens_all)')" test "$(tokens_all)" = "$RAISED $RAISED $RAISED"
+	t0=$(now)
+	# shellcheck disable=SC2046
+	in_node 1 env $(guard_env cluster) OCF_ROOT=/usr/lib/ocf OCF_RESKEY_CRM_meta_interval=10000 \
+		OCF_RESKEY_config="$WORK/vmk.xml" "$VMGUARD_HELPER" monitor 2> "$WORK/k3.err"
+	rc=$?
+	took=$(elapsed "$t0" "$(now)")
+	check "K3: the monitor (rc $rc, 7 = not running) took ${took} s <= 1 s" le "$took" 1.0
+	check "K3: the monitor re-armed node 1's keeper" test -n "$(keepers 1)"
+	for ((i = 0; i < 10; i++)); do [ "$(token 1)" = absent ] && break; sleep 0.1; done
+	check "K3: node 1 restored within 1 s of the monitor ($(elapsed "$t0" "$(now)") s)" test "$(token 1)" = absent
+	for ((i = 0; i < 50; i++)); do [ "$(token 2)" = absent ] && break; sleep 0.2; done
+	check "K3: node 2 restored by the keeper through ssh" test "$(token 2)" = absent
+	check "K3: node 3 (unreachable) still raised" test "$(token 3)" = "$RAISED"
+	"$LAB" link-up 3 mgmt >/dev/null
+	for ((i = 0; i < 100; i++)); do [ "$(token 3)" = absent ] && break; sleep 0.2; done
+	check "K3: node 3 restored once reachable ($(token 3))" test "$(token 3)" = absent
+else
+	fail "K3: guard not in force: $(tail -n 1 "$WORK/guard.err")"
+fi
+
+# ------------------------------------------------------------------- K5
+e2e_log "K5: a second raise overlapping the first"
+for ((i = 0; i < 100; i++)); do [ "$(tokens_all)" = "absent absent absent" ] && break; sleep 0.2; done
+# shellcheck disable=SC2046
+"$LAB" exec 1 env $(guard_env cluster) "$VMGUARD_HELPER" peer-timeout guard --pause-ms "$PAUSE_MS" \
+	--hold 60 > "$WORK/a.out" 2> "$WORK/a.err" &
+a_job=$!
+for ((i = 0; i < 100; i++)); do [ "$(token 1)" = "$RAISED" ] && break; sleep 0.05; done
+# shellcheck disable=SC2046
+"$LAB" exec 1 env $(guard_env local) OCF_RESOURCE_INSTANCE=vm2 "$VMGUARD_HELPER" peer-timeout guard \
+	--pause-ms 5000 --hold 1 > "$WORK/b.out" 2> "$WORK/b.err" &
+for ((i = 0; i < 300; i++)); do grep -q '^in force' "$WORK/b.out" && break; sleep 0.05; done
+b_runtime=$(in_node 1 corosync-cmapctl -g runtime.config.totem.token 2>/dev/null); b_runtime=${b_runtime##* }
+a_state=$(grep -c '^in force' "$WORK/a.out")
+check "K5: the second raise found the first one's value and kept it" grep -q "already $RAISED" "$WORK/b.err"
+check "K5: in force with runtime.config.totem.token ${b_runtime:-?} >= 12500 (first raise in force yet: $a_state)" \
+	test "${b_runtime:-0}" -ge 12500
+for ((i = 0; i < 300; i++)); do grep -q '^in force' "$WORK/a.out" && break; sleep 0.1; done
+pid=$(sed -n 's/^in force pid=\([0-9]*\).*/\1/p' "$WORK/a.out")
+[ -n "$pid" ] && kill -TERM "$pid"
+wait "$a_job"
+took=$(wait_tokens "absent absent absent" 15)
+check "K5: both released, every node restored (${took:-not} in s)" test -n "$took"
+
+# ------------------------------------------------------------------- K4
+e2e_log "K4: a member unreachable at raise time"
+for ((i = 0; i < 60; i++)); do [ -z "$(keepers 1)" ] && break; sleep 0.5; done
+"$LAB" link-down 3 mgmt >/dev/null
+t0=$(now)
+start_guard local,ssh:vmg-n2,ssh:vmg-n3
+took=$(elapsed "$t0" "$(now)")
+check "K4: the raise failed (no 'in force') in ${took} s <= 30 s" \
+	test -z "$GUARD_PID" -a "$(le "$took" 30 && echo ok)" = ok
+check "K4: the reason names the member: $(tail -n 1 "$WORK/guard.err")" grep -q 'vmg-n3' "$WORK/guard.err"
+check "K4: nothing stays raised on the members reached ('$(token 1) $(token 2)')" \
+	test "$(token 1) $(token 2)" = "absent absent"
+"$LAB" link-up 3 mgmt >/dev/null
+
+# ------------------------------------------------------------------- K6
+e2e_log "K6: migrate_to with an unreachable member refuses the live migration"
+for ((i = 0; i < 100; i++)); do [ -z "$(keepers 1)" ] && break; sleep 0.2; done
+"$LAB" virsh 1 create "$WORK/vmk.xml" >/dev/null
+first=$("$LAB" wait-tick 1 vmk --timeout 30)
+check "K6: setup: vmk runs on node 1 ($first)" test -n "$first"
+"$LAB" link-down 3 mgmt >/dev/null
+t0=$(now)
+in_node 1 env OCF_RESOURCE_INSTANCE=vmk OCF_ROOT=/usr/lib/ocf OCF_RESKEY_config="$WORK/vmk.xml" \
+	OCF_RESKEY_CRM_meta_timeout=90000 OCF_RESKEY_CRM_meta_migrate_source=vmg-n1 \
+	OCF_RESKEY_CRM_meta_migrate_target=vmg-n2 OCF_RESKEY_migration_transport=tcp \
+	OCF_RESKEY_peer_timeout_clusters=corosync \
+	OCF_RESKEY_peer_timeout_members=local,ssh:vmg-n2,ssh:vmg-n3 \
+	"$VMGUARD_HELPER" migrate_to > "$WORK/k6.out" 2> "$WORK/k6.err"
+rc=$?
+took=$(elapsed "$t0" "$(now)")
+"$LAB" link-up 3 mgmt >/dev/null
+reason=$(grep -o 'ocf-exit-reason:.*' "$WORK/k6.err" | tail -n 1)
+check "K6: migrate_to failed (rc $rc, 1 = generic) in ${took} s: $reason" test "$rc" = 1
+check "K6: the reason says the guard could not be raised at vmg-n3" \
+	grep -q 'cannot raise the peer-failure timeouts.*vmg-n3' "$WORK/k6.err"
+check "K6: the VM still runs on node 1 only" \
+	test "$("$LAB" virsh 1 domstate vmk 2>/dev/null | head -n 1)/$("$LAB" virsh 2 list --name | grep -c vmk)" = "running/0"
+after=$("$LAB" wait-tick 1 vmk --after "$(sed -n 's/.*n=\([0-9]*\).*/\1/p' <<< "$first")" --timeout 10)
+check "K6: its counter goes on, same boot ($after)" \
+	test "${after%% *}" = "${first%% *}"
+check "K6: nothing stays raised on nodes 1 and 2 ('$(token 1) $(token 2)')" \
+	test "$(token 1) $(token 2)" = "absent absent"
+"$LAB" virsh 1 destroy vmk >/dev/null 2>&1
+
+# -------------------------------------------------------------------- L
+# LLT on every node: the lltconfig stand-in (tests/lab/lltconfig) keeps each node's
+# timers in its own file, /etc/llthosts names the nodes; no Corosync, so "cluster"
+# comes from llthosts.  sshd hands the stand-in's paths to the commands it runs
+# (SetEnv, test only: the lab regenerates its sshd_config at every up).
+e2e_log "L: LLT on every node through the stand-in and llthosts"
+timeout 120 "$LAB" down >/dev/null 2>&1
+timeout 600 "$LAB" up --nodes 3 >/dev/null && install_agent >/dev/null ||
+	{ fail "L: lab (no cluster) did not come up with the helper"; e2e_finish; exit; }
+printf '0 vmg-n1\n1 vmg-n2\n2 vmg-n3\n' > "$WORK/llthosts"
+# shellcheck disable=SC2016
+printf '#!/bin/sh\nLLTCONFIG_STANDIN_STATE=%s/llt.$(uname -n).state exec %s/tests/lab/lltconfig "$@"\n' \
+	"$WORK" "$E2E_TOP" > "$WORK/lltconfig"
+chmod 755 "$WORK/lltconfig"
+LLT_ENV="VMGUARD_LLTCONFIG=$WORK/lltconfig VMGUARD_LLTHOSTS=$WORK/llthosts"
+for n in 1 2 3; do
+	echo "SetEnv $LLT_ENV" >> "$VMG_LAB/nodes/vmg-n$n/etc/ssh/sshd_config"
+	kill -HUP "$(cat "$VMG_LAB/nodes/vmg-n$n/pids/sshd.pid")"
+done
+sleep 1
+peerinact() {
+	LLTCONFIG_STANDIN_STATE="$WORK/llt.vmg-n$1.state" "$E2E_TOP/tests/lab/lltconfig" -T query |
+		awk '$1 == "peerinact" { print $3 }'
+}
+peerinact_all() { echo "$(peerinact 1) $(peerinact 2) $(peerinact 3)"; }
+check "L: setup: no corosync, ssh carries the stand-in's paths" \
+	test "$(in_node 1 ssh -o BatchMode=yes -T vmg-n2 printenv VMGUARD_LLTHOSTS)" = "$WORK/llthosts"
+check "L: setup: peerinact is LLT's default on every node ('$(peerinact_all)')" \
+	test "$(peerinact_all)" = "1600 1600 1600"
+# shellcheck disable=SC2086
+"$LAB" exec 1 env $LLT_ENV OCF_RESOURCE_INSTANCE=vm1 OCF_RESKEY_CRM_meta_timeout=60000 \
+	OCF_RESKEY_peer_timeout_clusters=llt OCF_RESKEY_peer_timeout_llt_required=true \
+	OCF_RESKEY_peer_timeout_members=cluster "$VMGUARD_HELPER" peer-timeout guard \
+	--pause-ms 20000 > "$WORK/guard.out" 2> "$WORK/guard.err" &
+disown $!
+for ((i = 0; i < 300; i++)); do grep -q '^in force' "$WORK/guard.out" && break; sleep 0.1; done
+GUARD_PID=$(sed -n 's/^in force pid=\([0-9]*\).*/\1/p' "$WORK/guard.out")
+check "L1: raised to 2500 (x 0.01 s) on the 3 nodes llthosts names ('$(peerinact_all)')" \
+	test -n "$GUARD_PID" -a "$(peerinact_all)" = "2500 2500 2500"
+[ -n "$GUARD_PID" ] && kill -KILL "$GUARD_PID"
+for ((i = 0; i < 50; i++)); do [ "$(peerinact_all)" = "1600 1600 1600" ] && break; sleep 0.2; done
+check "L2: helper SIGKILLed, no action run: the keeper restored every node ('$(peerinact_all)')" \
+	test "$(peerinact_all)" = "1600 1600 1600"
+
+e2e_log "cases ran in $(( $(date +%s) - t_start )) s"
+e2e_finish

@@ -1,0 +1,122 @@
+#!/bin/bash
+# The safety contract (docs/safety.md) where it needs real libvirtd and QEMU:
+# the agent as installed, run by hand inside 2 lab nodes (no cluster), on the
+# busybox guest whose serial console prints a counter and a boot id.
+#  1. item 4: the target's management link is down: migrate_to under a 60 s
+#     timeout returns in seconds, and the VM keeps running on the source;
+#  2. item 5: a managed-save image is not restored by start: the guest boots
+#     afresh (new boot id), the log says so, autostart is cleared;
+#  3. item 1: a <uuid> added to the config under the running VM: monitor still
+#     says running, stop stops it;
+#  4. item 2: the config file gone under the running VM: a probe says running,
+#     stop stops it, then a probe says 7 (never 5).
+. "$(dirname "$0")/lib.sh"
+
+NAME=safe1
+CONFIG=$VMG_LAB/$NAME.xml
+AGENT_LOG=$VMG_LAB/safety-agent.log
+
+cleanup() {
+	"$LAB" link-up 2 mgmt >/dev/null 2>&1
+	"$LAB" down >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+# agent N ACTION [NAME=VALUE...]: the installed agent in node N, as Pacemaker
+# runs it (a recurring monitor unless OCF_RESKEY_CRM_meta_interval=0 is given).
+agent() {
+	local n=$1 action=$2; shift 2
+	in_node "$n" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin OCF_ROOT=/usr/lib/ocf \
+		OCF_RESOURCE_INSTANCE=$NAME OCF_RESKEY_config="$CONFIG" HA_LOGFILE="$AGENT_LOG" \
+		HA_LOGFACILITY=none OCF_RESKEY_CRM_meta_timeout=60000 \
+		OCF_RESKEY_CRM_meta_interval=10000 OCF_RESKEY_shutdown_mode=acpi "$@" \
+		"$VMGUARD_AGENT" "$action"
+}
+active_on() { "$LAB" virsh "$1" list --name 2>/dev/null | grep -qx "$NAME"; }
+defined_on() { "$LAB" virsh "$1" list --all --name 2>/dev/null | grep -qx "$NAME"; }
+boot_of() { sed -n 's/.*boot=\([^ ]*\).*/\1/p' <<< "$1"; }
+count_of() { sed -n 's/.*n=\([0-9]*\).*/\1/p' <<< "$1"; }
+# The counter advances past what it showed: the guest runs, not a stale log.
+runs_on() {
+	local first
+	first=$("$LAB" wait-tick "$1" "$NAME" --timeout 30) &&
+		"$LAB" wait-tick "$1" "$NAME" --after "$(count_of "$first")" --timeout 10 >/dev/null
+}
+rc_of() { "$@" >/dev/null 2>&1; echo $?; }
+remove_domain() {
+	"$LAB" virsh "$1" destroy "$NAME" >/dev/null 2>&1
+	"$LAB" virsh "$1" managedsave-remove "$NAME" >/dev/null 2>&1
+	"$LAB" virsh "$1" undefine "$NAME" >/dev/null 2>&1
+	! defined_on "$1"
+}
+
+# ------------------------------------------------------------------------
+"$LAB" up --nodes 2 || { fail "lab up"; exit 1; }
+install_agent || { fail "install the agent"; exit 1; }
+"$LAB" guest-xml "$NAME" > "$CONFIG"
+grep -q '<uuid>' "$CONFIG" && sed -i '/<uuid>/d' "$CONFIG"
+check "setup: the config has a name and no <uuid>" \
+	eval 'grep -q "<name>$NAME</name>" "$CONFIG" && ! grep -q "<uuid>" "$CONFIG"'
+
+e2e_log "case 1: migrate_to with the target's management link down (item 4)"
+check "start on vmg-n1" test "$(rc_of agent 1 start)" -eq 0
+check "setup: the guest runs on vmg-n1" runs_on 1
+"$LAB" link-down 2 mgmt
+start=$(date +%s%N)
+rc=$(rc_of agent 1 migrate_to OCF_RESKEY_CRM_meta_migrate_target=vmg-n2 \
+	OCF_RESKEY_migration_transport=tcp OCF_RESKEY_migration_network=-fast)
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+e2e_log "migrate_to returned $rc after $took ms (timeout 60000 ms)"
+check "migrate_to fails (rc $rc = 1)" test "$rc" -eq 1
+check "migrate_to returns in seconds ($took ms <= 20000), not after the 60 s timeout" \
+	test "$took" -le 20000
+check "the VM still runs on vmg-n1" runs_on 1
+check "and not on vmg-n2" eval '! active_on 2'
+"$LAB" link-up 2 mgmt
+
+e2e_log "case 2: a managed-save image is not restored (item 5)"
+BEFORE=$("$LAB" tick 1 "$NAME")
+check "stop" test "$(rc_of agent 1 stop)" -eq 0
+"$LAB" virsh 1 define "$CONFIG" >/dev/null
+"$LAB" virsh 1 start "$NAME" >/dev/null
+"$LAB" virsh 1 autostart "$NAME" >/dev/null
+SAVED=$("$LAB" wait-tick 1 "$NAME" --after "$(count_of "$BEFORE")" --timeout 30)
+"$LAB" virsh 1 managedsave "$NAME" >/dev/null
+check "setup: a managed-save image exists" \
+	eval '"$LAB" virsh 1 dominfo "$NAME" | grep -q "Managed save: *yes"'
+mark=$(log_mark "$AGENT_LOG")
+check "start, persistent" test "$(rc_of agent 1 start OCF_RESKEY_persistent=true)" -eq 0
+AFTER=$("$LAB" wait-tick 1 "$NAME" --timeout 30)
+e2e_log "boot id before the save $(boot_of "$SAVED"), after the start $(boot_of "$AFTER")"
+check "the guest booted afresh (boot id changed)" \
+	eval '[ -n "$(boot_of "$SAVED")" ] && [ -n "$(boot_of "$AFTER")" ] &&
+		[ "$(boot_of "$SAVED")" != "$(boot_of "$AFTER")" ]'
+removal_logged() { log_since "$AGENT_LOG" "$mark" | grep -q "removing the managed-save image of $NAME"; }
+check "the log says the image was removed" removal_logged
+check "autostart is cleared" eval '"$LAB" virsh 1 dominfo "$NAME" | grep -q "Autostart: *disable"'
+
+e2e_log "case 3: a <uuid> added to the config under the running VM (item 1)"
+sed -i "s|<name>$NAME</name>|<name>$NAME</name><uuid>5afe0000-0000-4000-8000-000000000001</uuid>|" "$CONFIG"
+check "setup: the config now has another uuid than the running domain" \
+	eval '! "$LAB" virsh 1 domuuid "$NAME" | grep -q 5afe0000'
+check "monitor still says running" test "$(rc_of agent 1 monitor)" -eq 0
+check "stop" test "$(rc_of agent 1 stop OCF_RESKEY_persistent=true)" -eq 0
+check "the VM is stopped" eval '! active_on 1'
+check "start (persistent: the old definition is replaced)" \
+	test "$(rc_of agent 1 start OCF_RESKEY_persistent=true)" -eq 0
+check "it runs with the new uuid" \
+	eval '"$LAB" virsh 1 domuuid "$NAME" | grep -q 5afe0000-0000-4000-8000-000000000001'
+
+e2e_log "case 4: the config file gone under the running VM (item 2)"
+mv "$CONFIG" "$CONFIG.away"
+check "probe says running (rc 0)" test "$(rc_of agent 1 monitor OCF_RESKEY_CRM_meta_interval=0)" -eq 0
+check "stop stops it" test "$(rc_of agent 1 stop OCF_RESKEY_persistent=true)" -eq 0
+check "the VM is stopped" eval '! active_on 1'
+check "then a probe says not running (rc 7, not 5)" \
+	test "$(rc_of agent 1 monitor OCF_RESKEY_CRM_meta_interval=0)" -eq 7
+check "on the other node, which never started it, a probe says 7 too" \
+	test "$(rc_of agent 2 monitor OCF_RESKEY_CRM_meta_interval=0)" -eq 7
+mv "$CONFIG.away" "$CONFIG"
+check "cleanup: no domain left" remove_domain 1
+
+e2e_finish
