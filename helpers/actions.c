@@ -108,8 +108,8 @@ static void check_stop_timeout(const struct vmg_context *ctx)
         return;
     }
     if (stop_ms < VMG_STOP_TIMEOUT_MIN_MS)
-        qb_log(LOG_WARNING, "the stop timeout of %s is %lld ms: below %d ms its guest gets "
-               "less time to shut down than the %d ms a destroy is kept (a forced destroy "
+        qb_log(LOG_WARNING, "the stop timeout of %s is %lld ms: below %lld ms its guest gets "
+               "less time to shut down than the %lld ms a destroy is kept (a forced destroy "
                "took up to 11.5 s in the lab); configure op stop timeout=90s",
                ctx->env.resource, stop_ms, VMG_STOP_TIMEOUT_MIN_MS, VMG_DESTROY_MS);
 }

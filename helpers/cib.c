@@ -1,6 +1,6 @@
 /* The CIB through libcib: the only module that needs Pacemaker's libraries
- * (libcib, libcrmcommon), so an action that reads no CIB could one day run
- * without loading them. */
+ * (libcib, libcrmcommon), built into the cluster plugin, so an action that
+ * reads no CIB runs without loading them (cluster.h). */
 #include <build-config.h>
 
 #include <errno.h>
@@ -12,18 +12,6 @@
 
 #include "cib.h"
 #include "util.h"
-
-bool vmg_cib_name_ok(const char *text)
-{
-    const unsigned char *p = (const unsigned char *)text;
-
-    if (text == NULL || *text == '\0' || strlen(text) > VMG_CIB_NAME_MAX)
-        return false;
-    for (; *p; p++)
-        if (*p < 0x20 || *p == 0x7f || *p == '\'')
-            return false;
-    return true;
-}
 
 int vmg_cib_query(const char *xpath, int timeout_s, xmlNode **result, char **reason)
 {

@@ -1,4 +1,5 @@
-/* Reading the CIB: the only module that links Pacemaker's libraries.
+/* Reading the CIB: the only module that links Pacemaker's libraries, part
+ * of the cluster plugin (cluster.h), which the helper calls it through.
  *
  * A leaf of its own: the HA-primary guard and the split-brain check both
  * read the CIB, and the split-brain check took this from role_guard.c
@@ -11,9 +12,6 @@
 
 #include <libxml/tree.h>
 
-/* Longest node or resource name looked up; real ones are host names and ids. */
-#define VMG_CIB_NAME_MAX 255
-
 /* Sends an XPath query to the local CIB manager (or to $CIB_file, as every
  * Pacemaker tool does).  0 with *result (free with vmg_cib_free) on a
  * match, 0 with *result NULL when nothing matched, -1 with *reason (caller
@@ -24,9 +22,5 @@ void vmg_cib_free(xmlNode *result);
 /* An empty answer (<xpath-query/>), to evaluate when nothing matched;
  * NULL out of memory.  Free with vmg_cib_free. */
 xmlNode *vmg_cib_empty_answer(void);
-
-/* True when text can be put between single quotes in an XPath literal and
- * is a plausible node or resource name. */
-bool vmg_cib_name_ok(const char *text);
 
 #endif

@@ -479,11 +479,12 @@ void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config 
         if (t && t->dom == NULL) {
             free(t);
         } else if (t) {
-            migration_thread_unref(t);
+            /* No thread holds the second reference: drop both at once. */
+            atomic_store(&t->refs, 1);
             migration_thread_unref(t);
         }
         if (wa) {
-            watcher_unref(wa);
+            atomic_store(&wa->refs, 1);
             watcher_unref(wa);
         }
         if (result->error == NULL)

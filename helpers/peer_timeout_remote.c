@@ -21,7 +21,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include "corosync_token.h"
+#include "cluster.h"
 #include "llt_peerinact.h"
 #include "log.h"
 #include "peer_timeout_int.h"
@@ -88,7 +88,7 @@ static int cluster_peers(char ***list, size_t *n, char **reason)
     size_t i;
     int rc = 0;
 
-    if (vmg_corosync_other_nodes(&nodes, &absent, &why) < 0) {
+    if (vmg_cluster_other_nodes(&nodes, &absent, &why) < 0) {
         if (!absent)
             return vmg_error_set(reason, "%s", why);
         qb_log(LOG_INFO, "no corosync here (%s): taking the cluster's nodes from %s", why,

@@ -9,12 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 
+#include "cluster.h"
 #include "remote_exec.h"
 #include "util.h"
-#include "virt.h"
 
 #ifndef VMG_SSH
 #define VMG_SSH "/usr/bin/ssh"
@@ -224,6 +223,7 @@ static int guest_start(virDomainPtr dom, const char *const argv[], long long dea
                        long long *pid, char **reason)
 {
     VMG_AUTOFREE(char *) reply = NULL;
+    VMG_AUTOFREE(char *) why = NULL;
     struct json_buf *cmd = calloc(1, sizeof(*cmd));
     const char *value;
     size_t a;
@@ -240,8 +240,8 @@ static int guest_start(virDomainPtr dom, const char *const argv[], long long dea
     }
     json_raw(cmd, "],\"capture-output\":true}}");
     if (!cmd->overflow)
-        reply = virDomainQemuAgentCommand(dom, cmd->text,
-                                          agent_timeout(deadline_ms, GUEST_EXEC_TIMEOUT_S), 0);
+        reply = vmg_cluster_guest_agent(dom, cmd->text,
+                                        agent_timeout(deadline_ms, GUEST_EXEC_TIMEOUT_S), &why);
     if (cmd->overflow) {
         free(cmd);
         return vmg_error_set(reason, "the command for the guest is longer than %d bytes",
@@ -249,7 +249,7 @@ static int guest_start(virDomainPtr dom, const char *const argv[], long long dea
     }
     free(cmd);
     if (reply == NULL)
-        return vmg_error_set(reason, "guest-exec failed: %s", vmg_virt_error());
+        return vmg_error_set(reason, "guest-exec failed: %s", why);
     value = json_value(reply, "pid");
     if (value == NULL || !isdigit((unsigned char)*value))
         return vmg_error_set(reason, "guest-exec gave no pid");
@@ -282,12 +282,13 @@ static int guest_wait(virDomainPtr dom, long long pid, long long deadline_ms,
              "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":%lld}}", pid);
     while (vmg_now_ms() < deadline_ms) {
         VMG_AUTOFREE(char *) reply = NULL;
+        VMG_AUTOFREE(char *) why = NULL;
         const char *exited, *value;
 
-        reply = virDomainQemuAgentCommand(dom, cmd,
-                                          agent_timeout(deadline_ms, GUEST_STATUS_TIMEOUT_S), 0);
+        reply = vmg_cluster_guest_agent(dom, cmd,
+                                        agent_timeout(deadline_ms, GUEST_STATUS_TIMEOUT_S), &why);
         if (reply == NULL)
-            return vmg_error_set(reason, "guest-exec-status failed: %s", vmg_virt_error());
+            return vmg_error_set(reason, "guest-exec-status failed: %s", why);
         exited = json_value(reply, "exited");
         if (exited && strncmp(exited, "true", 4) == 0) {
             value = json_value(reply, "exitcode");

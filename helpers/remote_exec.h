@@ -10,7 +10,9 @@
  *           (vmg_rexec_shell_literal), the host and the program must not
  *           start with '-';
  *   guest   guest-exec {path, arg[], capture-output} through
- *           virDomainQemuAgentCommand, then guest-exec-status polled until it
+ *           virDomainQemuAgentCommand (in the cluster plugin, cluster.h:
+ *           loaded only when a guest command runs), then guest-exec-status
+ *           polled until it
  *           exited: the agent execs the argv as given (no shell), so any
  *           characters are fine. */
 #ifndef VMG_REMOTE_EXEC_H

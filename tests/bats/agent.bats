@@ -97,6 +97,55 @@ reason_of() {	# the exit reason Pacemaker would show
 	[ "$status" -eq 2 ]
 }
 
+# The guardian's waiting half (vmguard-guardian, next to the helper): run on
+# a pipe as migrate_to starts it, with a stand-in helper that records how it
+# was called.  WAKE: release (write the word), orphan (close the pipe), due
+# (the abort time passes).  Prints the stand-in's arguments, or "none".
+run_waiter() {
+	cat > "$TMP/helper" <<-EOF
+		#!/bin/sh
+		echo "\$*" > "$TMP/called"
+	EOF
+	chmod 755 "$TMP/helper"
+	rm -f "$TMP/called"
+	python3 - "${VMGUARD_HELPER%/*}/vmguard-guardian" "$TMP/helper" "$1" <<-'PY'
+		import os, subprocess, sys, time
+		waiter, helper, wake = sys.argv[1:]
+		r, w = os.pipe()
+		now = int(time.clock_gettime(time.CLOCK_MONOTONIC) * 1000)
+		at = now + (300 if wake == "due" else 60000)
+		p = subprocess.Popen([waiter, str(r), str(at), helper], pass_fds=(r,))
+		os.close(r)
+		time.sleep(0.2)
+		if wake == "release":
+		    os.write(w, b"D")
+		if wake != "due":
+		    os.close(w)
+		sys.exit(p.wait(timeout=10))
+	PY
+	cat "$TMP/called" 2>/dev/null || echo none
+}
+
+@test "the guardian's waiter links libc only" {
+	run sh -c "ldd '${VMGUARD_HELPER%/*}/vmguard-guardian' | grep -Ev 'linux-vdso|libc\.so|ld-linux'"
+	[ -z "$output" ]
+}
+
+@test "the guardian's waiter exits when released, without running the helper" {
+	run run_waiter release
+	[ "$status" -eq 0 ]
+	[ "$output" = none ]
+}
+
+@test "the guardian's waiter hands an orphaned or overdue migration to the helper" {
+	run run_waiter orphan
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^migration-guardian\ [0-9]+\ [0-9]+$ ]]
+	run run_waiter due
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^migration-guardian\ [0-9]+\ [0-9]+$ ]]
+}
+
 @test "an empty config file is OCF_ERR_CONFIGURED" {
 	: > "$TMP/empty.xml"
 	OCF_RESKEY_config=$TMP/empty.xml run "$AGENT" monitor

@@ -276,7 +276,49 @@ static void test_post_command(const void *data)
     unlink(ssh);
 }
 
+/* The guardian aborts only an outgoing migration (issue 12.9): a backup, a
+ * dump, a snapshot or an incoming migration of the same domain that runs
+ * when migrate_to dies is not its job to cancel. */
+struct job_case {
+    const char *name;
+    int type;
+    int operation;          /* -1: libvirt names none */
+    bool ours;
+};
+
+static void test_job_is_outgoing(const void *data)
+{
+    static const struct job_case jobs[] = {
+        { "no job", VIR_DOMAIN_JOB_NONE, -1, false },
+        { "outgoing migration", VIR_DOMAIN_JOB_UNBOUNDED, VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT,
+          true },
+        { "backup", VIR_DOMAIN_JOB_UNBOUNDED, VIR_DOMAIN_JOB_OPERATION_BACKUP, false },
+        { "dump", VIR_DOMAIN_JOB_UNBOUNDED, VIR_DOMAIN_JOB_OPERATION_DUMP, false },
+        { "save", VIR_DOMAIN_JOB_BOUNDED, VIR_DOMAIN_JOB_OPERATION_SAVE, false },
+        { "snapshot", VIR_DOMAIN_JOB_UNBOUNDED, VIR_DOMAIN_JOB_OPERATION_SNAPSHOT, false },
+        { "incoming migration", VIR_DOMAIN_JOB_UNBOUNDED, VIR_DOMAIN_JOB_OPERATION_MIGRATION_IN,
+          false },
+        { "job of unknown operation", VIR_DOMAIN_JOB_UNBOUNDED, -1, false },
+    };
+    size_t i;
+
+    /* virTypedParams* use libvirt's error state, set up by virInitialize. */
+    CHECK_INT(virInitialize(), 0);
+    for (i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
+        virTypedParameterPtr params = NULL;
+        int n = 0, max = 0;
+
+        if (jobs[i].operation >= 0)
+            virTypedParamsAddInt(&params, &n, &max, VIR_DOMAIN_JOB_OPERATION, jobs[i].operation);
+        virTypedParamsAddULLong(&params, &n, &max, VIR_DOMAIN_JOB_TIME_ELAPSED, 1234);
+        unit_case_name = jobs[i].name;
+        CHECK(vmg_migration_job_is_outgoing(jobs[i].type, params, n) == jobs[i].ours);
+        virTypedParamsFree(params, n);
+    }
+}
+
 static const struct unit_case cases[] = {
+    { "job the guardian may abort", test_job_is_outgoing, NULL },
     { "daemon URI", test_daemon_uri, NULL },
     { "data URI", test_data_uri, NULL },
     { "%n expansion", test_expand, NULL },
