@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "actions.h"
+#include "app_role.h"
 #include "config_sync.h"
 #include "context.h"
 #include "domain.h"
@@ -38,6 +39,65 @@ static int validate_table(const struct vmg_param *table, size_t count, void *scr
     if (rc == OCF_SUCCESS)
         vmg_params_free(table, count, scratch);
     return rc;
+}
+
+/* The application's commands parse, and a switchover has its probe. */
+static int validate_app(void)
+{
+    struct vmg_app_config app = { 0 };
+    VMG_AUTOFREE(char *) reason = NULL;
+    int rc = vmg_context_params(vmg_app_params, vmg_app_params_count, &app);
+
+    if (rc != OCF_SUCCESS)
+        return rc;
+    if (vmg_app_validate(&app, &reason) < 0) {
+        ocf_exit_reason("%s", reason);
+        rc = OCF_ERR_CONFIGURED;
+    }
+    vmg_params_free(vmg_app_params, vmg_app_params_count, &app);
+    return rc;
+}
+
+/* May this VM be HA-primary somewhere?  Any mark configured says yes. */
+static bool may_be_primary(const struct vmg_role_config *role)
+{
+    struct vmg_app_config app = { 0 };
+    VMG_AUTOFREE(char *) reason = NULL;
+    bool probe = false;
+
+    if (vmg_params_load(vmg_app_params, vmg_app_params_count, &app, &reason) == 0) {
+        probe = app.probe != NULL;
+        vmg_params_free(vmg_app_params, vmg_app_params_count, &app);
+    }
+    return role->ha_primary || role->attribute || role->resource || probe;
+}
+
+/* A cold move needs static MACs (a new one at every start leaves the LAN's
+ * ARP caches pointing at a MAC that is gone): a warning, and a refusal for a
+ * VM that is moved cold because it is HA-primary. */
+static int validate_macs(struct vmg_context *ctx)
+{
+    struct vmg_role_config role = { 0 };
+    VMG_AUTOFREE(char *) reason = NULL;
+    bool primary;
+
+    if (ctx->xml.nics_without_mac == 0)
+        return OCF_SUCCESS;
+    if (vmg_params_load(vmg_role_params, vmg_role_params_count, &role, &reason) < 0)
+        return OCF_SUCCESS;     /* reported by the role table's own check */
+    primary = may_be_primary(&role);
+    vmg_params_free(vmg_role_params, vmg_role_params_count, &role);
+    if (primary) {
+        ocf_exit_reason("%s may be HA-primary, so it moves cold, but %u <interface> of %s has "
+                        "no <mac address=...>: libvirt would give it a new MAC at every "
+                        "start; set one", ctx->xml.name, ctx->xml.nics_without_mac,
+                        ctx->cfg.config);
+        return OCF_ERR_CONFIGURED;
+    }
+    qb_log(LOG_WARNING, "%u <interface> of %s has no <mac address=...>: libvirt gives it a "
+           "new MAC at every cold start, and the LAN's ARP caches keep the old one for a "
+           "while; set one", ctx->xml.nics_without_mac, ctx->cfg.config);
+    return OCF_SUCCESS;
 }
 
 /* A stop timeout that leaves the guest less time to shut down than
@@ -111,6 +171,10 @@ static int run_validate(struct vmg_context *ctx)
 {
     int rc = validate_params(ctx);
 
+    if (rc == OCF_SUCCESS)
+        rc = validate_app();
+    if (rc == OCF_SUCCESS)
+        rc = validate_macs(ctx);
     if (rc == OCF_SUCCESS)
         check_stop_timeout(ctx);
     if (rc == OCF_SUCCESS)

@@ -13,6 +13,9 @@ struct vmg_domain_xml {
     char *uuid;     /* <uuid> in canonical 8-4-4-4-12 lower case, or NULL */
     char *text;     /* the whole document as read, for libvirt */
     bool has_guest_agent;   /* a channel to org.qemu.guest_agent.0 */
+    /* <interface>s with no <mac address=...>: libvirt invents a new MAC at
+     * every cold start, and the LAN's ARP caches point at the old one. */
+    unsigned nics_without_mac;
 };
 
 /* Why a domain XML cannot be used; it decides the action's exit code. */

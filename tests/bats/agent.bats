@@ -410,3 +410,48 @@ run_waiter() {
 	[ "$status" -eq 0 ]
 	[ -s "$TMP/snap/test.state" ]
 }
+
+nic_xml() {	# FILE NAME MAC (empty: none)
+	local mac=
+	[ -z "$3" ] || mac="<mac address='$3'/>"
+	printf "<domain type='test'><name>%s</name><memory>65536</memory><os><type>hvm</type></os><devices><interface type='network'>%s<source network='default'/></interface></devices></domain>\n" "$2" "$mac" > "$1"
+}
+
+@test "an interface without a static MAC: a warning, refused when HA-primary" {
+	nic_xml "$TMP/nomac.xml" test ""
+	nic_xml "$TMP/mac.xml" test 52:54:00:12:34:56
+	OCF_RESKEY_config=$TMP/nomac.xml run "$AGENT" validate-all
+	echo "plain: $status $output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"has no <mac address"* ]]
+	for mark in ha_primary=true ha_primary_attribute=ha-primary ha_primary_resource=db-clone \
+		ha_primary_probe=guest:/usr/local/bin/is-primary; do
+		env "OCF_RESKEY_$mark" OCF_RESKEY_config="$TMP/nomac.xml" "$AGENT" validate-all \
+			> "$TMP/out" 2>&1 && status=0 || status=$?
+		echo "$mark: $status $(cat "$TMP/out")"
+		[ "$status" -eq 6 ]
+		[[ "$(reason_of "$(cat "$TMP/out")")" == *"may be HA-primary"*"<mac address"* ]]
+		env "OCF_RESKEY_$mark" OCF_RESKEY_config="$TMP/mac.xml" "$AGENT" validate-all
+	done
+	OCF_RESKEY_config=$TMP/mac.xml run "$AGENT" validate-all
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"has no <mac address"* ]]
+}
+
+@test "application commands are checked by validate-all" {
+	OCF_RESKEY_ha_primary_switchover=guest:/usr/bin/switch run "$AGENT" validate-all
+	[ "$status" -eq 6 ]
+	[[ "$(reason_of "$output")" == *"needs ha_primary_probe"* ]]
+	OCF_RESKEY_migration_pre_command='ssh:db2:/bin/stop;reboot' run "$AGENT" validate-all
+	[ "$status" -eq 6 ]
+	[[ "$(reason_of "$output")" == *"migration_pre_command"*"remote shell"* ]]
+	OCF_RESKEY_ha_primary_probe=/usr/bin/is-primary run "$AGENT" validate-all
+	[ "$status" -eq 6 ]
+	OCF_RESKEY_ha_command_timeout=0 run "$AGENT" validate-all
+	[ "$status" -eq 6 ]
+	OCF_RESKEY_ha_primary_probe=guest:/usr/bin/is-primary \
+	OCF_RESKEY_ha_primary_switchover='ssh:db1:/opt/app/switch --to db2' \
+	OCF_RESKEY_migration_post_command='guest:/usr/sbin/service-ctl start' \
+		run "$AGENT" validate-all
+	[ "$status" -eq 0 ]
+}

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "domain_xml.h"
@@ -318,6 +319,81 @@ static void test_options_refused(const void *data)
     }
 }
 
+/* migrate_from's exit reason, run on the test driver's running domain. */
+static int migrate_from_reason(char **text)
+{
+    char path[] = "/tmp/vmg-test-stderr-XXXXXX";
+    int fd = mkstemp(path), saved = dup(STDERR_FILENO), rc;
+    char *why = NULL;
+    struct vmg_context ctx;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.conn = virConnectOpen(NODE_URI);
+    ctx.xml.name = (char *)"vm-running";
+    ctx.env.migrate_source = "node1";
+    ctx.env.resource = "vm1";
+    ctx.deadline_ms = vmg_now_ms() + 10000;
+    if (fd < 0 || saved < 0 || ctx.conn == NULL) {
+        printf("Bail out! cannot set up migrate_from\n");
+        exit(1);
+    }
+    setenv("OCF_RESKEY_split_brain_check", "false", 1);
+    fflush(stderr);
+    dup2(fd, STDERR_FILENO);
+    rc = vmg_migrate_from(&ctx);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    close(fd);
+    *text = NULL;
+    if (vmg_read_small_file(path, 1 << 20, text, &why) < 0 || *text == NULL)
+        *text = strdup("");
+    free(why);
+    unlink(path);
+    unsetenv("OCF_RESKEY_split_brain_check");
+    virConnectClose(ctx.conn);
+    return rc;
+}
+
+/* migration_post_command on the target: its failure fails migrate_from with
+ * its exit code and first output line (here through a stand-in ssh that
+ * runs the command on this host). */
+static void test_post_command(const void *data)
+{
+    char ssh[] = "/tmp/vmg-test-ssh-XXXXXX";
+    int fd = mkstemp(ssh);
+    char *text = NULL;
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+
+    if (f == NULL) {
+        printf("Bail out! cannot write a stand-in ssh\n");
+        exit(1);
+    }
+    fprintf(f, "#!/bin/sh\nshift 7\nexec \"$@\"\n");
+    fclose(f);
+    chmod(ssh, 0700);
+    setenv("VMGUARD_SSH", ssh, 1);
+
+    setenv("OCF_RESKEY_migration_post_command", "ssh:db2:/bin/ls /nonexistent-vmg-post", 1);
+    CHECK_INT(migrate_from_reason(&text), OCF_ERR_GENERIC);
+    printf("# %s", strstr(text, "ocf-exit-reason:") ? strstr(text, "ocf-exit-reason:") : "-\n");
+    CHECK(strstr(text, "ocf-exit-reason:vm-running runs here, but migration_post_command "
+                       "failed (exit code 2: ") && strstr(text, "nonexistent-vmg-post"));
+    free(text);
+    setenv("OCF_RESKEY_migration_post_command", "ssh:db2:/bin/true", 1);
+    CHECK_INT(migrate_from_reason(&text), OCF_SUCCESS);
+    free(text);
+    /* Not even a valid command: a failure of this migration only (not 6). */
+    setenv("OCF_RESKEY_migration_post_command", "/bin/true", 1);
+    CHECK_INT(migrate_from_reason(&text), OCF_ERR_GENERIC);
+    free(text);
+    unsetenv("OCF_RESKEY_migration_post_command");
+    CHECK_INT(migrate_from_reason(&text), OCF_SUCCESS);
+    free(text);
+    unsetenv("VMGUARD_SSH");
+    unlink(ssh);
+}
+
 /* The guardian aborts only an outgoing migration (issue 12.9): a backup, a
  * dump, a snapshot or an incoming migration of the same domain that runs
  * when migrate_to dies is not its job to cancel. */
@@ -368,6 +444,7 @@ static const struct unit_case cases[] = {
     { "%n expansion", test_expand, NULL },
     { "live XML", test_live_xml, NULL },
     { "unreachable target", test_unreachable_target, NULL },
+    { "post command", test_post_command, NULL },
 };
 
 int main(void)
