@@ -2,10 +2,16 @@
 """Run OCF agent actions the way pacemaker-execd does, and measure each call.
 
 Runs inside a lab node (tests/lab/vmg-lab exec N /usr/bin/python3 bench/agentrun.py ...).
+Each --agent is one primitive of the CIB (bench/run-all defines them, the cluster in
+maintenance-mode): its id is --rsc followed by "-" and the agent's name, its instance
+attributes (OCF_RESKEY_*) are read from the CIB, and the environment is the one of the node's
+pacemaker-execd process (/proc/PID/environ), plus what execd adds for an action.  So every call
+is made as Pacemaker would make it, against a resource that exists.
 For every call it prints one JSON line on stdout:
 
-  {"agent": "vmguard"|"vd", "action": ..., "rep": i, "rc": ..., "wall_ms": ..., "cpu_ms": ...,
-   "user_ms": ..., "sys_ms": ..., "maxrss_kb": ..., "libvirtd_cpu_ms": ..., ["tree_peak_rss_kb": ...]}
+  {"agent": "vmguard"|"vd"|"vd-cheap"|..., "action": ..., "rep": i, "rc": ..., "wall_ms": ...,
+   "cpu_ms": ..., "user_ms": ..., "sys_ms": ..., "maxrss_kb": ..., "libvirtd_cpu_ms": ...,
+   ["tree_peak_rss_kb": ...]}
 
 wall_ms    fork until the agent's own process exits (what Pacemaker waits for).
 cpu_ms     user+sys of the whole process tree: getrusage(RUSAGE_CHILDREN) before and after.
@@ -15,6 +21,8 @@ maxrss_kb  ru_maxrss from wait4 of the agent and of every orphan reaped: the pea
            largest single process of the tree.
 exit_reason / log_elapsed_ms / log_downtime_ms  parsed from the agent's stderr (the OCF exit
            reason; vmguard's "migrated to X in N ms, downtime N ms").
+instructions, processes (--callgrind only) instructions of the whole call, counted by
+           valgrind's callgrind in every process (--trace-children=yes).
 tree_peak_rss_kb, tree_peak_anon_kb (--sample-mem only) the largest sum of the RSS of all processes of the tree seen
            at one instant, sampling /proc every --sample-ms ms.  Short-lived processes can be
            missed, so this under-estimates a tree of many short processes (VirtualDomain's).
@@ -31,19 +39,26 @@ import json
 import os
 import re
 import resource
+import subprocess
 import sys
 import threading
 import time
+import xml.etree.ElementTree as ET
 
+VD = "/usr/lib/ocf/resource.d/heartbeat/VirtualDomain"
 AGENTS = {
     "vmguard": {"type": "VirtualMachine", "provider": "vmguard"},
-    "vd": {"type": "VirtualDomain", "provider": "heartbeat",
-           "path": "/usr/lib/ocf/resource.d/heartbeat/VirtualDomain"},
+    # VirtualDomain with its defaults, and in its cheapest configuration (hypervisor set,
+    # autoset_utilization_*=false): the same script, resources of other parameters
+    "vd": {"type": "VirtualDomain", "provider": "heartbeat", "path": VD},
+    "vd-cheap": {"type": "VirtualDomain", "provider": "heartbeat", "path": VD},
+    # the floor of a libvirt client: bench/floor.c, links libvirt only and exits
+    "floor": {"type": "floor", "provider": "none", "cib": False},
     # the floor of this harness: spawning /bin/true the same way
-    "noop": {"type": "noop", "provider": "none", "path": "/bin/true"},
+    "noop": {"type": "noop", "provider": "none", "path": "/bin/true", "cib": False},
 }
-# pacemaker-execd's own environment in the lab (read from /proc/PID/environ of the
-# node's pacemaker-execd), which every agent it runs inherits
+# Used only if no pacemaker-execd runs in the node: what the lab's execd had (read from its
+# /proc/PID/environ), which every agent it runs inherits
 EXECD_ENV = {
     "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "HOME": "/root", "LC_ALL": "C",
     "PCMK_logfile": "/var/log/pacemaker/pacemaker.log", "PCMK_logfacility": "none",
@@ -54,6 +69,8 @@ EXECD_ENV = {
 }
 # vmguard's helper: "NAME migrated to NODE in N ms, downtime N ms, ..." (libvirt's completed-job
 # statistics, which it fetches from the target and so consumes there)
+CIB_PARAMS = {}
+BASE_ENV = {}
 MIGRATED = re.compile(r"migrated to \S+ in (\d+) ms, downtime (\d+) ms")
 CLK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
@@ -118,21 +135,60 @@ class TreeSampler(threading.Thread):
             time.sleep(self.period)
 
 
+def execd_env():
+    """The environment of this node's pacemaker-execd, and where it came from."""
+    for e in os.scandir("/proc"):
+        if not e.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{e.name}/comm") as f:
+                if f.read().strip() != "pacemaker-execd":
+                    continue
+            with open(f"/proc/{e.name}/environ", "rb") as f:
+                raw = f.read().split(b"\0")
+        except OSError:
+            continue
+        env = {}
+        for kv in raw:
+            if b"=" in kv:
+                k, v = kv.decode(errors="replace").split("=", 1)
+                env[k] = v
+        return env, "pacemaker-execd"
+    return dict(EXECD_ENV), "builtin"
+
+
+def cib_params(rsc):
+    """The instance attributes of primitive rsc in the CIB, as execd passes them."""
+    out = subprocess.run(["cibadmin", "--query", "--scope", "resources", "--xpath",
+                          f"//primitive[@id='{rsc}']"], capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"agentrun: resource {rsc} is not in the CIB: {out.stderr.strip()}")
+    root = ET.fromstring(out.stdout)
+    prim = root if root.tag == "primitive" else root.find(".//primitive")
+    params = {}
+    for ia in prim.findall("instance_attributes"):
+        for nv in ia.findall("nvpair"):
+            params[nv.get("name")] = nv.get("value")
+    return params
+
+
 def agent_env(name, args):
     a = AGENTS[name]
-    env = dict(EXECD_ENV)
+    env = dict(BASE_ENV)
+    rsc = f"{args.rsc}-{name}" if a.get("cib", True) else args.rsc
     env.update({
         "OCF_ROOT": "/usr/lib/ocf", "OCF_RA_VERSION_MAJOR": "1", "OCF_RA_VERSION_MINOR": "1",
-        "OCF_RESOURCE_INSTANCE": args.rsc, "OCF_RESOURCE_TYPE": a["type"],
+        "OCF_RESOURCE_INSTANCE": rsc, "OCF_RESOURCE_TYPE": a["type"],
         "OCF_RESOURCE_PROVIDER": a["provider"], "OCF_RESKEY_crm_feature_set": "3.16.2",
         "OCF_EXIT_REASON_PREFIX": "ocf-exit-reason:",
+        "OCF_RESKEY_CRM_meta_on_node": os.uname().nodename,
     })
     if name == "vmguard":
         env["VMGUARD_HELPER"] = os.environ["VMGUARD_HELPER"]
         env["VMGUARD_METADATA"] = os.environ["VMGUARD_METADATA"]
-    for kv in args.param:
-        k, v = kv.split("=", 1)
-        env["OCF_RESKEY_" + k] = v
+    if a.get("cib", True):
+        for k, v in CIB_PARAMS.setdefault(rsc, cib_params(rsc)).items():
+            env["OCF_RESKEY_" + k] = v
     for kv in args.meta:
         k, v = kv.split("=", 1)
         env["OCF_RESKEY_CRM_meta_" + k] = v
@@ -140,7 +196,11 @@ def agent_env(name, args):
 
 
 def agent_path(name):
-    return os.environ["VMGUARD_AGENT"] if name == "vmguard" else AGENTS[name]["path"]
+    if name == "vmguard":
+        return os.environ["VMGUARD_AGENT"]
+    if name == "floor":
+        return os.environ["VMGUARD_FLOOR"]
+    return AGENTS[name]["path"]
 
 
 def reap_all(limit_s):
@@ -170,7 +230,12 @@ def run_once(name, args, rep):
     errfile = os.path.join(args.tmpdir, f"agentrun-{os.getpid()}.stderr")
     err = os.open(errfile, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
     t0 = time.monotonic()
-    pid = os.posix_spawn(agent_path(name), [agent_path(name), args.action], env,
+    argv = [agent_path(name), args.action]
+    if args.callgrind:
+        # instructions of every process of the call, deterministic whatever the load
+        argv = ["valgrind", "--tool=callgrind", "--trace-children=yes",
+                "--callgrind-out-file=/dev/null"] + argv
+    pid = os.posix_spawnp(argv[0], argv, env,
                          file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 0),
                                        (os.POSIX_SPAWN_DUP2, devnull, 1),
                                        (os.POSIX_SPAWN_DUP2, err, 2)],
@@ -192,6 +257,7 @@ def run_once(name, args, rep):
     user = (after.ru_utime - before.ru_utime) * 1000
     sys_ = (after.ru_stime - before.ru_stime) * 1000
     out = {"agent": name, "action": args.action, "tag": args.tag, "rep": rep,
+           "rsc": env["OCF_RESOURCE_INSTANCE"],
            "rc": os.waitstatus_to_exitcode(status), "wall_ms": round((t1 - t0) * 1000, 3),
            "user_ms": round(user, 3), "sys_ms": round(sys_, 3), "cpu_ms": round(user + sys_, 3),
            "maxrss_kb": maxrss, "libvirtd_cpu_ms": round(lv1 - lv0, 1),
@@ -202,6 +268,10 @@ def run_once(name, args, rep):
     with open(errfile, errors="replace") as f:
         text = f.read()
     os.unlink(errfile)
+    if args.callgrind:
+        counts = [int(c) for c in re.findall(r"Collected : (\d+)", text)]
+        out["instructions"] = sum(counts)
+        out["processes"] = len(counts)
     m = MIGRATED.search(text)
     if m:
         out["log_elapsed_ms"], out["log_downtime_ms"] = int(m.group(1)), int(m.group(2))
@@ -216,17 +286,20 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--agent", action="append", required=True, choices=sorted(AGENTS))
     p.add_argument("--action", required=True)
-    p.add_argument("--rsc", default="bench")
-    p.add_argument("--param", action="append", default=[], help="NAME=VALUE (OCF_RESKEY_NAME)")
+    p.add_argument("--rsc", default="bench", help="resource id prefix: RSC-AGENT in the CIB")
     p.add_argument("--meta", action="append", default=[], help="NAME=VALUE (OCF_RESKEY_CRM_meta_NAME)")
     p.add_argument("--reps", type=int, default=1)
     p.add_argument("--tag", default="")
     p.add_argument("--libvirtd-pid", type=int, default=0)
     p.add_argument("--sample-mem", action="store_true")
+    p.add_argument("--callgrind", action="store_true", help="count instructions (valgrind)")
     p.add_argument("--sample-ms", type=float, default=2.0)
     p.add_argument("--tmpdir", default="/var/tmp")
     p.add_argument("--warmup", type=int, default=0, help="unrecorded calls of each agent first")
     args = p.parse_args()
+    global BASE_ENV
+    BASE_ENV, source = execd_env()
+    print(json.dumps({"kind": "env", "env_source": source, "env_keys": sorted(BASE_ENV)}), flush=True)
     # PR_SET_CHILD_SUBREAPER: orphaned descendants are reparented to us, so we reap and count them
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(36, 1, 0, 0, 0) != 0:

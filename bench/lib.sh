@@ -8,12 +8,13 @@ export VD_AGENT=/usr/lib/ocf/resource.d/heartbeat/VirtualDomain
 : "${VMGUARD_HELPER:=$BENCH_TOP/_build/release/helpers/vmguard}"
 : "${VMGUARD_AGENT:=$BENCH_TOP/_build/release/agents/VirtualMachine}"
 : "${VMGUARD_METADATA:=$BENCH_TOP/metadata/VirtualMachine.xml}"
-export VMGUARD_HELPER VMGUARD_AGENT VMGUARD_METADATA
+: "${VMGUARD_FLOOR:=$BENCH_TOP/_build/release/bench/vmg-floor}"
+export VMGUARD_HELPER VMGUARD_AGENT VMGUARD_METADATA VMGUARD_FLOOR
 : "${BENCH_ROOT:=/var/tmp/vmg-bench}"        # everything the benchmark keeps (not /tmp: private in the nodes)
 export VMG_LAB=$BENCH_ROOT/lab
 : "${BENCH_OUT:=$BENCH_ROOT/results}"
 export BENCH_ROOT BENCH_OUT
-# Same migration settings for both agents: VirtualDomain's parameter names, which vmguard accepts too.
+# Same migration settings for every agent: VirtualDomain's parameter names, which vmguard accepts too.
 # The daemon connection goes over mgmt (qemu+tcp://vmg-nJ/system), the data over the fast LAN.
 MIG_PARAMS=(migration_transport=tcp "migrateuri=tcp://%n-fast")
 
@@ -45,7 +46,8 @@ PY
 # (with "step" added) and to stdout
 agentrun() {
 	local node=$1 step=$2; shift 2
-	"$LAB" exec "$node" "$PY" "$BENCH_TOP/bench/agentrun.py" --tmpdir "$BENCH_ROOT" "$@" |
+	"$LAB" exec "$node" env VMGUARD_FLOOR="$VMGUARD_FLOOR" \
+		"$PY" "$BENCH_TOP/bench/agentrun.py" --tmpdir "$BENCH_ROOT" "$@" |
 		"$PY" -c '
 import json, sys
 for line in sys.stdin:
@@ -82,12 +84,22 @@ jobinfo() {
 }
 
 # --- Pacemaker ----------------------------------------------------------------------------------
-# create_rsc NAME AGENT XMLFILE [PARAM=VALUE...] : a primitive of AGENT (vmguard | vd) with the same
-# operations and migration settings for both agents
+# The agents compared: vmguard; VirtualDomain with its defaults (vd); VirtualDomain in its cheapest
+# configuration (vd-cheap: hypervisor set, so it does not ask virsh for the default URI, and no
+# utilization autoset, so no crm_resource call per action).
+VD_CHEAP_PARAMS=(hypervisor=qemu:///system autoset_utilization_cpu=false
+	autoset_utilization_hv_memory=false autoset_utilization_host_memory=false)
+# create_rsc ID AGENT XMLFILE [PARAM=VALUE...] : a primitive of AGENT (vmguard | vd | vd-cheap)
+# with the same operations and migration settings for every agent
 create_rsc() {
-	local name=$1 agent=$2 xml=$3 provider type p nv=""; shift 3
-	if [ "$agent" = vmguard ]; then provider=vmguard type=VirtualMachine; else provider=heartbeat type=VirtualDomain; fi
-	for p in "config=$xml" "${MIG_PARAMS[@]}" "$@"; do
+	local name=$1 agent=$2 xml=$3 provider type p nv="" extra=(); shift 3
+	case $agent in
+	vmguard) provider=vmguard type=VirtualMachine ;;
+	vd) provider=heartbeat type=VirtualDomain ;;
+	vd-cheap) provider=heartbeat type=VirtualDomain extra=("${VD_CHEAP_PARAMS[@]}") ;;
+	*) blog "create_rsc: unknown agent $agent"; return 1 ;;
+	esac
+	for p in "config=$xml" "${MIG_PARAMS[@]}" "${extra[@]}" "$@"; do
 		nv="$nv<nvpair id='$name-${p%%=*}' name='${p%%=*}' value='${p#*=}'/>"
 	done
 	in1 cibadmin --create --scope resources --xml-text "
@@ -103,23 +115,39 @@ create_rsc() {
   </operations>
 </primitive>"
 }
+# set_param ID NAME VALUE : change an instance attribute of a primitive
+set_param() { in1 crm_resource --resource "$1" --set-parameter "$2" --parameter-value "$3" >/dev/null; }
+maintenance() { in1 crm_attribute --type crm_config --name maintenance-mode --update "$1" >/dev/null; }
+# forget_rsc ID... : delete primitives while the cluster is in maintenance-mode (nothing is stopped)
+forget_rsc() {
+	local r
+	for r in "$@"; do
+		in1 cibadmin --delete --scope resources --xml-text "<primitive id='$r'/>" >/dev/null 2>&1
+		in1 crm_resource --cleanup --resource "$r" >/dev/null 2>&1
+	done
+}
 # the node Pacemaker has NAME on (empty while it moves or is stopped)
 location() {
 	in1 crm_resource --locate --resource "$1" 2>/dev/null | sed -n 's/.*is running on: \([^ ]*\).*/\1/p' | head -n 1
 }
 settled_on() { [ "$(location "$1")" = "$2" ] && [ "$(active_on "$1")" = "$2" ]; }
 standby() { in1 crm_attribute --node "$1" --name standby --update "$2" >/dev/null; }
-# delete_rsc NAME... : stop them (Pacemaker), wait until no node runs them, delete them
+# delete_rsc ID[=VM]... : stop them (Pacemaker), wait until no node runs their VM (named ID unless
+# given), delete them
 delete_rsc() {
-	local r
-	for r in "$@"; do
-		in1 crm_resource --resource "$r" --meta --set-parameter target-role --parameter-value Stopped >/dev/null 2>&1
+	local a r v
+	for a in "$@"; do
+		in1 crm_resource --resource "${a%%=*}" --meta --set-parameter target-role --parameter-value Stopped >/dev/null 2>&1
 	done
-	for r in "$@"; do wait_until 90 eval '[ -z "$(active_on '"$r"')" ]' || destroy_everywhere "$r"; done
-	for r in "$@"; do
+	for a in "$@"; do
+		v=${a#*=}
+		wait_until 90 eval '[ -z "$(active_on '"$v"')" ]' || destroy_everywhere "$v"
+	done
+	for a in "$@"; do
+		r=${a%%=*} v=${a#*=}
 		in1 cibadmin --delete --scope resources --xml-text "<primitive id='$r'/>" >/dev/null 2>&1
 		in1 crm_resource --cleanup --resource "$r" >/dev/null 2>&1
-		destroy_everywhere "$r"
+		destroy_everywhere "$v"
 	done
 }
 # pcmk_log I [OFFSET] : node I's Pacemaker log (from byte OFFSET on); pcmk_log_size I : its size
@@ -127,6 +155,7 @@ pcmk_log() { tail -c +"$(( ${2:-0} + 1 ))" "$VMG_LAB/nodes/vmg-n$1/var/log/pacem
 pcmk_log_size() { stat -c %s "$VMG_LAB/nodes/vmg-n$1/var/log/pacemaker/pacemaker.log" 2>/dev/null || echo 0; }
 # log_time LINE : the epoch time of a Pacemaker log line ("Nov 23 17:22:45.800 vmg-n1 ...")
 log_time() { date -d "$(awk '{ print $1, $2, $3 }' <<<"$1")" +%s.%N 2>/dev/null; }
+other() { [ "$1" = vmg-n1 ] && echo vmg-n2 || echo vmg-n1; }
 # all_settled_on NODE NAME... : Pacemaker has every NAME started on NODE only, and no libvirtd
 # elsewhere runs one of them
 all_settled_on() {

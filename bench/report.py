@@ -1,20 +1,47 @@
 #!/usr/bin/python3
-"""Summarise bench/run-all's results.jsonl as Markdown (medians and ratios to VirtualDomain).
+"""Write BENCHMARKS.md (every figure, the headline included) from bench/run-all's results.
 
-    bench/report.py RESULTS.jsonl > summary.md
+    bench/report.py RESULTS.jsonl > BENCHMARKS.md     print the report
+    bench/report.py --write TOP                       TOP/bench/results.jsonl -> TOP/BENCHMARKS.md
+                                                      and README.md's block between the
+                                                      "bench:begin" and "bench:end" markers
+
+Nothing here is typed in by hand: a figure that the results do not hold is shown as "–".
 """
 import json
+import os
+import re
 import statistics
 import sys
 
-rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-for r in rows:   # empty values recorded by the shell steps mean "unknown"
-    for k in [k for k, v in r.items() if v == ""]:
-        del r[k]
+AGENT_NAMES = {"vmguard": "vmguard", "vd": "VirtualDomain, defaults",
+               "vd-cheap": "VirtualDomain, cheapest"}
+CHEAP = "hypervisor=qemu:///system, autoset_utilization_{cpu,hv_memory,host_memory}=false"
 
 
-def sel(**kw):
-    return [r for r in rows if all(r.get(k) == v for k, v in kw.items())]
+def load(path):
+    rows = [json.loads(line) for line in open(path) if line.strip()]
+    for r in rows:   # empty values recorded by the shell steps mean "unknown"
+        for k in [k for k, v in r.items() if v == ""]:
+            del r[k]
+    return rows
+
+
+class Report:
+    def __init__(self, rows):
+        self.rows = [r for r in rows if r.get("kind") != "env"]
+        self.out = []
+
+    def p(self, text=""):
+        self.out.append(text)
+
+    def sel(self, **kw):
+        return [r for r in self.rows if all(r.get(k) == v for k, v in kw.items())]
+
+    # ------------------------------------------------------------ figures
+    def monitor(self, agent, key="cpu_ms", tag=None):
+        return [r[key] for r in self.rows if r.get("step") == "monitor" and r.get("agent") == agent
+                and r.get("action") == "monitor" and (r.get("tag") or None) == tag and key in r]
 
 
 def med(xs):
@@ -22,201 +49,369 @@ def med(xs):
     return statistics.median(xs) if xs else None
 
 
-def q(xs, p):
-    xs = sorted(x for x in xs if x is not None)
-    if not xs:
-        return None
-    return xs[min(len(xs) - 1, int(p * len(xs)))]
-
-
 def fmt(x, nd=1):
     if x is None:
         return "–"
-    if isinstance(x, float) and x.is_integer() and nd == 0:
-        return str(int(x))
     return f"{x:.{nd}f}"
 
 
-def ratio(vd, ours, nd=1):
-    """How many times VirtualDomain's figure is ours (> 1: ours is smaller/better)."""
-    if vd is None or ours is None or ours == 0:
+def spread(xs, nd=1, scale=1.0):
+    """median (min–max) of xs"""
+    xs = [x * scale for x in xs if x is not None]
+    if not xs:
         return "–"
-    return f"{vd / ours:.{nd}f}x"
+    if len(xs) == 1:
+        return fmt(xs[0], nd)
+    return f"{fmt(statistics.median(xs), nd)} ({fmt(min(xs), nd)}–{fmt(max(xs), nd)})"
 
 
-out = []
-p = out.append
-machine = (sel(step="machine") or [{}])[0]
-end = (sel(step="machine-end") or [{}])[0]
-p("# vmguard vs VirtualDomain: bench/run-all results\n")
-p(f"- date {machine.get('date')}, vmguard {machine.get('vmguard')} (helper sha256 "
-  f"{machine.get('helper_sha256')}..., built {machine.get('helper_built')})")
-p(f"- {machine.get('cpus')} CPUs ({machine.get('cpu_model')}), {machine.get('mem_mib')} MiB, "
-  f"kernel {machine.get('kernel')}")
-p(f"- libvirt {machine.get('libvirt')}, QEMU {machine.get('qemu')} ({machine.get('virt')}), "
-  f"pacemaker {machine.get('pacemaker')}, corosync {machine.get('corosync')}, "
-  f"resource-agents {machine.get('resource_agents')}")
-p(f"- load average at start {machine.get('load_start')}, at end {end.get('load_end')}; "
-  f"total run time {end.get('total_s')} s")
-steps = sel(step="step-time")
-if steps:
-    p("- step times: " + ", ".join(f"{s['name']} {s['seconds']} s (load at end {s['load_end']})"
-                                  for s in steps))
-p("")
+def ratio(theirs, ours, nd=1):
+    """How many times the other figure is ours (> 1: ours is smaller/better)."""
+    if theirs is None or ours is None or ours == 0:
+        return "–"
+    return f"{theirs / ours:.{nd}f}x"
 
-# ---------------------------------------------------------------- monitor
-mon = [r for r in sel(step="monitor", action="monitor") if not r.get("tag")]
-if mon:
-    p("## monitor (running VM)\n")
-    n = {a: len([r for r in mon if r["agent"] == a]) for a in ("vmguard", "vd")}
-    p(f"{n['vmguard']} + {n['vd']} calls, alternating.  Medians (p90 in brackets).  "
-      "\"x better\" = VirtualDomain's figure / vmguard's.\n")
-    p("| | vmguard | VirtualDomain | x better |")
-    p("|---|---|---|---|")
-    stats = {}
-    for a in ("vmguard", "vd"):
-        rs = [r for r in mon if r["agent"] == a]
-        stats[a] = {
-            "wall": med([r["wall_ms"] for r in rs]), "wall90": q([r["wall_ms"] for r in rs], 0.9),
-            "cpu": med([r["cpu_ms"] for r in rs]), "cpu90": q([r["cpu_ms"] for r in rs], 0.9),
-            "user": med([r["user_ms"] for r in rs]), "sys": med([r["sys_ms"] for r in rs]),
-            "rss": max(r["maxrss_kb"] for r in rs),
-            "lv": sum(r["libvirtd_cpu_ms"] for r in rs) / len(rs),
-            "rc": sorted({r["rc"] for r in rs}),
-        }
-    v, d = stats["vmguard"], stats["vd"]
-    p(f"| wall time per call, ms | {fmt(v['wall'])} ({fmt(v['wall90'])}) | {fmt(d['wall'])} ({fmt(d['wall90'])}) | {ratio(d['wall'], v['wall'])} |")
-    p(f"| CPU (user+sys) of the agent's process tree per call, ms | {fmt(v['cpu'])} ({fmt(v['cpu90'])}) | {fmt(d['cpu'])} ({fmt(d['cpu90'])}) | {ratio(d['cpu'], v['cpu'])} |")
-    p(f"| of which user / sys, ms | {fmt(v['user'])} / {fmt(v['sys'])} | {fmt(d['user'])} / {fmt(d['sys'])} | |")
-    p(f"| libvirtd CPU per call (mean), ms | {fmt(v['lv'])} | {fmt(d['lv'])} | {ratio(d['lv'], v['lv'])} |")
-    # 50 VMs, one monitor every 10 s: 18000 calls an hour
-    calls = 50 * 3600 / 10
-    p(f"| agent CPU per hour, 50 VMs monitored every 10 s, s | {fmt(v['cpu'] * calls / 1000)} | {fmt(d['cpu'] * calls / 1000)} | {ratio(d['cpu'], v['cpu'])} |")
-    p(f"| same as a share of one core | {fmt(v['cpu'] * calls / 3600 / 10, 2)} % | {fmt(d['cpu'] * calls / 3600 / 10, 2)} % | |")
-    p(f"| peak RSS of the largest process, MiB | {fmt(v['rss'] / 1024)} | {fmt(d['rss'] / 1024)} | {ratio(d['rss'], v['rss'], 2)} |")
-    memr = sel(step="monitor", tag="mem")
-    if memr:
-        vm_ = max((r["tree_peak_rss_kb"] for r in memr if r["agent"] == "vmguard"), default=None)
-        vd_ = max((r["tree_peak_rss_kb"] for r in memr if r["agent"] == "vd"), default=None)
-        va = max((r["tree_peak_anon_kb"] for r in memr if r["agent"] == "vmguard"), default=None)
-        da = max((r["tree_peak_anon_kb"] for r in memr if r["agent"] == "vd"), default=None)
-        p(f"| peak summed RSS of the process tree (sampled every 1 ms), MiB | {fmt(vm_ / 1024)} | {fmt(vd_ / 1024)} | {ratio(vd_, vm_, 2)} |")
-        p(f"| same, anonymous memory only (RssAnon), MiB | {fmt(va / 1024)} | {fmt(da / 1024)} | {ratio(da, va, 2)} |")
-    p(f"| exit codes seen | {v['rc']} | {d['rc']} | |")
-    floor = sel(step="monitor", tag="floor")
-    if floor:
-        p(f"\nHarness floor (spawning /bin/true the same way): wall {fmt(med([r['wall_ms'] for r in floor]), 2)} ms, "
-          f"CPU {fmt(med([r['cpu_ms'] for r in floor]), 2)} ms per call.")
-    stopped = sel(step="monitor", tag="stopped")
-    if stopped:
-        sv = med([r["wall_ms"] for r in stopped if r["agent"] == "vmguard"])
-        sd = med([r["wall_ms"] for r in stopped if r["agent"] == "vd"])
-        cv = med([r["cpu_ms"] for r in stopped if r["agent"] == "vmguard"])
-        cd = med([r["cpu_ms"] for r in stopped if r["agent"] == "vd"])
-        rcs = sorted({(r["agent"], r["rc"]) for r in stopped})
-        p(f"Monitor of a VM that is not running (a probe), {len(stopped) // 2} calls each: wall {fmt(sv)} vs {fmt(sd)} ms "
-          f"({ratio(sd, sv)}), CPU {fmt(cv)} vs {fmt(cd)} ms ({ratio(cd, cv)}); exit codes {rcs}.")
-    p("")
 
-# ---------------------------------------------------------------- start / stop
-ss = sel(step="startstop")
-if ss:
-    p("## start and stop of one VM\n")
-    p("Wall time until the agent returns (median of the runs; all runs in brackets).  Stop is graceful "
-      "for both (ACPI power button; the guest powers off on it), once the guest has booted.\n")
-    p("| | vmguard | VirtualDomain | x better |")
-    p("|---|---|---|---|")
-    for action in ("start", "stop"):
-        rv = [r["wall_ms"] for r in ss if r.get("agent") == "vmguard" and r.get("action") == action]
-        rd = [r["wall_ms"] for r in ss if r.get("agent") == "vd" and r.get("action") == action]
-        cv = med([r["cpu_ms"] for r in ss if r.get("agent") == "vmguard" and r.get("action") == action])
-        cd = med([r["cpu_ms"] for r in ss if r.get("agent") == "vd" and r.get("action") == action])
-        p(f"| {action}: wall, ms | {fmt(med(rv), 0)} ({', '.join(fmt(x, 0) for x in rv)}) | "
-          f"{fmt(med(rd), 0)} ({', '.join(fmt(x, 0) for x in rd)}) | {ratio(med(rd), med(rv))} |")
-        p(f"| {action}: CPU of the process tree, ms | {fmt(cv)} | {fmt(cd)} | {ratio(cd, cv)} |")
-    errs = [r for r in ss if r.get("error")]
-    rcs = sorted({(r["agent"], r["action"], r["rc"]) for r in ss if "rc" in r})
-    p(f"\nExit codes: {rcs}.  Errors: {len(errs)}.\n")
+def verdict(ok):
+    return "–" if ok is None else ("met" if ok else "**not met**")
 
-# ---------------------------------------------------------------- migration
-mig = sel(step="migrate")
-if mig:
-    p("## live migration of an idle guest (migrate_to + migrate_from, called directly)\n")
-    p("128 MiB guest, data over the fast link.  libvirt's figures: total time (\"Time elapsed\") and "
-      "downtime of the completed job on the target.  Medians (all runs in brackets).\n")
-    p("| setting | figure | vmguard | VirtualDomain | x better |")
-    p("|---|---|---|---|---|")
-    for tag in ("default", "capped"):
-        def col(agent, action, key):
-            return [r.get(key) for r in mig if r["agent"] == agent and r["action"] == action
-                    and r.get("tag") == tag and r.get(key) is not None]
-        jv = [r for r in sel(step="migrate-jobinfo", agent="vd", tag=tag)]
-        lib = {
-            "vmguard": ([r["log_elapsed_ms"] for r in mig if r["agent"] == "vmguard" and r["action"] == "migrate_to"
-                         and r.get("tag") == tag and "log_elapsed_ms" in r],
-                        [r["log_downtime_ms"] for r in mig if r["agent"] == "vmguard" and r["action"] == "migrate_to"
-                         and r.get("tag") == tag and "log_downtime_ms" in r]),
-            "vd": ([r["elapsed_ms"] for r in jv], [r["downtime_ms"] for r in jv]),
-        }
-        for label, agent_vals in (
-                ("migrate_to wall, ms", lambda a: col(a, "migrate_to", "wall_ms")),
-                ("migrate_from wall, ms", lambda a: col(a, "migrate_from", "wall_ms")),
-                ("libvirt total time, ms", lambda a: lib[a][0]),
-                ("libvirt downtime, ms", lambda a: lib[a][1]),
-                ("migrate_to CPU of the process tree, ms", lambda a: col(a, "migrate_to", "cpu_ms"))):
-            xv, xd = agent_vals("vmguard"), agent_vals("vd")
-            p(f"| {tag} | {label} | {fmt(med(xv), 0)} ({', '.join(fmt(x, 0) for x in xv)}) | "
-              f"{fmt(med(xd), 0)} ({', '.join(fmt(x, 0) for x in xd)}) | {ratio(med(xd), med(xv), 2)} |")
-    memr = [r for r in mig if r.get("tag") == "mem" and r["action"] == "migrate_to"]
-    if memr:
-        g = {a: [r for r in memr if r["agent"] == a] for a in ("vmguard", "vd")}
-        mv = max((r["tree_peak_rss_kb"] for r in g["vmguard"]), default=None)
-        md = max((r["tree_peak_rss_kb"] for r in g["vd"]), default=None)
-        av = max((r["tree_peak_anon_kb"] for r in g["vmguard"]), default=None)
-        ad = max((r["tree_peak_anon_kb"] for r in g["vd"]), default=None)
-        lv = max((r["maxrss_kb"] for r in g["vmguard"]), default=None)
-        ld = max((r["maxrss_kb"] for r in g["vd"]), default=None)
-        p(f"| memory | migrate_to peak RSS of the largest process, MiB | {fmt(lv / 1024)} | {fmt(ld / 1024)} | {ratio(ld, lv, 2)} |")
-        p(f"| memory | migrate_to peak summed RSS of the tree (sampled every 10 ms), MiB | {fmt(mv / 1024)} | {fmt(md / 1024)} | {ratio(md, mv, 2)} |")
-        p(f"| memory | same, anonymous memory only, MiB | {fmt(av / 1024)} | {fmt(ad / 1024)} | {ratio(ad, av, 2)} |")
-    errs = sel(step="migrate-error")
-    same = (sel(step="migrate-guest") or [{}])[0].get("same_boot")
-    rcs = sorted({(r["agent"], r["action"], r["rc"]) for r in mig})
-    p(f"\nExit codes: {rcs}.  Failed migrations: {len(errs)}.  The guest kept its boot id through all of them: {same}.\n")
 
-# ---------------------------------------------------------------- dirty
-dirty = sel(step="dirty")
-if dirty:
-    p("## a guest that does not converge, under Pacemaker (drain of its node)\n")
-    p("Standby until the cluster settled (the DC's last transition ended; polled in brackets), when "
-      "migrate_to returned, how long the guest's console stopped counting (0.2 s resolution).\n")
-    p("| agent | outcome | standby → settled, s | migrate_to returned after, s | "
-      "guest interruption, s | failed actions | notes |")
+def build(rows):
+    R = Report(rows)
+    p = R.p
+    machine = (R.sel(step="machine") or [{}])[0]
+    end = (R.sel(step="machine-end") or [{}])[0]
+    envs = sorted({r.get("env_source") for r in rows if r.get("kind") == "env"})
+
+    # ------------------------------------------------------------ the figures the headline needs
+    cpu = {a: R.monitor(a) for a in ("vmguard", "vd", "vd-cheap", "floor", "noop")}
+    wall = {a: R.monitor(a, "wall_ms") for a in ("vmguard", "vd", "vd-cheap", "floor", "noop")}
+    mcpu = {a: med(v) for a, v in cpu.items()}
+    mwall = {a: med(v) for a, v in wall.items()}
+    probe = {a: R.monitor(a, "cpu_ms", "probe") for a in ("vmguard", "vd", "vd-cheap")}
+    ss = R.sel(step="startstop")
+
+    def ss_wall(a, action):
+        return [r["wall_ms"] for r in ss if r.get("agent") == a and r.get("action") == action]
+
+    def ss_cpu(a, action):
+        return [r["cpu_ms"] for r in ss if r.get("agent") == a and r.get("action") == action]
+
+    mig = [r for r in R.sel(step="migrate") if "agent" in r]
+
+    def mig_col(a, action, key, tag):
+        return [r[key] for r in mig if r.get("agent") == a and r.get("action") == action
+                and r.get("tag") == tag and key in r]
+
+    def mig_downtime(a, tag):
+        if a == "vmguard":
+            return mig_col(a, "migrate_to", "log_downtime_ms", tag)
+        return [r["downtime_ms"] for r in R.sel(step="migrate-jobinfo", agent=a, tag=tag)]
+
+    def mig_elapsed(a, tag):
+        if a == "vmguard":
+            return mig_col(a, "migrate_to", "log_elapsed_ms", tag)
+        return [r["elapsed_ms"] for r in R.sel(step="migrate-jobinfo", agent=a, tag=tag)]
+
+    memrss = {a: max(mig_col(a, "migrate_to", "tree_peak_rss_kb", "mem") or [0]) or None
+              for a in ("vmguard", "vd", "vd-cheap")}
+    memanon = {a: max(mig_col(a, "migrate_to", "tree_peak_anon_kb", "mem") or [0]) or None
+               for a in ("vmguard", "vd", "vd-cheap")}
+    drain = R.sel(step="drain")
+
+    def drain_s(a, n, key="drain_ms"):
+        return [r[key] / 1000 for r in drain if r.get("agent") == a and r.get("n") == n and key in r]
+
+    dirty = R.sel(step="dirty")
+
+    def dirty_of(label, key):
+        return [r[key] / 1000 for r in dirty if r.get("label") == label and key in r]
+
+    floor_x = (mcpu["vmguard"] / mcpu["floor"]) if mcpu["vmguard"] and mcpu["floor"] else None
+    cheap_x = (mcpu["vd-cheap"] / mcpu["vmguard"]) if mcpu["vmguard"] and mcpu["vd-cheap"] else None
+    rss_ok = (memrss["vmguard"] <= min(x for x in (memrss["vd"], memrss["vd-cheap"]) if x)
+              if memrss["vmguard"] and (memrss["vd"] or memrss["vd-cheap"]) else None)
+
+    # ------------------------------------------------------------ title and headline
+    p("# Benchmarks: ocf:vmguard:VirtualMachine against ocf:heartbeat:VirtualDomain")
+    p()
+    p("Generated by `bench/report.py` from [bench/results.jsonl](bench/results.jsonl), the results "
+      "of one run of `bench/run-all` (do not edit by hand: run the bench and commit both). "
+      "VirtualDomain is measured with its defaults and in its cheapest configuration "
+      f"(`{CHEAP}`). \"x\" is the other agent's figure divided by vmguard's: above 1, vmguard "
+      "is cheaper or faster. Figures are medians, with min–max in brackets.")
+    p()
+    p(f"Run: {machine.get('date')}, vmguard commit `{machine.get('commit', '?')[:12]}` "
+      f"(`{machine.get('vmguard')}`), helper sha256 `{machine.get('helper_sha256')}…`; "
+      f"agent environment from {', '.join(e for e in envs if e) or '–'}.")
+    done = machine.get("steps", "").split()
+    missing = [s for s in ("monitor", "startstop", "migrate", "dirty", "drain") if s not in done]
+    if missing:
+        p()
+        p(f"**A partial run**: steps {', '.join(done) or '–'} only; {', '.join(missing)} not "
+          "measured in it (\"–\" below).")
+    p()
+    p("## Headline")
+    p()
+    p("| measure | vmguard | VirtualDomain, defaults | VirtualDomain, cheapest | x defaults | x cheapest | target |")
     p("|---|---|---|---|---|---|---|")
-    for r in dirty:
-        settle = fmt(r['settle_ms'] / 1000) if r.get('settle_ms') is not None else '–'
-        p(f"| {r['label']} | {r.get('outcome')} | {settle} ({fmt(r.get('settle_poll_ms', 0) / 1000)}) | "
-          f"{fmt(r['migrate_to_ms'] / 1000) if r.get('migrate_to_ms') is not None else '–'} | "
-          f"{fmt(r['gap_ms'] / 1000) if r.get('gap_ms') is not None else '–'} | {r.get('failed_actions')} | {r.get('notes', '')} |")
-    p("")
+    p(f"| monitor of a running VM, CPU per call, ms | {spread(cpu['vmguard'])} | {spread(cpu['vd'])} | "
+      f"{spread(cpu['vd-cheap'])} | {ratio(mcpu['vd'], mcpu['vmguard'])} | "
+      f"{ratio(mcpu['vd-cheap'], mcpu['vmguard'])} | ≥ 12x the cheapest: "
+      f"{verdict(None if cheap_x is None else cheap_x >= 12)} |")
+    p(f"| same, wall time per call, ms | {spread(wall['vmguard'])} | {spread(wall['vd'])} | "
+      f"{spread(wall['vd-cheap'])} | {ratio(mwall['vd'], mwall['vmguard'])} | "
+      f"{ratio(mwall['vd-cheap'], mwall['vmguard'])} | |")
+    p(f"| monitor CPU against the floor (a program that links libvirt and exits: "
+      f"{fmt(mcpu['floor'], 2)} ms) | {fmt(floor_x, 2)}x | "
+      f"{fmt(mcpu['vd'] / mcpu['floor'] if mcpu['vd'] and mcpu['floor'] else None, 1)}x | "
+      f"{fmt(mcpu['vd-cheap'] / mcpu['floor'] if mcpu['vd-cheap'] and mcpu['floor'] else None, 1)}x | | | "
+      f"≤ 1.2x: {verdict(None if floor_x is None else floor_x <= 1.2)} |")
+    ins = {a: med(R.monitor(a, "instructions", "callgrind")) for a in ("vmguard", "floor", "vd-cheap")}
+    ins_x = ins["vmguard"] / ins["floor"] if ins["vmguard"] and ins["floor"] else None
+    p(f"| same in instructions (callgrind, every process of the call), millions | "
+      f"{fmt(ins['vmguard'] / 1e6 if ins['vmguard'] else None)} ({fmt(ins_x, 2)}x the floor's "
+      f"{fmt(ins['floor'] / 1e6 if ins['floor'] else None)}) | – | "
+      f"{fmt(ins['vd-cheap'] / 1e6 if ins['vd-cheap'] else None)} | | "
+      f"{ratio(ins['vd-cheap'], ins['vmguard'])} | ≤ 1.2x: {verdict(None if ins_x is None else ins_x <= 1.2)} |")
+    p(f"| probe of a VM that is not running, CPU, ms | {spread(probe['vmguard'])} | {spread(probe['vd'])} | "
+      f"{spread(probe['vd-cheap'])} | {ratio(med(probe['vd']), med(probe['vmguard']))} | "
+      f"{ratio(med(probe['vd-cheap']), med(probe['vmguard']))} | |")
+    for action in ("start", "stop"):
+        v, d, c = (med(ss_wall(a, action)) for a in ("vmguard", "vd", "vd-cheap"))
+        p(f"| {action} of one VM, wall, s | {spread(ss_wall('vmguard', action), 2, 0.001)} | "
+          f"{spread(ss_wall('vd', action), 2, 0.001)} | {spread(ss_wall('vd-cheap', action), 2, 0.001)} | "
+          f"{ratio(d, v)} | {ratio(c, v)} | |")
+    v, d, c = (med(mig_downtime(a, "default")) for a in ("vmguard", "vd", "vd-cheap"))
+    p(f"| live migration of an idle guest, libvirt's downtime, ms | {spread(mig_downtime('vmguard', 'default'), 0)} | "
+      f"{spread(mig_downtime('vd', 'default'), 0)} | {spread(mig_downtime('vd-cheap', 'default'), 0)} | "
+      f"{ratio(d, v, 2)} | {ratio(c, v, 2)} | |")
+    mv = {a: mig_col(a, "migrate_to", "wall_ms", "default") for a in ("vmguard", "vd", "vd-cheap")}
+    p(f"| same, migrate_to wall, s | {spread(mv['vmguard'], 2, 0.001)} | {spread(mv['vd'], 2, 0.001)} | "
+      f"{spread(mv['vd-cheap'], 2, 0.001)} | {ratio(med(mv['vd']), med(mv['vmguard']), 2)} | "
+      f"{ratio(med(mv['vd-cheap']), med(mv['vmguard']), 2)} | |")
+    p(f"| migrate_to: peak summed RSS of the process tree, MiB | "
+      f"{fmt(memrss['vmguard'] / 1024 if memrss['vmguard'] else None)} | "
+      f"{fmt(memrss['vd'] / 1024 if memrss['vd'] else None)} | "
+      f"{fmt(memrss['vd-cheap'] / 1024 if memrss['vd-cheap'] else None)} | "
+      f"{ratio(memrss['vd'], memrss['vmguard'], 2)} | {ratio(memrss['vd-cheap'], memrss['vmguard'], 2)} | "
+      f"≤ VirtualDomain's: {verdict(rss_ok)} |")
+    for n in sorted({r["n"] for r in drain if "n" in r}):
+        v, c = drain_s("vmguard", n), drain_s("vd-cheap", n)
+        p(f"| drain of a node with {n} idle VM(s), s | {spread(v)} | – | {spread(c)} | | "
+          f"{ratio(med(c), med(v), 2)} | |")
+    dv, dc = dirty_of("vmguard", "settle_ms"), dirty_of("vd-cheap", "settle_ms")
+    p(f"| drain of a guest that does not converge, standby to settled, s | {spread(dv)} | – | "
+      f"{spread(dc)} | | {ratio(med(dc), med(dv), 2)} | |")
+    for label, text in (("vmguard-postcopy", "vmguard `migration_postcopy=auto`"),
+                        ("vd-cheap-postcopy", "VirtualDomain `migrate_options=\"--postcopy --timeout 8 --timeout-postcopy\"`"),
+                        ("vd-cheap-suspend", "VirtualDomain `migrate_options=\"--timeout 8\"`")):
+        rs = [r for r in dirty if r.get("label") == label]
+        if rs:
+            r = rs[0]
+            p(f"| same, {text}: settled / guest interruption, s | "
+              f"{fmt(r['settle_ms'] / 1000) if 'settle_ms' in r else '–'} / "
+              f"{fmt(r['gap_ms'] / 1000) if r.get('gap_ms') is not None else '–'} ({r.get('outcome')}) | | | | | |")
+    p()
 
-# ---------------------------------------------------------------- drain
-drain = sel(step="drain")
-if drain:
-    p("## drain of a node with N VMs under Pacemaker\n")
-    p("From the standby to the end of the DC's last transition (all VMs migrated, stopped on the "
-      "source, first monitor on the target returned); median, all runs in brackets.  Polled "
-      "(all started on the other node as Pacemaker and libvirt see it, 0.5 s resolution) as a cross-check.\n")
-    p("| N | vmguard, s | VirtualDomain, s | x better | polled: vmguard / VirtualDomain, s | notes |")
-    p("|---|---|---|---|---|---|")
-    for n in sorted({r["n"] for r in drain}):
-        def get(agent, key):
-            return [r[key] / 1000 for r in drain if r["n"] == n and r["agent"] == agent and key in r]
-        v, d = get("vmguard", "drain_ms"), get("vd", "drain_ms")
-        pv, pd = get("vmguard", "drain_poll_ms"), get("vd", "drain_poll_ms")
-        notes = "; ".join(f"{r['agent']}: {r['notes']}" for r in drain if r["n"] == n and r.get("notes"))
-        p(f"| {n} | {fmt(med(v))} ({', '.join(fmt(x) for x in v)}) | {fmt(med(d))} ({', '.join(fmt(x) for x in d)}) | "
-          f"{ratio(med(d), med(v), 2)} | {fmt(med(pv))} / {fmt(med(pd))} | {notes} |")
-    p("")
+    # ------------------------------------------------------------ how
+    p("## How it was measured")
+    p()
+    p("- The lab of the test suite (`tests/lab/vmg-lab`): two nodes in network namespaces, each "
+      "running libvirtd, corosync and Pacemaker; a management LAN for the cluster and the libvirt "
+      "daemons and a \"fast\" LAN for the migration data (`migrateuri=tcp://%n-fast` for every "
+      "agent). The bench runs it in a private mount namespace and tears it down at the end.")
+    p("- Every agent call is made as pacemaker-execd makes it (`bench/agentrun.py`, run inside a "
+      "node): the environment of the node's pacemaker-execd process, the resource's instance "
+      "attributes read from the CIB, the OCF_RESKEY_CRM_meta_* of the operation. Each agent has "
+      "its own primitive in the CIB (same guest, same parameters but the agent's own), so "
+      "VirtualDomain's utilization code finds the resource it updates. Monitor, start/stop and "
+      "migrations run with the cluster in maintenance-mode (Pacemaker does not act); drains and "
+      "the guest that does not converge run under Pacemaker (a node put in standby), timed from "
+      "the standby to the end of the DC's last transition.")
+    p("- CPU is the user+sys time of the agent's whole process tree (`getrusage` of reaped "
+      "children; the runner is a child subreaper, so detached processes such as vmguard's "
+      "migration guardian are counted). The floor is `bench/floor.c` (links libvirt only, "
+      "initialises it, exits), run the same way in the same alternation; the harness floor is "
+      "`/bin/true`.")
+    p(f"- The guest: a busybox Linux with 128 MiB ({(drain[0].get('mem_mib') if drain else '–')} MiB "
+      "in the drains) whose serial console prints a counter and its boot id; \"live\" means the "
+      "boot id did not change. The guest that does not converge dirties 32 MiB in a loop while "
+      "the migration is capped at 5 MiB/s, migrate_to timeout 30 s.")
+    p("- Drains compare vmguard with VirtualDomain in its cheapest configuration; each N is "
+      "drained back and forth by the same VMs, the agents' order alternating from one N to the "
+      "next.")
+    p("- QEMU runs under TCG (no nested KVM): boots, migrations and the guest itself are slower "
+      "than on a KVM host, and the 2 CPUs are shared with the lab's daemons. Agent overheads "
+      "(monitor, start, stop CPU) do not depend on that.")
+    p()
 
-print("\n".join(out))
+    # ------------------------------------------------------------ details
+    p("## The run")
+    p()
+    p(f"- {machine.get('cpus')} CPUs ({machine.get('cpu_model')}), {machine.get('mem_mib')} MiB, "
+      f"kernel {machine.get('kernel')}; libvirt {machine.get('libvirt')}, QEMU {machine.get('qemu')} "
+      f"({machine.get('virt')}), pacemaker {machine.get('pacemaker')}, corosync {machine.get('corosync')}, "
+      f"resource-agents {machine.get('resource_agents')}")
+    p(f"- shared libraries: helper {machine.get('helper_libs')}, floor {machine.get('floor_libs')}")
+    p(f"- load average at start {machine.get('load_start')}, at end {end.get('load_end')}; "
+      f"total run time {end.get('total_s')} s")
+    steps = R.sel(step="step-time")
+    if steps:
+        p("- step times: " + ", ".join(f"{s['name']} {s['seconds']} s" for s in steps))
+    p()
+
+    if cpu["vmguard"]:
+        p("### monitor of a running VM")
+        p()
+        n = {a: len(cpu[a]) for a in cpu}
+        p(f"Calls: {', '.join(f'{AGENT_NAMES.get(a, a)} {n[a]}' for a in n)}, alternating.")
+        p()
+        p("| | vmguard | VirtualDomain, defaults | VirtualDomain, cheapest | floor (libvirt client) | harness (/bin/true) |")
+        p("|---|---|---|---|---|---|")
+        row = lambda label, f: p(f"| {label} | " + " | ".join(f(a) for a in ("vmguard", "vd", "vd-cheap", "floor", "noop")) + " |")
+        row("CPU per call, ms", lambda a: spread(cpu[a], 2))
+        row("of which user / sys (medians), ms", lambda a: f"{fmt(med(R.monitor(a, 'user_ms')), 2)} / {fmt(med(R.monitor(a, 'sys_ms')), 2)}")
+        row("wall per call, ms", lambda a: spread(wall[a], 2))
+        row("libvirtd CPU per call (mean), ms", lambda a: fmt(sum(R.monitor(a, 'libvirtd_cpu_ms')) / len(cpu[a]) if cpu[a] else None, 2))
+        row("agent CPU per hour, 50 VMs monitored every 10 s, s", lambda a: fmt(mcpu[a] * 18000 / 1000 if mcpu[a] else None, 0))
+        row("peak RSS of the largest process, MiB", lambda a: fmt(max(R.monitor(a, 'maxrss_kb') or [0]) / 1024 or None))
+        tree = {a: R.monitor(a, "tree_peak_rss_kb", "mem") for a in ("vmguard", "vd", "vd-cheap")}
+        p("| peak summed RSS of the process tree (sampled every 1 ms), MiB | " + " | ".join(
+            fmt(max(tree[a]) / 1024 if tree[a] else None) for a in ("vmguard", "vd", "vd-cheap")) + " | | |")
+        row("exit codes", lambda a: str(sorted({r for r in R.monitor(a, 'rc')})))
+        p()
+        p("Probe (monitor with interval 0) of a VM that is not running: CPU "
+          + ", ".join(f"{AGENT_NAMES[a]} {spread(probe[a])} ms" for a in probe)
+          + "; exit codes " + ", ".join(f"{AGENT_NAMES[a]} {sorted(set(R.monitor(a, 'rc', 'probe')))}" for a in probe) + ".")
+        p()
+
+    if ss:
+        p("### start and stop of one VM")
+        p()
+        p("Stop is graceful for all (ACPI power button; the guest powers off on it), once the guest has booted.")
+        p()
+        p("| | vmguard | VirtualDomain, defaults | VirtualDomain, cheapest |")
+        p("|---|---|---|---|")
+        for action in ("start", "stop"):
+            p(f"| {action}: wall, ms | " + " | ".join(spread(ss_wall(a, action), 0) for a in ("vmguard", "vd", "vd-cheap")) + " |")
+            p(f"| {action}: CPU of the process tree, ms | " + " | ".join(spread(ss_cpu(a, action)) for a in ("vmguard", "vd", "vd-cheap")) + " |")
+        rcs = sorted({(r["agent"], r["action"], r["rc"]) for r in ss if "rc" in r})
+        p()
+        p(f"Exit codes: {rcs}. Errors: {len([r for r in ss if r.get('error')])}.")
+        p()
+
+    if mig:
+        p("### live migration of an idle guest (migrate_to + migrate_from, called directly)")
+        p()
+        p("128 MiB guest, data over the fast link. libvirt's total time (\"Time elapsed\") and "
+          "downtime of the completed job; `capped` adds migration_speed=100 and migration_downtime=300.")
+        p()
+        p("| setting | figure | vmguard | VirtualDomain, defaults | VirtualDomain, cheapest |")
+        p("|---|---|---|---|---|")
+        for tag in ("default", "capped"):
+            for label, f in (("migrate_to wall, ms", lambda a: mig_col(a, "migrate_to", "wall_ms", tag)),
+                             ("migrate_from wall, ms", lambda a: mig_col(a, "migrate_from", "wall_ms", tag)),
+                             ("libvirt total time, ms", lambda a: mig_elapsed(a, tag)),
+                             ("libvirt downtime, ms", lambda a: mig_downtime(a, tag)),
+                             ("migrate_to CPU of the process tree, ms", lambda a: mig_col(a, "migrate_to", "cpu_ms", tag))):
+                p(f"| {tag} | {label} | " + " | ".join(spread(f(a), 0) for a in ("vmguard", "vd", "vd-cheap")) + " |")
+        p("| memory | migrate_to peak summed RSS of the tree (sampled every 5 ms), MiB | " + " | ".join(
+            fmt(memrss[a] / 1024 if memrss[a] else None) for a in ("vmguard", "vd", "vd-cheap")) + " |")
+        p("| memory | same, anonymous memory only, MiB | " + " | ".join(
+            fmt(memanon[a] / 1024 if memanon[a] else None) for a in ("vmguard", "vd", "vd-cheap")) + " |")
+        p("| memory | migrate_to peak RSS of the largest process, MiB | " + " | ".join(
+            fmt(max(mig_col(a, "migrate_to", "maxrss_kb", "mem") or [0]) / 1024 or None) for a in ("vmguard", "vd", "vd-cheap")) + " |")
+        same = (R.sel(step="migrate-guest") or [{}])[0].get("same_boot")
+        rcs = sorted({(r["agent"], r["action"], r["rc"]) for r in mig})
+        p()
+        p(f"Exit codes: {rcs}. Failed migrations: {len(R.sel(step='migrate-error'))}. "
+          f"The guest kept its boot id through all of them: {same}.")
+        p()
+
+    if dirty:
+        p("### a guest that does not converge, under Pacemaker (drain of its node)")
+        p()
+        p("Standby until the cluster settled (the DC's last transition ended; polled in brackets), "
+          "when migrate_to returned, how long the guest's console stopped counting (0.2 s resolution).")
+        p()
+        p("| variant | run | outcome | standby → settled, s | migrate_to returned after, s | guest interruption, s | failed actions | notes |")
+        p("|---|---|---|---|---|---|---|---|")
+        for r in dirty:
+            p(f"| {r['label']} | {r.get('run', '')} | {r.get('outcome')} | "
+              f"{fmt(r['settle_ms'] / 1000) if 'settle_ms' in r else '–'} ({fmt(r.get('settle_poll_ms', 0) / 1000)}) | "
+              f"{fmt(r['migrate_to_ms'] / 1000) if r.get('migrate_to_ms') is not None else '–'} | "
+              f"{fmt(r['gap_ms'] / 1000) if r.get('gap_ms') is not None else '–'} | {r.get('failed_actions')} | "
+              f"{str(r.get('notes', '')).replace('|', '/')[:200]} |")
+        p()
+
+    if drain:
+        p("### drain of a node with N VMs under Pacemaker")
+        p()
+        p("From the standby to the end of the DC's last transition (all VMs migrated, stopped on "
+          "the source, first monitor on the target returned); polled (all started on the other "
+          "node as Pacemaker and libvirt see it, 0.5 s resolution) as a cross-check.")
+        p()
+        p("| N | vmguard, s | VirtualDomain, cheapest, s | x | polled: vmguard / VirtualDomain, s | VMs rebooted | notes |")
+        p("|---|---|---|---|---|---|---|")
+        for n in sorted({r["n"] for r in drain if "n" in r}):
+            v, c = drain_s("vmguard", n), drain_s("vd-cheap", n)
+            pv, pc = drain_s("vmguard", n, "drain_poll_ms"), drain_s("vd-cheap", n, "drain_poll_ms")
+            cold = sum(r.get("cold", 0) for r in drain if r.get("n") == n)
+            notes = "; ".join(f"{r['agent']}: {r['notes']}" for r in drain if r.get("n") == n and r.get("notes"))
+            p(f"| {n} | {spread(v)} | {spread(c)} | {ratio(med(c), med(v), 2)} | "
+              f"{fmt(med(pv))} / {fmt(med(pc))} | {cold} | {notes} |")
+        p()
+    return "\n".join(R.out).rstrip() + "\n", {
+        "cpu": mcpu, "floor_x": floor_x, "cheap_x": cheap_x, "memrss": memrss,
+        "commit": machine.get("commit", "?")[:12], "date": machine.get("date"),
+        "drain": {n: (med(drain_s("vmguard", n)), med(drain_s("vd-cheap", n)))
+                  for n in sorted({r["n"] for r in drain if "n" in r})},
+    }
+
+
+def readme_block(h):
+    c = h["cpu"]
+    lines = [
+        "<!-- bench:begin (written by bench/report.py from bench/results.jsonl; do not edit) -->",
+        f"From the run of {h['date']} (commit `{h['commit']}`), medians:",
+        "",
+        f"- monitor of a running VM: {fmt(c['vmguard'], 1)} ms of CPU, against "
+        f"{fmt(c['vd'], 1)} ms for VirtualDomain with its defaults ({ratio(c['vd'], c['vmguard'])}) and "
+        f"{fmt(c['vd-cheap'], 1)} ms in its cheapest configuration ({ratio(c['vd-cheap'], c['vmguard'])}); "
+        f"a bare libvirt client costs {fmt(c['floor'], 1)} ms to start ({fmt(h['floor_x'], 2)}x);",
+    ]
+    m = h["memrss"]
+    if m.get("vmguard"):
+        lines.append(f"- migrate_to's process tree: {fmt(m['vmguard'] / 1024)} MiB of RSS, VirtualDomain "
+                     f"{fmt(m['vd-cheap'] / 1024 if m.get('vd-cheap') else None)} MiB;")
+    if h["drain"]:
+        lines.append("- drain of a node: " + ", ".join(
+            f"{n} VM(s) {fmt(v)} s against {fmt(d)} s" for n, (v, d) in h["drain"].items()) + ".")
+    lines.append("<!-- bench:end -->")
+    return "\n".join(lines)
+
+
+def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--write":
+        top = sys.argv[2]
+        text, headline = build(load(os.path.join(top, "bench", "results.jsonl")))
+        with open(os.path.join(top, "BENCHMARKS.md"), "w") as f:
+            f.write(text)
+        path = os.path.join(top, "README.md")
+        readme = open(path).read()
+        new, n = re.subn(r"<!-- bench:begin.*?<!-- bench:end -->", readme_block(headline).replace("\\", "\\\\"),
+                         readme, flags=re.S)
+        if n != 1:
+            sys.exit("report.py: README.md has no bench:begin/bench:end block")
+        with open(path, "w") as f:
+            f.write(new)
+        return
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    text, _ = build(load(sys.argv[1]))
+    sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()

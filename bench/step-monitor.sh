@@ -1,21 +1,30 @@
 # shellcheck shell=bash
-# Step "monitor" (sourced by bench/run-all): the recurring monitor of a running VM, both agents
-# alternating call by call on the same guest and libvirtd.  Per call: wall time, CPU time of the
-# agent's process tree, peak RSS; libvirtd's CPU during the calls.
-reps=${BENCH_MONITOR_REPS:-200}
+# Step "monitor" (sourced by bench/run-all, cluster in maintenance-mode): the recurring monitor of
+# a running VM by each agent, one resource per agent in the CIB (bench-mon-AGENT, same guest), the
+# agents alternating call by call on the same libvirtd, with the floor of a libvirt client
+# (bench/floor.c) and of the harness (/bin/true) in the same alternation.  Per call: wall time,
+# CPU time of the agent's process tree, peak RSS; libvirtd's CPU during the calls.
+reps=${BENCH_MONITOR_REPS:-60}
 vm=bench-mon
+AGENTS_MON=(vmguard vd vd-cheap)
 guest_xml $vm
+for a in "${AGENTS_MON[@]}"; do create_rsc "$vm-$a" "$a" "$VMG_LAB/$vm.xml"; done
 "$LAB" virsh 1 create "$VMG_LAB/$vm.xml" >/dev/null
 "$LAB" wait-tick 1 $vm --timeout 60 >/dev/null
-common=(--rsc "$vm" --param "config=$VMG_LAB/$vm.xml" --meta timeout=20000 --meta interval=10000
+common=(--rsc "$vm" --meta timeout=20000 --meta interval=10000 --meta name=monitor
 	--libvirtd-pid "$(libvirtd_pid 1)")
-blog "monitor: $reps calls of each agent, alternating"
-agentrun 1 monitor --agent vmguard --agent vd --action monitor --reps "$reps" --warmup 3 "${common[@]}" >/dev/null
-blog "monitor: the harness floor (/bin/true)"
-agentrun 1 monitor --agent noop --action monitor --reps 50 --tag floor "${common[@]}" >/dev/null
+blog "monitor: $reps calls of each agent and of the floors, alternating"
+agentrun 1 monitor --agent vmguard --agent vd --agent vd-cheap --agent floor --agent noop \
+	--action monitor --reps "$reps" --warmup 3 "${common[@]}" >/dev/null
+blog "monitor: instructions, counted by callgrind"
+agentrun 1 monitor --agent vmguard --agent floor --agent vd-cheap --action monitor --reps 1 --tag callgrind \
+	--callgrind "${common[@]}" >/dev/null
 blog "monitor: process-tree memory, sampled"
-agentrun 1 monitor --agent vmguard --agent vd --action monitor --reps 20 --tag mem --sample-mem --sample-ms 1 \
-	"${common[@]}" >/dev/null
+agentrun 1 monitor --agent vmguard --agent vd --agent vd-cheap --action monitor --reps 10 --tag mem \
+	--sample-mem --sample-ms 1 "${common[@]}" >/dev/null
 blog "monitor: a VM that is not running (probe)"
 "$LAB" virsh 1 destroy $vm >/dev/null
-agentrun 1 monitor --agent vmguard --agent vd --action monitor --reps 20 --tag stopped "${common[@]}" >/dev/null
+agentrun 1 monitor --agent vmguard --agent vd --agent vd-cheap --action monitor --reps 20 --tag probe \
+	--rsc $vm --meta timeout=20000 --meta interval=0 --meta name=monitor \
+	--libvirtd-pid "$(libvirtd_pid 1)" >/dev/null
+forget_rsc "${AGENTS_MON[@]/#/$vm-}"

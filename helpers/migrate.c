@@ -1,6 +1,7 @@
 /* Live migration driven by Pacemaker: migrate_to on the source (p2p through
  * virDomainMigrateToURI3, watched by migrate_watch.c) and migrate_from on the
- * target, plus the guardian that aborts a migration whose helper was killed. */
+ * target; the guardian that aborts a migration whose helper was killed is
+ * migrate_guardian.c. */
 #include <build-config.h>
 
 #include <errno.h>
@@ -26,6 +27,7 @@
 #include "role_guard.h"
 #include "spawn.h"
 #include "split_brain.h"
+#include "start_resources.h"
 
 /* The longest migrate_to waits for the target's libvirtd to answer. */
 #define TARGET_CONNECT_MAX_MS 10000
@@ -87,7 +89,11 @@ static int build_request(const struct vmg_migrate_config *cfg, virDomainPtr dom,
         *flags |= VIR_MIGRATE_PERSIST_DEST;
     if (persistent && source_persistent)
         *flags |= VIR_MIGRATE_UNDEFINE_SOURCE;
-    if (strcmp(cfg->transport, "tls") == 0)
+    /* The tunnel runs inside the daemon connection, encrypted when that is
+     * (qemu+tls, qemu+ssh); libvirt refuses the TLS flag with it. */
+    if (cfg->tunnelled)
+        *flags |= VIR_MIGRATE_TUNNELLED;
+    else if (strcmp(cfg->transport, "tls") == 0)
         *flags |= VIR_MIGRATE_TLS;
     if (cfg->auto_converge)
         *flags |= VIR_MIGRATE_AUTO_CONVERGE;
@@ -113,135 +119,6 @@ static int build_request(const struct vmg_migrate_config *cfg, virDomainPtr dom,
             return -1;
     }
     return 0;
-}
-
-/* --- the guardian ------------------------------------------------------- */
-
-/* Starts the guardian; returns the write end of its pipe, or -1 (logged:
- * the migration is still watched by this process). */
-static int start_guardian(long long abort_at_ms)
-{
-    int fds[2], devnull;
-    char fd_text[16], abort_at_text[24];
-    pid_t pid;
-
-    if (pipe2(fds, O_CLOEXEC) < 0) {
-        qb_log(LOG_WARNING, "cannot create the guardian pipe: %s", strerror(errno));
-        return -1;
-    }
-    snprintf(fd_text, sizeof(fd_text), "%d", fds[0]);
-    snprintf(abort_at_text, sizeof(abort_at_text), "%lld", abort_at_ms);
-    devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    pid = fork();
-    if (pid == 0) {
-        /* Its own session: Pacemaker kills migrate_to's process group on
-         * timeout.  No stdio: execd waits for its pipes to close. */
-        setsid();
-        if (devnull >= 0) {
-            dup2(devnull, STDIN_FILENO);
-            dup2(devnull, STDOUT_FILENO);
-            dup2(devnull, STDERR_FILENO);
-        }
-        fcntl(fds[0], F_SETFD, 0);
-        execl("/proc/self/exe", "vmguard", "migration-guardian", fd_text, abort_at_text,
-              (char *)NULL);
-        _exit(127);
-    }
-    if (devnull >= 0)
-        close(devnull);
-    close(fds[0]);
-    if (pid < 0) {
-        qb_log(LOG_WARNING, "cannot start the migration guardian: %s", strerror(errno));
-        close(fds[1]);
-        return -1;
-    }
-    return fds[1];
-}
-
-static void stop_guardian(int fd)
-{
-    if (fd < 0)
-        return;
-    if (write(fd, "D", 1) != 1)
-        qb_log(LOG_WARNING, "cannot release the migration guardian: %s", strerror(errno));
-    close(fd);
-}
-
-/* Aborts the migration job of the domain, if one runs; why ends the log line. */
-static void abort_migration_job(struct vmg_context *ctx, const char *why)
-{
-    virDomainJobInfo job;
-    enum vmg_health health;
-    const char *detail;
-    virDomainPtr dom = vmg_domain_lookup(ctx, &health, &detail);
-
-    if (dom == NULL)
-        return;
-    if (virDomainGetJobInfo(dom, &job) == 0 && job.type != VIR_DOMAIN_JOB_NONE) {
-        qb_log(LOG_WARNING, "migrate_to of %s %s: aborting the migration so the VM keeps "
-               "running here", ctx->xml.name, why);
-        if (virDomainAbortJob(dom) < 0)
-            qb_log(LOG_ERR, "cannot abort the migration of %s: %s", ctx->xml.name,
-                   vmg_virt_error());
-    }
-    virDomainFree(dom);
-}
-
-enum guardian_wake { GUARDIAN_RELEASED, GUARDIAN_ORPHANED, GUARDIAN_OVERDUE };
-
-/* Waits for migrate_to's word on fd, or its death, until until_ms (< 0: no limit). */
-static enum guardian_wake guardian_wait(int fd, long long until_ms)
-{
-    struct pollfd release = { .fd = fd, .events = POLLIN };
-    long long left;
-    ssize_t got;
-    char byte;
-    int ready;
-
-    for (;;) {
-        left = until_ms < 0 ? -1 : until_ms - (long long)vmg_now_ms();
-        if (until_ms >= 0 && left <= 0)
-            return GUARDIAN_OVERDUE;
-        ready = poll(&release, 1, left > INT_MAX ? INT_MAX : (int)left);
-        /* Unable to hear from migrate_to: act as if it died (an abort
-         * leaves the VM running here, the safe side). */
-        if (ready < 0 && errno != EINTR)
-            return GUARDIAN_ORPHANED;
-        if (ready <= 0)
-            continue;       /* timeout (checked above) or a signal */
-        got = read(fd, &byte, 1);
-        if (got < 0 && errno == EINTR)
-            continue;
-        return got == 1 ? GUARDIAN_RELEASED : GUARDIAN_ORPHANED;
-    }
-}
-
-int vmg_migration_guardian(int fd, long long abort_at_ms)
-{
-    struct vmg_context ctx;
-    enum guardian_wake wake;
-    int rc;
-
-    signal(SIGPIPE, SIG_IGN);
-    wake = guardian_wait(fd, abort_at_ms);
-    if (wake == GUARDIAN_RELEASED) {
-        close(fd);
-        return OCF_SUCCESS;
-    }
-    rc = vmg_context_open(&ctx, "migration-guardian", VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT);
-    if (wake == GUARDIAN_OVERDUE) {
-        if (rc == OCF_SUCCESS)
-            abort_migration_job(&ctx, "is still migrating as Pacemaker's timeout nears");
-        wake = guardian_wait(fd, -1);
-    }
-    close(fd);
-    if (wake == GUARDIAN_ORPHANED) {
-        if (rc == OCF_SUCCESS)
-            abort_migration_job(&ctx, "was killed while migrating");
-        vmg_peer_guard_recover_env(&ctx.env);
-    }
-    vmg_context_close(&ctx);
-    return rc;
 }
 
 /* --- migrate_to --------------------------------------------------------- */
@@ -353,7 +230,7 @@ static int migrate_with_guards(struct vmg_context *ctx, const struct migration *
     if (peer.clusters && *peer.clusters)
         reserve = VMG_MIGRATION_RESTORE_MS;
     /* Halfway between the watchdog's own abort and the restore's reserve. */
-    guardian = start_guardian(vmg_now_ms() + vmg_ms_left(ctx) - reserve -
+    guardian = vmg_guardian_start(vmg_now_ms() + vmg_ms_left(ctx) - reserve -
                               vmg_migration_abort_margin_ms(ctx) / 2);
     if (vmg_peer_guard_raise(&peer, &ctx->env, expected_pause_ms(&m->cfg),
                              &(struct vmg_peer_move){ ctx->xml.name, m->daemon_uri }, &guard,
@@ -373,7 +250,7 @@ static int migrate_with_guards(struct vmg_context *ctx, const struct migration *
             log_result(ctx, m->target, &result);
         rc = result.succeeded ? OCF_SUCCESS : report_failure(ctx, m->dom, m->target, &result);
     }
-    stop_guardian(guardian);
+    vmg_guardian_release(guardian);
     vmg_migration_result_clear(&result);
     vmg_params_free(vmg_peer_params, vmg_peer_params_count, &peer);
     return rc;
@@ -421,6 +298,12 @@ static int check_migratable(struct vmg_context *ctx, const struct migration *m)
         ocf_exit_reason("cannot reach libvirt on %s at %s: %s", m->target,
                         m->shown ? m->shown : "?",
                         m->dconn_error ? m->dconn_error : "out of memory");
+        return OCF_ERR_GENERIC;
+    }
+    /* As VirtualDomain: what the domain needs, up on the target first. */
+    if (ctx->cfg.start_resources &&
+        vmg_start_resources(m->dconn, ctx->xml.text, &reason) < 0) {
+        ocf_exit_reason("%s needs on %s: %s", ctx->xml.name, m->target, reason);
         return OCF_ERR_GENERIC;
     }
     if (m->cfg.checks &&
@@ -482,10 +365,22 @@ static int migrate_to(struct vmg_context *ctx, struct migration *m)
     return start_migration(ctx, m);
 }
 
+int vmg_migrate_params_load(struct vmg_migrate_config *cfg)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+    int rc = vmg_context_params(vmg_migrate_params, vmg_migrate_params_count, cfg);
+
+    if (rc != OCF_SUCCESS || vmg_migrate_options_apply(cfg, &reason) == 0)
+        return rc;
+    ocf_exit_reason("%s", reason);
+    vmg_params_free(vmg_migrate_params, vmg_migrate_params_count, cfg);
+    return OCF_ERR_CONFIGURED;
+}
+
 int vmg_migrate_to(struct vmg_context *ctx)
 {
     struct migration m = { .target = ctx->env.migrate_target };
-    int rc = vmg_context_params(vmg_migrate_params, vmg_migrate_params_count, &m.cfg);
+    int rc = vmg_migrate_params_load(&m.cfg);
 
     if (rc == OCF_SUCCESS)
         rc = migrate_to(ctx, &m);

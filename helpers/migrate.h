@@ -9,6 +9,10 @@
 #include "context.h"
 #include "migrate_uri.h"
 
+/* Loads the migration parameters with migrate_options applied: OCF_SUCCESS,
+ * or OCF_ERR_CONFIGURED after an exit reason.  Free with vmg_params_free. */
+int vmg_migrate_params_load(struct vmg_migrate_config *cfg);
+
 /* Both return an OCF code after reporting any failure. */
 int vmg_migrate_to(struct vmg_context *ctx);
 int vmg_migrate_from(struct vmg_context *ctx);
@@ -21,6 +25,17 @@ int vmg_migrate_from(struct vmg_context *ctx);
 int vmg_migration_guardian(int fd, long long abort_at_ms);
 
 /* --- shared by the migration files ------------------------------------- */
+
+/* Starts the guardian (migrate_guardian.c) to abort the migration at
+ * abort_at_ms (CLOCK_MONOTONIC) or when this process dies; returns the
+ * write end of its pipe, or -1 (logged: this process still watches). */
+int vmg_guardian_start(long long abort_at_ms);
+/* Tells the guardian the migration is over, and closes fd (-1: nothing). */
+void vmg_guardian_release(int fd);
+
+/* True when a job of type (virDomainGetJobStats) with these parameters is
+ * an outgoing migration: the only job the guardian may abort. */
+bool vmg_migration_job_is_outgoing(int type, virTypedParameterPtr params, int nparams);
 
 /* What the watchdog keeps before Pacemaker's timeout to abort and report. */
 long long vmg_migration_abort_margin_ms(const struct vmg_context *ctx);

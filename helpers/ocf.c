@@ -38,9 +38,9 @@ void ocf_exit_reason(const char *fmt, ...)
     /* One line: Pacemaker keeps only the line after the prefix. */
     message[strcspn(message, "\n")] = '\0';
     /* stderr gets the reason once, in the form Pacemaker looks for. */
-    qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, QB_FALSE);
+    vmg_log_stderr(false);
     qb_log(LOG_ERR, "%s", message);
-    qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, QB_TRUE);
+    vmg_log_stderr(true);
     fprintf(stderr, "%s%s\n", prefix && *prefix ? prefix : "ocf-exit-reason:", message);
     fflush(stderr);
 }

@@ -19,10 +19,9 @@
 #include <unistd.h>
 
 #include <libvirt/libvirt.h>
-#include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 
-#include "corosync_token.h"
+#include "cluster.h"
 #include "llt_peerinact.h"
 #include "log.h"
 #include "peer_timeout_int.h"
@@ -107,7 +106,7 @@ static int cluster_peers(char ***list, size_t *n, char **reason)
     size_t i;
     int rc = 0;
 
-    if (vmg_corosync_other_nodes(&nodes, &absent, &why) < 0) {
+    if (vmg_cluster_other_nodes(&nodes, &absent, &why) < 0) {
         if (!absent)
             return vmg_error_set(reason, "%s", why);
         qb_log(LOG_INFO, "no corosync here (%s): taking the cluster's nodes from %s", why,
@@ -337,9 +336,9 @@ static int guest_start(virDomainPtr dom, const char *helper, const char *const a
     }
     strncat(cmd, "],\"capture-output\":true}}", sizeof(cmd) - strlen(cmd) - 1);
 
-    reply = virDomainQemuAgentCommand(dom, cmd, 10, 0);
+    reply = vmg_cluster_guest_agent(dom, cmd, 10, reason);
     if (reply == NULL)
-        return vmg_error_set(reason, "guest-exec failed: %s", vmg_virt_error());
+        return vmg_error_set(reason, "guest-exec failed: %s", *reason);
     value = json_value(reply, "pid");
     if (value == NULL || !isdigit((unsigned char)*value)) {
         free(reply);
@@ -359,12 +358,12 @@ static int guest_wait(virDomainPtr dom, long long pid, long long deadline,
     snprintf(cmd, sizeof(cmd),
              "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":%lld}}", pid);
     while (vmg_now_ms() < deadline) {
-        char *reply = virDomainQemuAgentCommand(dom, cmd, 5, 0);
+        char *reply = vmg_cluster_guest_agent(dom, cmd, 5, &call->reason);
         const char *exited, *value;
 
         if (reply == NULL)
             return vmg_error_set(&call->reason, "guest-exec-status failed: %s",
-                        vmg_virt_error());
+                                 call->reason);
         exited = json_value(reply, "exited");
         if (exited && strncmp(exited, "true", 4) == 0) {
             int status = (value = json_value(reply, "exitcode")) ? atoi(value) : -1;

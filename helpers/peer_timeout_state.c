@@ -239,9 +239,10 @@ int vmg_pt_lock(const char *dir, int *fd, unsigned wait_ms, bool *busy, char **r
 
 /* ------------------------------------------------------------- holders */
 
-/* Field 22 of /proc/PID/stat: start time in clock ticks since boot, which
- * tells a live holder from a new process that reused its pid. */
-static int process_start(long pid, unsigned long long *start)
+/* Fields 3 and 22 of /proc/PID/stat: the state, and the start time in
+ * clock ticks since boot, which tells a live holder from a new process that
+ * reused its pid. */
+static int process_start(long pid, unsigned long long *start, char *state)
 {
     char path[64], buf[1024], *p;
     FILE *f;
@@ -254,11 +255,9 @@ static int process_start(long pid, unsigned long long *start)
     n = fread(buf, 1, sizeof(buf) - 1, f);
     fclose(f);
     buf[n] = '\0';
-    if ((p = strrchr(buf, ')')) == NULL)
+    if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ' || p[2] == '\0')
         return -1;
-    /* A zombie is a holder that ended (killed, its parent not reaping yet). */
-    if (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
-        return -1;
+    *state = p[2];
     for (field = 2; field < 22 && p; field++)
         p = strchr(p + 1, ' ');
     if (p == NULL)
@@ -267,12 +266,16 @@ static int process_start(long pid, unsigned long long *start)
     return 0;
 }
 
+/* A zombie (Z) or dying (X) holder has exited: its stat still reads, with
+ * the same start time, until its parent reaps it, but it never releases. */
 bool vmg_pt_holder_alive(const struct vmg_pt_holder *h)
 {
     unsigned long long start;
+    char state;
 
     if (h->pid > 0)
-        return process_start(h->pid, &start) == 0 && start == h->start;
+        return process_start(h->pid, &start, &state) == 0 && start == h->start &&
+               state != 'Z' && state != 'X';
     return h->expires > vmg_pt_boot_seconds();
 }
 
@@ -292,13 +295,13 @@ int vmg_pt_holder_self(struct vmg_pt_holder *holder, const char *node, const cha
                        char **reason)
 {
     struct utsname uts;
-    char n[48], r[64];
+    char n[48], r[64], state;
 
     memset(holder, 0, sizeof(*holder));
     if (node == NULL || *node == '\0')
         node = uname(&uts) == 0 ? uts.nodename : "node";
     holder->pid = (long)getpid();
-    if (process_start(holder->pid, &holder->start) < 0)
+    if (process_start(holder->pid, &holder->start, &state) < 0)
         return vmg_error_set(reason, "cannot read this process's start time from /proc");
     sanitize(n, sizeof(n), node);
     sanitize(r, sizeof(r), resource && *resource ? resource : "vmguard");

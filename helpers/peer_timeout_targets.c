@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "corosync_token.h"
+#include "cluster.h"
 #include "llt_peerinact.h"
 #include "log.h"
 #include "peer_timeout_int.h"
@@ -30,7 +30,7 @@ static int corosync_read(struct vmg_pt_reading *now, bool *gone, char **reason)
 {
     struct vmg_token_value token;
     uint32_t runtime = 0;
-    int rc = vmg_corosync_token_get(&token, &runtime, gone, reason);
+    int rc = vmg_cluster_token_get(&token, &runtime, gone, reason);
 
     now->present = token.present;
     now->value = token.present ? token.ms : runtime;
@@ -41,7 +41,7 @@ static int corosync_write(bool present, unsigned long long value, char **reason)
 {
     struct vmg_token_value token = { present, (uint32_t)value };
 
-    return vmg_corosync_token_apply(&token, 0, reason);
+    return vmg_cluster_token_apply(&token, 0, reason);
 }
 
 /* How long a token round may take after a change: an idle ring's
@@ -55,14 +55,14 @@ static unsigned token_wait_ms(unsigned long long raised)
     struct vmg_token_value token;
     uint32_t runtime = COROSYNC_BUILTIN_TOKEN_MS;
 
-    if (vmg_corosync_token_get(&token, &runtime, NULL, &why) < 0)
+    if (vmg_cluster_token_get(&token, &runtime, NULL, &why) < 0)
         runtime = COROSYNC_BUILTIN_TOKEN_MS;
     return (unsigned)(runtime + raised / 4 + 1000);
 }
 
 static int corosync_settle(unsigned long long value, char **reason)
 {
-    return vmg_corosync_wait_token_round(token_wait_ms(value), reason);
+    return vmg_cluster_wait_token_round(token_wait_ms(value), reason);
 }
 
 /* The runtime value is the one in force once a token came round after the
@@ -80,8 +80,8 @@ static int corosync_confirm(unsigned long long want, char **reason)
         if (left <= 0)
             return vmg_error_set(reason, "corosync totem.token in force is %" PRIu32 " ms, "
                                  "below the %llu ms this migration needs", runtime, want);
-        if (vmg_corosync_wait_token_round((unsigned)left, reason) < 0 ||
-            vmg_corosync_token_get(&token, &runtime, NULL, reason) < 0)
+        if (vmg_cluster_wait_token_round((unsigned)left, reason) < 0 ||
+            vmg_cluster_token_get(&token, &runtime, NULL, reason) < 0)
             return -1;
         if (runtime >= want)
             return 0;
@@ -94,7 +94,7 @@ static void corosync_describe(void)
     struct vmg_token_value token;
     uint32_t runtime = 0;
 
-    if (vmg_corosync_token_get(&token, &runtime, NULL, &why) < 0)
+    if (vmg_cluster_token_get(&token, &runtime, NULL, &why) < 0)
         printf("corosync unavailable: %s\n", why);
     else if (token.present)
         printf("corosync totem.token=%" PRIu32 " runtime=%" PRIu32 "\n", token.ms, runtime);

@@ -9,7 +9,7 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 
-#include "cib.h"
+#include "cluster.h"
 #include "log.h"
 #include "role_guard.h"
 #define VMG_ROLE_GUARD_PRIV_H_ALLOW
@@ -260,10 +260,10 @@ static int read_cib(const struct vmg_role_config *cfg, const char *node, xmlNode
         return vmg_error_set(reason, "the local node name is unknown or unusable");
     if ((xpath = role_xpath(cfg, node)) == NULL)
         return vmg_error_set(reason, "out of memory");
-    if (vmg_cib_query(xpath, ROLE_CIB_TIMEOUT_S, answer, reason) < 0)
+    if (vmg_cluster_cib_query(xpath, ROLE_CIB_TIMEOUT_S, answer, reason) < 0)
         return -1;
-    if (*answer == NULL && (*answer = vmg_cib_empty_answer()) == NULL)
-        return vmg_error_set(reason, "out of memory");
+    if (*answer == NULL && (*answer = vmg_cluster_cib_empty_answer(reason)) == NULL)
+        return -1;
     return 0;
 }
 
@@ -292,6 +292,6 @@ int vmg_role_check(const struct vmg_role_config *cfg, const struct vmg_env *env,
                "since a cold migration is safe and a live one might not be");
     else if (rc < 0)
         qb_log(LOG_DEBUG, "HA-primary check: %s", *reason);
-    vmg_cib_free(cib);
+    vmg_cluster_cib_free(cib);
     return rc;
 }

@@ -16,7 +16,7 @@
 #include <libvirt/virterror.h>
 #include <libxml/xpath.h>
 
-#include "cib.h"
+#include "cluster.h"
 #include "log.h"
 #include "migrate_uri.h"
 #include "ocf.h"
@@ -340,11 +340,11 @@ static int read_peers(struct vmg_context *ctx, const struct vmg_migrate_config *
     xmlNode *answer = NULL;
     int i;
 
-    if (vmg_cib_query("/cib/configuration/nodes/node", timeout_s, &answer, reason) < 0)
+    if (vmg_cluster_cib_query("/cib/configuration/nodes/node", timeout_s, &answer, reason) < 0)
         return -1;
     /* No node configured: nobody to ask. */
     if (answer == NULL || answer->doc == NULL || (xp = xmlXPathNewContext(answer->doc)) == NULL) {
-        vmg_cib_free(answer);
+        vmg_cluster_cib_free(answer);
         return 0;
     }
     xp->node = answer;
@@ -360,7 +360,7 @@ static int read_peers(struct vmg_context *ctx, const struct vmg_migrate_config *
             add_peer(list, node, ctx->cfg.hypervisor, mig);
         xmlFree(uname);
     }
-    vmg_cib_free(answer);
+    vmg_cluster_cib_free(answer);
     return 0;
 }
 

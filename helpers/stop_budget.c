@@ -10,7 +10,7 @@
 
 #include <libxml/tree.h>
 
-#include "cib.h"
+#include "cluster.h"
 #include "stop_budget.h"
 #include "util.h"
 
@@ -89,7 +89,7 @@ int vmg_stop_timeout_ms(const char *resource, long long *timeout_ms, char **reas
                  resource, resource) < 0)
         return vmg_error_set(reason, "out of memory");
     xpath = raw;
-    if (vmg_cib_query(xpath, CIB_TIMEOUT_S, &answer, reason) < 0)
+    if (vmg_cluster_cib_query(xpath, CIB_TIMEOUT_S, &answer, reason) < 0)
         return -1;
     /* One match comes alone, several inside <xpath-query>. */
     for (node = answer && xmlStrcmp(answer->name, BAD_CAST "xpath-query") == 0
@@ -102,7 +102,7 @@ int vmg_stop_timeout_ms(const char *resource, long long *timeout_ms, char **reas
         else
             read_answer(node, &op_ms, &default_ms);
     }
-    vmg_cib_free(answer);
+    vmg_cluster_cib_free(answer);
     if (!found)
         return vmg_error_set(reason, "the CIB has no resource %s", resource);
     *timeout_ms = op_ms >= 0 ? op_ms

@@ -13,9 +13,9 @@
 #define VMG_STOP_BUDGET_H
 
 /* A forced destroy, measured 11.5 s at worst, with room to spare. */
-#define VMG_DESTROY_MS 15000
+#define VMG_DESTROY_MS 15000LL
 /* Below this the guest gets less than VMG_DESTROY_MS to shut down. */
-#define VMG_STOP_TIMEOUT_MIN_MS (2 * VMG_DESTROY_MS)
+#define VMG_STOP_TIMEOUT_MIN_MS (2LL * VMG_DESTROY_MS)
 /* Pacemaker's timeout of an operation that configures none. */
 #define VMG_PACEMAKER_DEFAULT_TIMEOUT_MS 20000
 

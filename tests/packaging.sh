@@ -23,6 +23,7 @@ SKIP=" ${VMG_PKG_SKIP:-} "
 JOBS=$(nproc 2>/dev/null || echo 2)
 AGENT_PATH=usr/lib/ocf/resource.d/vmguard/VirtualMachine
 HELPER_PATH=usr/libexec/vmguard/vmguard
+PLUGIN_PATH=usr/libexec/vmguard/vmguard-cluster.so
 META_PATH=usr/share/vmguard/VirtualMachine.xml
 MAN7_PATH=usr/share/man/man7/ocf_vmguard_VirtualMachine.7
 MAN8_PATH=usr/share/man/man8/vmguard.8
@@ -111,6 +112,9 @@ deb_step() {
 	check "deb: /$AGENT_PATH is in the package, mode 755" has_entry -rwxr-xr-x "$AGENT_PATH"
 	check "deb: /$HELPER_PATH is in the package, mode 755" has_entry -rwxr-xr-x "$HELPER_PATH"
 	check "deb: /$META_PATH is in the package, mode 644" has_entry -rw-r--r-- "$META_PATH"
+	# dh_fixperms gives shared objects 644; the helper dlopen()s it.
+	check "deb: the cluster plugin /$PLUGIN_PATH is in the package" \
+		sh -c "printf '%s\n' \"\$1\" | grep -q ' ./$PLUGIN_PATH\$'" _ "$listing"
 	check "deb: /$MAN7_PATH.gz is in the package, mode 644" has_entry -rw-r--r-- "$MAN7_PATH.gz"
 	check "deb: /$MAN8_PATH.gz is in the package, mode 644" has_entry -rw-r--r-- "$MAN8_PATH.gz"
 	check "deb: Depends has resource-agents" \
@@ -124,6 +128,8 @@ deb_step() {
 	check "deb: agent has no unsubstituted @...@" sh -c "! grep -q '@[a-z_]*@' '$x/$AGENT_PATH'"
 	check "deb: helper is a dynamically linked ELF that finds its libraries" \
 		sh -c "ldd '$x/$HELPER_PATH' >/dev/null && ! ldd '$x/$HELPER_PATH' | grep -q 'not found'"
+	check "deb: the cluster plugin finds its libraries" \
+		sh -c "ldd '$x/$PLUGIN_PATH' >/dev/null && ! ldd '$x/$PLUGIN_PATH' | grep -q 'not found'"
 	check "deb: packaged agent's meta-data is valid against ra-api-1.dtd" \
 		sh -c "VMGUARD_METADATA='$x/$META_PATH' '$x/$AGENT_PATH' meta-data |
 			(cd /usr/share/resource-agents && xmllint --noout --valid -)"
@@ -183,6 +189,8 @@ rpm_step() {
 	check "rpm: /$AGENT_PATH is in the package, mode 755" has_rpm_entry -rwxr-xr-x "$AGENT_PATH"
 	check "rpm: /$HELPER_PATH is in the package, mode 755" has_rpm_entry -rwxr-xr-x "$HELPER_PATH"
 	check "rpm: /$META_PATH is in the package, mode 644" has_rpm_entry -rw-r--r-- "$META_PATH"
+	check "rpm: the cluster plugin /$PLUGIN_PATH is in the package" \
+		sh -c "printf '%s\n' \"\$1\" | grep -q ' /$PLUGIN_PATH\$'" _ "$listing"
 	check "rpm: the man pages are in the package" \
 		sh -c "rpm -qlp '$rpm' 2>/dev/null | grep -q '/$MAN7_PATH' &&
 			rpm -qlp '$rpm' 2>/dev/null | grep -q '/$MAN8_PATH'"

@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define VMG_LLT_PEERINACT_PRIV_H_ALLOW
@@ -267,6 +268,55 @@ static void test_dead_holder(const void *data)
     CHECK_INT(llt_now(), 2500);
     CHECK_INT(recover_ok(false), 0);
     CHECK_INT(llt_now(), 1600);
+}
+
+/* A holder that exited but was not reaped yet (a zombie: its parent, execd
+ * or a guardian, has not waited for it) is dead: its /proc/PID/stat still
+ * reads, with the same start time, but it will never release (issue 12.9). */
+static void test_zombie_holder(const void *data)
+{
+    struct vmg_pt_request req = llt_request(20000);
+    struct vmg_pt_holder zombie = { .pid = 0 };
+    char path[64], stat[512] = "";
+    int fds[2], i;
+    pid_t pid;
+    FILE *f;
+
+    reset_llt();
+    if (pipe(fds) < 0 || (pid = fork()) < 0) {
+        printf("Bail out! cannot fork the holder\n");
+        exit(1);
+    }
+    if (pid == 0) {
+        struct vmg_pt_holder self;
+
+        close(fds[0]);
+        if (vmg_pt_holder_self(&self, "nodeA", "vmz", NULL) < 0 ||
+            write(fds[1], &self, sizeof(self)) != (ssize_t)sizeof(self))
+            _exit(1);
+        _exit(0);
+    }
+    close(fds[1]);
+    CHECK(read(fds[0], &zombie, sizeof(zombie)) == (ssize_t)sizeof(zombie));
+    close(fds[0]);
+    /* Setup: the child is a zombie now, and its stat still reads. */
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    for (i = 0; i < 200 && !strstr(stat, ") Z "); i++) {
+        if ((f = fopen(path, "r")) != NULL) {
+            if (fgets(stat, sizeof(stat), f) == NULL)
+                stat[0] = '\0';
+            fclose(f);
+        }
+        if (!strstr(stat, ") Z "))
+            usleep(10000);
+    }
+    CHECK(strstr(stat, ") Z ") != NULL);
+    CHECK(zombie.pid == (long)pid);
+    CHECK_INT(raise_ok(&req, &zombie), 0);
+    CHECK_INT(llt_now(), 2500);
+    CHECK_INT(recover_ok(false), 0);                    /* the zombie holds nothing */
+    CHECK_INT(llt_now(), 1600);
+    waitpid(pid, NULL, 0);
 }
 
 /* A recover (every monitor runs one) must not wait for a raise in progress. */
@@ -735,6 +785,7 @@ static const struct unit_case cases[] = {
     { "overlapping holders", test_overlap, NULL },
     { "stale value", test_stale, NULL },
     { "dead holder", test_dead_holder, NULL },
+    { "zombie holder", test_zombie_holder, NULL },
     { "busy lock", test_busy_lock, NULL },
     { "llttab", test_llttab, NULL },
     { "LLT not installed", test_llt_missing, NULL },
