@@ -22,6 +22,12 @@
 #  K5  a second raise overlapping the first finds its value and is in force when it says so.
 #  K6  migrate_to with an unreachable member: refused (rc 1, a reason naming it), the VM
 #      keeps running on the source, same boot: Pacemaker then moves it cold.
+#  D   a real drain under Pacemaker (peer_timeout_members=cluster, 3 nodes): node 3's
+#      corosync frozen 10 s while the VM live-migrates: no membership change, the VM
+#      moves live, the tokens read back on every node during and after; the control
+#      (the same drain without the guard): node 3 is lost.
+#  G   the guest-agent transport: a Debian lab guest running Corosync is guest:g1;
+#      raised inside it through the agent, the helper SIGKILLed, restored by the keeper.
 #  L   LLT on every node (lab without Corosync: the nodes from /etc/llthosts, the
 #      lltconfig stand-in per node): raised everywhere, SIGKILL, restored by the keeper.
 #
@@ -32,6 +38,9 @@ WORK=
 PAUSE_MS=12000                   # -> (12000 + 5000) / 0.8 = 21250
 RAISED=21250
 STATE=/run/resource-agents/vmguard/peer-timeout.state
+
+# GUARD_CASES="K D G L" (the default) picks the groups of cases to run.
+want() { case " ${GUARD_CASES:-K D G L} " in *" $1 "*) return 0 ;; esac; return 1; }
 
 cleanup() {
 	local n
@@ -104,6 +113,7 @@ check "setup: real sshd, BatchMode, from node 1 to node 2" \
 base=$(tokens_all)
 check "setup: totem.token is the built-in default everywhere ('$base')" test "$base" = "absent absent absent"
 
+if want K; then
 # ------------------------------------------------------------------- K1
 e2e_log "K1: raise on node 2 for a peer, lease 6 s, caller SIGKILLed"
 holder=e2e-k1.vm1.1.1
@@ -243,6 +253,157 @@ check "K6: nothing stays raised on nodes 1 and 2 ('$(token 1) $(token 2)')" \
 	test "$(token 1) $(token 2)" = "absent absent"
 "$LAB" virsh 1 destroy vmk >/dev/null 2>&1
 
+fi
+if want D; then
+# -------------------------------------------------------------------- D
+# A real drain under Pacemaker: vmd live-migrates off its node (standby) while
+# node 3, a bystander, has its corosync frozen 10 s, longer than the default
+# token lets a member be silent (lost after about 6.5 s).  With
+# peer_timeout_members=cluster the guard raises totem.token on all three
+# nodes first: no membership change, the VM moves live.  The control, the same
+# drain without the guard: node 3 is lost.
+D_FREEZE_S=10
+D_RAISED=19125                   # (300 ms default downtime + 15000 margin) / 0.8
+on_cluster() { in_node 1 "$@"; }
+location() {
+	on_cluster crm_resource --locate --resource vmd 2>/dev/null |
+		sed -n 's/.*is running on: \([^ ]*\).*/\1/p' | head -n 1
+}
+active_on() {
+	local n
+	for n in 1 2; do "$LAB" virsh "$n" list --name 2>/dev/null | grep -qx vmd && echo "vmg-n$n"; done
+}
+settled_on() {
+	on_cluster crm_resource --wait --timeout=120s >/dev/null 2>&1 &&
+		[ "$(location)" = "$1" ] && [ "$(active_on)" = "$1" ]
+}
+member3() { local v; v=$(in_node 1 corosync-cmapctl -g runtime.members.3.status 2>/dev/null); echo "${v##* }"; }
+joins3() { local v; v=$(in_node 1 corosync-cmapctl -g runtime.members.3.join_count 2>/dev/null); echo "${v##* }"; }
+tick_of() { "$LAB" tick "${1#vmg-n}" vmd; }
+# drain GUARDED(yes|no): standby of vmd's node; node 3 frozen while it moves.
+# Sets D_SEEN (worst status of node 3 seen from node 1), D_DURING (tokens of
+# nodes 1 2 when the freeze began, and node 3's just before), D_FROM, D_TO,
+# D_BEFORE and D_AFTER (ticks).
+drain() {
+	local i status end
+	D_FROM=$(location); D_TO=vmg-n1; [ "$D_FROM" = vmg-n1 ] && D_TO=vmg-n2
+	D_BEFORE=$("$LAB" wait-tick "${D_FROM#vmg-n}" vmd --timeout 30)
+	D_JOINS=$(joins3) D_SEEN=joined
+	on_cluster crm_attribute --node "$D_FROM" --name standby --update on >/dev/null
+	if [ "$1" = yes ]; then
+		# all three raised: the migration starts right after
+		for ((i = 0; i < 300; i++)); do [ "$(tokens_all)" = "$D_RAISED $D_RAISED $D_RAISED" ] && break; sleep 0.1; done
+		D_DURING="$(token 3)"
+	else
+		# the migration job on the source has begun
+		for ((i = 0; i < 300; i++)); do
+			"$LAB" virsh "${D_FROM#vmg-n}" domjobinfo vmd 2>/dev/null | grep -q 'Job type: *Unbounded' && break
+			sleep 0.1
+		done
+		D_DURING="$(token 3)"
+	fi
+	"$LAB" freeze 3 >/dev/null
+	D_DURING="$(token 1) $(token 2) $D_DURING"
+	end=$(( $(date +%s) + D_FREEZE_S ))
+	while (( $(date +%s) < end )); do
+		status=$(member3)
+		[ "$status" = joined ] || D_SEEN=$status
+		sleep 0.5
+	done
+	"$LAB" thaw 3 >/dev/null
+	settled_on "$D_TO" || { sleep 5; settled_on "$D_TO"; }
+	D_AFTER=$("$LAB" wait-tick "${D_TO#vmg-n}" vmd --timeout 30)
+	on_cluster crm_attribute --node "$D_FROM" --name standby --update off >/dev/null
+}
+e2e_log "D: drains under Pacemaker with node 3 frozen ${D_FREEZE_S} s"
+"$LAB" guest-xml vmd > "$VMG_LAB/vmd.xml"
+on_cluster cibadmin --create --scope resources --xml-text "
+<primitive id='vmd' class='ocf' provider='vmguard' type='VirtualMachine'>
+  <instance_attributes id='vmd-params'>
+    <nvpair id='vmd-config' name='config' value='$VMG_LAB/vmd.xml'/>
+    <nvpair id='vmd-transport' name='migration_transport' value='tcp'/>
+    <nvpair id='vmd-network' name='migration_network' value='-fast'/>
+    <nvpair id='vmd-ptc' name='peer_timeout_clusters' value='corosync'/>
+    <nvpair id='vmd-ptm' name='peer_timeout_members' value='cluster'/>
+    <nvpair id='vmd-ptmargin' name='peer_timeout_margin' value='15000'/>
+  </instance_attributes>
+  <meta_attributes id='vmd-meta'>
+    <nvpair id='vmd-allow-migrate' name='allow-migrate' value='true'/>
+  </meta_attributes>
+  <operations>
+    <op id='vmd-start' name='start' interval='0' timeout='60s'/>
+    <op id='vmd-stop' name='stop' interval='0' timeout='60s'/>
+    <op id='vmd-monitor' name='monitor' interval='5s' timeout='20s'/>
+    <op id='vmd-migrate_to' name='migrate_to' interval='0' timeout='120s'/>
+    <op id='vmd-migrate_from' name='migrate_from' interval='0' timeout='60s'/>
+  </operations>
+</primitive>" >/dev/null
+on_cluster crm_resource --ban --resource vmd --node vmg-n3 >/dev/null 2>&1
+for ((i = 0; i < 60; i++)); do at=$(location); [ -n "$at" ] && settled_on "$at" && break; sleep 1; done
+check "D: setup: vmd runs on ${at:-nothing} (n1 or n2), banned from node 3" test -n "$at" -a "$at" != vmg-n3
+drain yes
+check "D1: tokens raised on nodes 1 2 3 as the freeze began ('$D_DURING')" \
+	test "$D_DURING" = "$D_RAISED $D_RAISED $D_RAISED"
+check "D1: node 3 frozen ${D_FREEZE_S} s during the drain: no membership change (status $D_SEEN, joins $(joins3), was $D_JOINS)" \
+	test "$D_SEEN" = joined -a "$(joins3)" = "$D_JOINS"
+check "D1: vmd moved live $D_FROM -> $D_TO (before: $D_BEFORE, after: $D_AFTER)" \
+	test -n "$D_AFTER" -a "${D_AFTER%% *}" = "${D_BEFORE%% *}" -a "$(location)" = "$D_TO"
+for ((i = 0; i < 50; i++)); do [ "$(tokens_all)" = "absent absent absent" ] && break; sleep 0.2; done
+check "D1: after the drain every node reads back the default ('$(tokens_all)')" \
+	test "$(tokens_all)" = "absent absent absent"
+on_cluster crm_resource --resource vmd --delete-parameter peer_timeout_clusters >/dev/null
+settled_on "$D_TO"
+drain no
+check "D2 (control, no guard): node 3 frozen ${D_FREEZE_S} s during the drain was lost (status seen '$D_SEEN')" \
+	test "$D_SEEN" = left
+check "D2: the tokens were the default ('$D_DURING')" test "$D_DURING" = "absent absent absent"
+for ((i = 0; i < 60; i++)); do [ "$(member3)" = joined ] && break; sleep 0.5; done
+on_cluster crm_resource --resource vmd --set-parameter target-role --meta --parameter-value Stopped >/dev/null
+on_cluster crm_resource --wait --timeout=60s >/dev/null 2>&1
+
+fi
+if want G; then
+# -------------------------------------------------------------------- G
+# The guest-agent transport end to end: a Debian lab guest (qemu-guest-agent,
+# Corosync inside, a one-member ring) is the member guest:g1 of node 1's guard;
+# the helper inside the guest is this build's, put there with guest-put.  The
+# values are read back inside the guest, through the agent.
+e2e_log "G: guest-agent transport with a Debian guest"
+gtoken() {	# totem.token inside g1, or "absent"
+	local v
+	v=$("$LAB" guest-exec 1 g1 --timeout 20 corosync-cmapctl -g totem.token 2>/dev/null) || { echo absent; return; }
+	v=${v##* }; echo "${v//[^0-9]/}"
+}
+xml=$("$LAB" guest-xml g1 --image debian --ip 21 --fresh) && "$LAB" virsh 1 create /dev/stdin <<< "$xml" >/dev/null
+g_tick=$("$LAB" wait-tick 1 g1 --timeout 90)
+printf '%s\n' 'totem {' '    version: 2' '    cluster_name: vmg-guests' '    transport: knet' \
+	'    crypto_cipher: none' '    crypto_hash: none' '}' \
+	'logging {' '    to_logfile: yes' '    logfile: /var/log/corosync/corosync.log' '    to_syslog: no' '}' \
+	'quorum {' '    provider: corosync_votequorum' '}' \
+	'nodelist {' '    node {' '        name: g1' '        nodeid: 1' '        ring0_addr: 10.214.3.21' '    }' '}' \
+	> "$WORK/g1-corosync.conf"
+"$LAB" guest-exec 1 g1 --timeout 60 --stdin "$WORK/g1-corosync.conf" /etc/vmg/corosync-ctl restart - >/dev/null
+"$LAB" guest-put 1 g1 "$VMGUARD_BUILD/helpers/vmguard" /usr/local/sbin/vmguard 0755 >/dev/null
+check "G: setup: g1 runs ($g_tick), Corosync in it ('$(gtoken)' = built-in default), the helper in it" \
+	test -n "$g_tick" -a "$(gtoken)" = absent -a \
+	"$("$LAB" guest-exec 1 g1 /usr/local/sbin/vmguard peer-timeout query 2>/dev/null | head -n 1 | cut -c1-14)" = "corosync totem"
+# shellcheck disable=SC2046
+"$LAB" exec 1 env $(guard_env guest:g1) OCF_RESKEY_peer_timeout_guest_helper=/usr/local/sbin/vmguard \
+	"$VMGUARD_HELPER" peer-timeout guard --pause-ms "$PAUSE_MS" > "$WORK/guard.out" 2> "$WORK/guard.err" &
+disown $!
+for ((i = 0; i < 600; i++)); do grep -q '^in force' "$WORK/guard.out" && break; sleep 0.1; done
+GUARD_PID=$(sed -n 's/^in force pid=\([0-9]*\).*/\1/p' "$WORK/guard.out")
+check "G1: raised through the guest agent: totem.token in g1 reads $(gtoken) (want $RAISED)" \
+	test -n "$GUARD_PID" -a "$(gtoken)" = "$RAISED"
+check "G1: node 1 itself not raised (not a member)" test "$(token 1)" = absent
+[ -n "$GUARD_PID" ] && kill -KILL "$GUARD_PID"
+for ((i = 0; i < 30; i++)); do [ "$(gtoken)" = absent ] && break; sleep 0.5; done
+check "G2: helper SIGKILLed, no action run: node 1's keeper restored g1 through its agent ('$(gtoken)')" \
+	test "$(gtoken)" = absent
+"$LAB" virsh 1 destroy g1 >/dev/null 2>&1
+
+fi
+if want L; then
 # -------------------------------------------------------------------- L
 # LLT on every node: the lltconfig stand-in (tests/lab/lltconfig) keeps each node's
 # timers in its own file, /etc/llthosts names the nodes; no Corosync, so "cluster"
@@ -250,8 +411,11 @@ check "K6: nothing stays raised on nodes 1 and 2 ('$(token 1) $(token 2)')" \
 # (SetEnv, test only: the lab regenerates its sshd_config at every up).
 e2e_log "L: LLT on every node through the stand-in and llthosts"
 timeout 120 "$LAB" down >/dev/null 2>&1
-timeout 600 "$LAB" up --nodes 3 >/dev/null && install_agent >/dev/null ||
-	{ fail "L: lab (no cluster) did not come up with the helper"; e2e_finish; exit; }
+if ! { timeout 600 "$LAB" up --nodes 3 >/dev/null && install_agent >/dev/null; }; then
+	fail "L: lab (no cluster) did not come up with the helper"
+	e2e_finish
+	exit
+fi
 printf '0 vmg-n1\n1 vmg-n2\n2 vmg-n3\n' > "$WORK/llthosts"
 # shellcheck disable=SC2016
 printf '#!/bin/sh\nLLTCONFIG_STANDIN_STATE=%s/llt.$(uname -n).state exec %s/tests/lab/lltconfig "$@"\n' \
@@ -287,5 +451,6 @@ for ((i = 0; i < 50; i++)); do [ "$(peerinact_all)" = "1600 1600 1600" ] && brea
 check "L2: helper SIGKILLed, no action run: the keeper restored every node ('$(peerinact_all)')" \
 	test "$(peerinact_all)" = "1600 1600 1600"
 
+fi
 e2e_log "cases ran in $(( $(date +%s) - t_start )) s"
 e2e_finish

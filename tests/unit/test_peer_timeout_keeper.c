@@ -190,7 +190,7 @@ static void test_loop_lease(const void *data)
     printf("# restored %lld ms after the lease end\n",
            (long long)ring.restored_at - (long long)end_ms);
     CHECK(ring.restored_at >= end_ms);
-    CHECK(ring.restored_at < end_ms + 300);
+    CHECK(ring.restored_at < end_ms + 800);          /* "within a second", with load */
     CHECK(access(state_file, F_OK) != 0);
     free(why);
 }
@@ -231,7 +231,7 @@ static void test_loop_killed(const void *data)
     CHECK(!ring.present);                   /* the absent key deleted again */
     printf("# restored %lld ms after the kill\n",
            (long long)ring.restored_at - (long long)killed_at);
-    CHECK(ring.restored_at < killed_at + VMG_PT_KEEPER_POLL_MS + 200);
+    CHECK(ring.restored_at < killed_at + VMG_PT_KEEPER_POLL_MS + 600);
     while (wait(NULL) > 0)
         ;
     free(why);
