@@ -291,9 +291,10 @@ int vmg_app_switch_over(const struct vmg_app_config *cfg, virDomainPtr dom,
             return 0;
         }
     }
-    return vmg_error_set(reason, "ha_primary_switchover ran, but ha_primary_probe still "
-                         "says %s after %lld ms", answer == PROBE_PRIMARY ? "primary" :
-                         "nothing clear (doubt is primary)", vmg_now_ms() - start);
+    return vmg_error_set(reason, "ha_primary_switchover ran, but the role did not move: "
+                         "ha_primary_probe did not say \"not primary\" within %lld ms "
+                         "(last answer: %s)", vmg_now_ms() - start,
+                         answer == PROBE_PRIMARY ? "primary" : "none, doubt is primary");
 }
 
 int vmg_app_step(const struct vmg_app_config *cfg, enum vmg_app_step step, virDomainPtr dom,

@@ -330,7 +330,7 @@ move "$G" "$TO" drain; rc=$?
 check "drain of $GN: $G moved cold to $TO (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
 	eval '[ "$rc" -eq 0 ] && cold'
 check "migrate_to refused after the bounded wait, with the reason" eval \
-	'since "$marks" "$GN" | grep -q "$G is HA-primary (ha_primary_switchover ran, but ha_primary_probe still says primary after [0-9]* ms)"'
+	'since "$marks" "$GN" | grep -q "$G is HA-primary (ha_primary_switchover ran, but the role did not move: ha_primary_probe did not say \"not primary\" within [0-9]* ms"'
 e2e_log "the drain took $(( $(date +%s) - start )) s"
 check "nothing is banned" no_bans
 standby "$GN" off
