@@ -144,6 +144,12 @@ def build(rows):
     p(f"Run: {machine.get('date')}, vmguard commit `{machine.get('commit', '?')[:12]}` "
       f"(`{machine.get('vmguard')}`), helper sha256 `{machine.get('helper_sha256')}…`; "
       f"agent environment from {', '.join(e for e in envs if e) or '–'}.")
+    done = machine.get("steps", "").split()
+    missing = [s for s in ("monitor", "startstop", "migrate", "dirty", "drain") if s not in done]
+    if missing:
+        p()
+        p(f"**A partial run**: steps {', '.join(done) or '–'} only; {', '.join(missing)} not "
+          "measured in it (\"–\" below).")
     p()
     p("## Headline")
     p()
@@ -198,8 +204,8 @@ def build(rows):
     p(f"| drain of a guest that does not converge, standby to settled, s | {spread(dv)} | – | "
       f"{spread(dc)} | | {ratio(med(dc), med(dv), 2)} | |")
     for label, text in (("vmguard-postcopy", "vmguard `migration_postcopy=auto`"),
-                        ("vd-cheap-postcopy", "VirtualDomain `migrate_options=\"--postcopy --timeout 10 --timeout-postcopy\"`"),
-                        ("vd-cheap-suspend", "VirtualDomain `migrate_options=\"--timeout 10\"`")):
+                        ("vd-cheap-postcopy", "VirtualDomain `migrate_options=\"--postcopy --timeout 8 --timeout-postcopy\"`"),
+                        ("vd-cheap-suspend", "VirtualDomain `migrate_options=\"--timeout 8\"`")):
         rs = [r for r in dirty if r.get("label") == label]
         if rs:
             r = rs[0]
@@ -231,7 +237,7 @@ def build(rows):
     p(f"- The guest: a busybox Linux with 128 MiB ({(drain[0].get('mem_mib') if drain else '–')} MiB "
       "in the drains) whose serial console prints a counter and its boot id; \"live\" means the "
       "boot id did not change. The guest that does not converge dirties 32 MiB in a loop while "
-      "the migration is capped at 5 MiB/s, migrate_to timeout 40 s.")
+      "the migration is capped at 5 MiB/s, migrate_to timeout 30 s.")
     p("- Drains compare vmguard with VirtualDomain in its cheapest configuration; each N is "
       "drained back and forth by the same VMs, the agents' order alternating from one N to the "
       "next.")

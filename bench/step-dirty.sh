@@ -1,14 +1,14 @@
 # shellcheck shell=bash
 # Step "dirty" (sourced by bench/run-all, under Pacemaker): drain the node of a guest that keeps
 # dirtying 32 MiB with the migration capped at 5 MiB/s, so that pre-copy cannot converge.  Same
-# settings for every run: migration_speed=5, migration_downtime=300, migrate_to timeout 40 s,
+# settings for every run: migration_speed=5, migration_downtime=300, migrate_to timeout 30 s,
 # stop/start 60 s.  The guest stays; each run drains it from the node it is on to the other.
 #   vmguard             defaults (the watchdog raises the max downtime, then aborts: cold move)
 #   vmguard-postcopy    migration_postcopy=auto (the watchdog switches to post-copy)
 #   vd-cheap            VirtualDomain, cheapest configuration (virsh migrate runs until
 #                       Pacemaker's timeout kills it)
-#   vd-cheap-postcopy   its own remedy: migrate_options="--postcopy --timeout 10 --timeout-postcopy"
-#   vd-cheap-suspend    migrate_options="--timeout 10" (virsh suspends the guest to finish)
+#   vd-cheap-postcopy   its own remedy: migrate_options="--postcopy --timeout 8 --timeout-postcopy"
+#   vd-cheap-suspend    migrate_options="--timeout 8" (virsh suspends the guest to finish)
 # BENCH_DIRTY_RUNS (3) runs of each agent's defaults, one of each other variant.  Measured:
 # standby until the cluster has settled (the DC logs the end of its last transition, once the VM
 # runs on the other node only and ticks there); when migrate_to returned (Pacemaker's log); how
@@ -33,12 +33,14 @@ gap_ms() {	# FILE SRC DST
 # milliseconds between the standby and the end of migrate_to in the source's Pacemaker log
 migrate_to_end() {	# T0(epoch) LOG SRC
 	local line ts
-	line=$(grep -a "Result of migrate_to operation for $vm on $3" <<<"$2" | tail -n 1)
+	line=$(grep -a "Result of migrate_to operation for $rsc on $3" <<<"$2" | tail -n 1)
 	[ -n "$line" ] || return 0
 	ts=$(log_time "$line") || return 0
 	awk -v a="$1" -v b="$ts" 'BEGIN { printf "%d", (b - a) * 1000 }'
 }
 where=vmg-n1
+# the resource ($rsc, one per agent) is started on NODE by Pacemaker and the VM runs there only
+rsc_settled() { [ "$(location "$rsc")" = "$1" ] && [ "$(active_on $vm)" = "$1" ]; }
 # one drain of the guest from $where to the other node
 dirty_run() {	# LABEL AGENT RUN
 	local label=$1 agent=$2 run=$3 src=$where dst s d ticks off1 off2 t0 settle done_ms before after
@@ -53,7 +55,7 @@ dirty_run() {	# LABEL AGENT RUN
 	poll_ticks "$ticks" & poller=$!
 	t0=$(now)
 	standby "$src" on
-	if wait_until 300 eval 'settled_on $vm $dst && [ -n "$("$LAB" tick $d $vm)" ]'; then
+	if wait_until 300 eval 'rsc_settled $dst && [ -n "$("$LAB" tick $d $vm)" ]'; then
 		settle=$(ms_since "$t0")
 	else
 		settle=
@@ -70,7 +72,7 @@ dirty_run() {	# LABEL AGENT RUN
 	grep -aq "aborting the migration of $vm" <<<"$srclog" &&
 		notes="watchdog aborted: $(grep -ao "aborting the migration of $vm: .*" <<<"$srclog" | head -n1 | sed 's/^[^:]*: //; s/ *\]$//')"
 	grep -aq "$vm.*switched to post-copy" <<<"$srclog" && notes="$notes; watchdog switched to post-copy"
-	res=$(grep -ao "Result of migrate_to operation for $vm on $src: [^|]*" <<<"$srclog" | tail -n 1 | sed "s/.*$src: //")
+	res=$(grep -ao "Result of migrate_to operation for $rsc on $src: [^|]*" <<<"$srclog" | tail -n 1 | sed "s/.*$src: //")
 	notes="$notes; migrate_to result: ${res:-none}"
 	record dirty "label=$label" "agent=$agent" "run=$run" "outcome=$outcome" "settle_poll_ms=${settle:-300000}" \
 		${done_ms:+"settle_ms=$done_ms"} "migrate_to_ms=$(migrate_to_end "$t0" "$srclog" "$src")" \
@@ -86,17 +88,17 @@ dirty_run() {	# LABEL AGENT RUN
 for agent in vmguard vd-cheap; do
 	rsc=$vm-$agent
 	standby "$(other "$where")" on
-	MIGRATE_TO_TIMEOUT=40 create_rsc "$rsc" "$agent" "$VMG_LAB/$vm.xml" migration_speed=5 migration_downtime=300
-	wait_until 120 settled_on $vm "$where" || blog "dirty: $vm did not start on $where"
+	MIGRATE_TO_TIMEOUT=30 create_rsc "$rsc" "$agent" "$VMG_LAB/$vm.xml" migration_speed=5 migration_downtime=300
+	wait_until 120 rsc_settled "$where" || blog "dirty: $rsc did not start on $where"
 	standby "$(other "$where")" off
 	for ((run = 1; run <= runs; run++)); do dirty_run "$agent" "$agent" "$run"; done
 	if [ "$agent" = vmguard ]; then
 		set_param "$rsc" migration_postcopy auto
 		dirty_run vmguard-postcopy vmguard 1
 	else
-		set_param "$rsc" migrate_options "--postcopy --timeout 10 --timeout-postcopy"
+		set_param "$rsc" migrate_options "--postcopy --timeout 8 --timeout-postcopy"
 		dirty_run vd-cheap-postcopy vd-cheap 1
-		set_param "$rsc" migrate_options "--timeout 10"
+		set_param "$rsc" migrate_options "--timeout 8"
 		dirty_run vd-cheap-suspend vd-cheap 1
 	fi
 	delete_rsc "$rsc=$vm"

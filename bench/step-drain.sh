@@ -18,6 +18,8 @@ drain_run() {	# AGENT N RUN SRC NAME...
 	local -A boot=()
 	dst=$(other "$src")
 	for v in "$@"; do b=$("$LAB" wait-tick "${src#vmg-n}" "$v" --timeout 120); boot[$v]=${b% n=*}; done
+	# the target's console logs of an earlier visit would answer for the new one
+	for v in "$@"; do rm -f "$("$LAB" serial-log "${dst#vmg-n}" "$v")"; done
 	sleep 3
 	load=$(loadavg)
 	off1=$(pcmk_log_size 1) off2=$(pcmk_log_size 2)

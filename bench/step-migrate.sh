@@ -7,7 +7,7 @@
 #   bench-migc-AGENT  capped: plus migration_speed=100 (MiB/s) and migration_downtime=300 (ms)
 # libvirt's total time and downtime: vmguard logs the completed-job statistics it fetches from
 # the target; for VirtualDomain, virsh domjobinfo --completed on the target.
-reps=${BENCH_MIGRATE_REPS:-3}
+reps=${BENCH_MIGRATE_REPS:-2}
 vm=bench-mig
 AGENTS_MIG=(vmguard vd vd-cheap)
 guest_xml $vm

@@ -4,7 +4,7 @@
 # agents alternating call by call on the same libvirtd, with the floor of a libvirt client
 # (bench/floor.c) and of the harness (/bin/true) in the same alternation.  Per call: wall time,
 # CPU time of the agent's process tree, peak RSS; libvirtd's CPU during the calls.
-reps=${BENCH_MONITOR_REPS:-100}
+reps=${BENCH_MONITOR_REPS:-60}
 vm=bench-mon
 AGENTS_MON=(vmguard vd vd-cheap)
 guest_xml $vm

@@ -3,7 +3,7 @@
 # VM by each agent (resource bench-ss-AGENT in the CIB, same guest), alternating.  Stop is graceful
 # for all (ACPI power button first; the guest powers off on it); it is measured only once the
 # guest has booted, so that the guest can act on the button.
-reps=${BENCH_STARTSTOP_REPS:-3}
+reps=${BENCH_STARTSTOP_REPS:-2}
 vm=bench-ss
 AGENTS_SS=(vmguard vd vd-cheap)
 guest_xml $vm

@@ -5,15 +5,19 @@
 #include <string.h>
 
 #include "actions.h"
+#include "config_sync.h"
 #include "context.h"
 #include "domain.h"
 #include "log.h"
 #include "migrate.h"
+#include "monitor_scripts.h"
 #include "ocf.h"
 #include "peer_timeout.h"
 #include "role_guard.h"
 #include "split_brain.h"
 #include "stop_budget.h"
+#include "systemd_deps.h"
+#include "utilization.h"
 
 struct action {
     const char *name;
@@ -55,7 +59,8 @@ static void check_stop_timeout(const struct vmg_context *ctx)
 }
 
 /* The lifecycle parameters and the XML were checked by vmg_context_open. */
-static int run_validate(struct vmg_context *ctx)
+/* Every parameter table, with what is built from them; no CIB question. */
+static int validate_params(struct vmg_context *ctx)
 {
     struct vmg_migrate_config migrate = { 0 };
     struct vmg_peer_config peer = { 0 };
@@ -64,9 +69,24 @@ static int run_validate(struct vmg_context *ctx)
     VMG_AUTOFREE(char *) reason = NULL;
     int rc;
 
+    rc = vmg_context_supported(ctx);
+    if (rc == OCF_SUCCESS && ctx->cfg.force_stop && ctx->cfg.snapshot) {
+        /* As VirtualDomain: a destroy would leave nothing to restore. */
+        ocf_exit_reason("force_stop and snapshot cannot be used together");
+        rc = OCF_ERR_CONFIGURED;
+    }
+    if (rc == OCF_SUCCESS && ctx->cfg.sync_config_on_stop && vmg_csync2_path() == NULL) {
+        ocf_exit_reason("sync_config_on_stop needs csync2, which is not installed");
+        rc = OCF_ERR_INSTALLED;
+    }
+    if (rc == OCF_SUCCESS && vmg_monitor_scripts_check(ctx->cfg.monitor_scripts, &reason) < 0) {
+        ocf_exit_reason("%s", reason);
+        rc = OCF_ERR_CONFIGURED;
+    }
     /* Beyond each value's own syntax: what a migration or a peer-timeout
      * raise would build from them, which would otherwise fail only then. */
-    rc = vmg_context_params(vmg_migrate_params, vmg_migrate_params_count, &migrate);
+    if (rc == OCF_SUCCESS)
+        rc = vmg_migrate_params_load(&migrate);
     if (rc == OCF_SUCCESS &&
         vmg_migration_config_check(&migrate, ctx->cfg.hypervisor, &reason) < 0) {
         ocf_exit_reason("%s", reason);
@@ -84,6 +104,13 @@ static int run_validate(struct vmg_context *ctx)
         rc = validate_table(vmg_role_params, vmg_role_params_count, &role);
     if (rc == OCF_SUCCESS)
         rc = validate_table(vmg_split_brain_params, vmg_split_brain_params_count, &split_brain);
+    return rc;
+}
+
+static int run_validate(struct vmg_context *ctx)
+{
+    int rc = validate_params(ctx);
+
     if (rc == OCF_SUCCESS)
         check_stop_timeout(ctx);
     if (rc == OCF_SUCCESS)
@@ -91,13 +118,64 @@ static int run_validate(struct vmg_context *ctx)
     return rc;
 }
 
+/* The domain runs: its monitor scripts decide (wait: until they pass). */
+static int check_scripts(struct vmg_context *ctx, bool wait)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+
+    if (ctx->cfg.monitor_scripts == NULL)
+        return OCF_SUCCESS;
+    if ((wait ? vmg_monitor_scripts_wait(ctx, &reason)
+              : vmg_monitor_scripts_run(ctx, &reason)) == 0)
+        return OCF_SUCCESS;
+    ocf_exit_reason("%s", reason);
+    return OCF_ERR_GENERIC;
+}
+
+/* systemd stops Pacemaker before libvirtd at a reboot (VirtualDomain does
+ * this at start and migrate_from too). */
+static void order_shutdown(struct vmg_context *ctx)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+    struct vmg_systemd_host host;
+    long long budget = vmg_ms_left(ctx) / 4;
+
+    vmg_systemd_host_default(&host, budget > 10000 ? 10000 : (unsigned)budget);
+    if (vmg_systemd_deps(&host, &reason) < 0)
+        qb_log(LOG_WARNING, "shutdown order with libvirtd not set up: %s", reason);
+}
+
+/* After a start, an arrival or a monitor that found the domain running (a
+ * monitor without a cache seeds it, so it loads no cluster plugin); after
+ * an arrival the definition is saved too, as VirtualDomain does. */
+static void update_utilization(struct vmg_context *ctx, bool monitor, bool save_config)
+{
+    VMG_AUTOPTR(virDomainPtr) dom = NULL;
+    VMG_AUTOFREE(char *) reason = NULL;
+    enum vmg_health health;
+    const char *detail;
+
+    dom = vmg_domain_lookup(ctx, &health, &detail);
+    if (dom == NULL || health != VMG_HEALTH_RUNNING)
+        return;
+    vmg_utilization_update(ctx, dom, monitor);
+    if (save_config && (ctx->cfg.save_config_on_stop || ctx->cfg.sync_config_on_stop) &&
+        vmg_config_save(ctx, dom, &reason) < 0)
+        qb_log(LOG_WARNING, "%s", reason);
+}
+
 static int run_start(struct vmg_context *ctx)
 {
     enum vmg_health health;
     const char *detail;
     virDomainPtr dom;
-    int rc = OCF_SUCCESS;
+    int rc;
 
+    /* Every parameter, as VirtualDomain validates before each action: a
+     * start must not succeed on a configuration validate-all refuses. */
+    rc = validate_params(ctx);
+    if (rc != OCF_SUCCESS)
+        return rc;
     vmg_peer_guard_recover_env(&ctx->env);
     /* Asking the peers costs up to seconds: only when about to start it. */
     dom = vmg_domain_lookup(ctx, &health, &detail);
@@ -105,7 +183,33 @@ static int run_start(struct vmg_context *ctx)
         rc = vmg_split_brain_guard(ctx, NULL);
     if (dom)
         virDomainFree(dom);
-    return rc == OCF_SUCCESS ? vmg_domain_start(ctx) : rc;
+    if (rc == OCF_SUCCESS) {
+        order_shutdown(ctx);
+        rc = vmg_domain_start(ctx);
+    }
+    if (rc == OCF_SUCCESS)
+        rc = check_scripts(ctx, true);
+    if (rc == OCF_SUCCESS) {
+        vmg_utilization_forget(ctx);
+        update_utilization(ctx, false, false);
+    }
+    return rc;
+}
+
+static int run_migrate_from(struct vmg_context *ctx)
+{
+    int rc;
+
+    order_shutdown(ctx);
+    rc = vmg_migrate_from(ctx);
+
+    if (rc == OCF_SUCCESS)
+        rc = check_scripts(ctx, true);
+    if (rc == OCF_SUCCESS) {
+        vmg_utilization_forget(ctx);
+        update_utilization(ctx, false, true);
+    }
+    return rc;
 }
 
 static int run_stop(struct vmg_context *ctx)
@@ -116,8 +220,16 @@ static int run_stop(struct vmg_context *ctx)
 
 static int run_monitor(struct vmg_context *ctx)
 {
+    int rc;
+
     vmg_peer_guard_recover_env(&ctx->env);
-    return vmg_domain_monitor(ctx);
+    rc = vmg_domain_monitor(ctx);
+    if (rc == OCF_SUCCESS)
+        rc = check_scripts(ctx, false);
+    /* Not for a probe: the resource may not be placed here. */
+    if (rc == OCF_SUCCESS && ctx->env.interval_ms > 0)
+        update_utilization(ctx, true, false);
+    return rc;
 }
 
 /* Parameters are read afresh by every action: nothing to reload, but a
@@ -143,7 +255,7 @@ static const struct action actions[] = {
     { "stop", run_stop, VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, false },
     { "monitor", run_monitor, VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, false },
     { "migrate_to", vmg_migrate_to, VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, true },
-    { "migrate_from", vmg_migrate_from, VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, true },
+    { "migrate_from", run_migrate_from, VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, true },
     { "status", run_status, VMG_NEEDS_PARAMS | VMG_NEEDS_LIBVIRT, false },
     { "validate-all", run_validate, VMG_NEEDS_PARAMS, false },
     { "reload-agent", run_reload_agent, VMG_NEEDS_PARAMS, false },

@@ -20,7 +20,7 @@ extern int (*vmg_domain_shutdown_request)(virDomainPtr dom, unsigned int flags);
 extern long long vmg_domain_shutdown_resend_ms;
 
 /* Health of a domain in virDomainState state for reason, job_active when
- * it has a job (virDomainGetJobInfo type other than NONE). */
+ * libvirt has a job on it (virDomainGetControlInfo: JOB or OCCUPIED). */
 enum vmg_health vmg_domain_health_of(int state, int reason, bool job_active,
                                      const char **detail);
 

@@ -94,7 +94,7 @@ enum vmg_health vmg_domain_health_of(int state, int reason, bool job_active,
 
 enum vmg_health vmg_domain_health(virDomainPtr dom, const char **detail)
 {
-    virDomainJobInfo job = { .type = VIR_DOMAIN_JOB_NONE };
+    virDomainControlInfo control = { .state = VIR_DOMAIN_CONTROL_OK };
     int state, reason;
 
     if (virDomainGetState(dom, &state, &reason, 0) < 0) {
@@ -107,9 +107,12 @@ enum vmg_health vmg_domain_health(virDomainPtr dom, const char **detail)
         *detail = vmg_virt_error();
         return VMG_HEALTH_UNKNOWN;
     }
+    /* Whether a job runs, from libvirt's job object alone: the job
+     * statistics would ask QEMU, which a migration stuck over a cut link
+     * leaves without an answer, and stop must not hang on that. */
     if (state == VIR_DOMAIN_PAUSED &&
         (reason == VIR_DOMAIN_PAUSED_MIGRATION || reason == VIR_DOMAIN_PAUSED_POSTCOPY) &&
-        virDomainGetJobInfo(dom, &job) < 0) {
+        virDomainGetControlInfo(dom, &control, 0) < 0) {
         *detail = vmg_virt_error();
         return VMG_HEALTH_UNKNOWN;
     }
@@ -117,7 +120,9 @@ enum vmg_health vmg_domain_health(virDomainPtr dom, const char **detail)
         *detail = "in no state libvirt can name";
         return virDomainIsActive(dom) == 1 ? VMG_HEALTH_RUNNING : VMG_HEALTH_UNKNOWN;
     }
-    return vmg_domain_health_of(state, reason, job.type != VIR_DOMAIN_JOB_NONE, detail);
+    return vmg_domain_health_of(state, reason,
+                                control.state == VIR_DOMAIN_CONTROL_JOB ||
+                                control.state == VIR_DOMAIN_CONTROL_OCCUPIED, detail);
 }
 
 /* Whether a domain of the configured name with this UUID is ours: the

@@ -27,6 +27,11 @@ enum vmg_domain_xml_fault {
  * file ("domain XML /etc/x.xml is not well-formed XML ..."). */
 int vmg_domain_xml_load(const char *path, struct vmg_domain_xml *xml,
                         enum vmg_domain_xml_fault *fault, char **reason);
+/* Same checks on a document in memory (a saved state's XML; also the
+ * fuzzing entry point); every failure is an invalid document, *reason says
+ * what follows its name. */
+int vmg_domain_xml_parse(const char *text, size_t len, struct vmg_domain_xml *xml,
+                         char **reason);
 static inline bool vmg_domain_xml_has_guest_agent(const struct vmg_domain_xml *xml)
 {
     return xml->has_guest_agent;

@@ -27,6 +27,7 @@
 #include "role_guard.h"
 #include "spawn.h"
 #include "split_brain.h"
+#include "start_resources.h"
 
 /* The longest migrate_to waits for the target's libvirtd to answer. */
 #define TARGET_CONNECT_MAX_MS 10000
@@ -88,7 +89,11 @@ static int build_request(const struct vmg_migrate_config *cfg, virDomainPtr dom,
         *flags |= VIR_MIGRATE_PERSIST_DEST;
     if (persistent && source_persistent)
         *flags |= VIR_MIGRATE_UNDEFINE_SOURCE;
-    if (strcmp(cfg->transport, "tls") == 0)
+    /* The tunnel runs inside the daemon connection, encrypted when that is
+     * (qemu+tls, qemu+ssh); libvirt refuses the TLS flag with it. */
+    if (cfg->tunnelled)
+        *flags |= VIR_MIGRATE_TUNNELLED;
+    else if (strcmp(cfg->transport, "tls") == 0)
         *flags |= VIR_MIGRATE_TLS;
     if (cfg->auto_converge)
         *flags |= VIR_MIGRATE_AUTO_CONVERGE;
@@ -295,6 +300,12 @@ static int check_migratable(struct vmg_context *ctx, const struct migration *m)
                         m->dconn_error ? m->dconn_error : "out of memory");
         return OCF_ERR_GENERIC;
     }
+    /* As VirtualDomain: what the domain needs, up on the target first. */
+    if (ctx->cfg.start_resources &&
+        vmg_start_resources(m->dconn, ctx->xml.text, &reason) < 0) {
+        ocf_exit_reason("%s needs on %s: %s", ctx->xml.name, m->target, reason);
+        return OCF_ERR_GENERIC;
+    }
     if (m->cfg.checks &&
         vmg_migration_prechecks(ctx, &m->cfg, m->dom, m->dconn, m->target, &reason) < 0) {
         ocf_exit_reason("%s", reason);
@@ -354,10 +365,22 @@ static int migrate_to(struct vmg_context *ctx, struct migration *m)
     return start_migration(ctx, m);
 }
 
+int vmg_migrate_params_load(struct vmg_migrate_config *cfg)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+    int rc = vmg_context_params(vmg_migrate_params, vmg_migrate_params_count, cfg);
+
+    if (rc != OCF_SUCCESS || vmg_migrate_options_apply(cfg, &reason) == 0)
+        return rc;
+    ocf_exit_reason("%s", reason);
+    vmg_params_free(vmg_migrate_params, vmg_migrate_params_count, cfg);
+    return OCF_ERR_CONFIGURED;
+}
+
 int vmg_migrate_to(struct vmg_context *ctx)
 {
     struct migration m = { .target = ctx->env.migrate_target };
-    int rc = vmg_context_params(vmg_migrate_params, vmg_migrate_params_count, &m.cfg);
+    int rc = vmg_migrate_params_load(&m.cfg);
 
     if (rc == OCF_SUCCESS)
         rc = migrate_to(ctx, &m);

@@ -68,6 +68,7 @@ struct watch_state {
     unsigned stalls;
     long long next_progress_ms;         /* monotonic */
     bool postcopy;
+    long long timeout_at_ms;            /* migrate_options --timeout; 0: none */
     char verdict[192];                  /* why the watchdog gives up */
 };
 
@@ -78,16 +79,20 @@ static void on_termination(int signo)
     termination_requested = 1;
 }
 
-static void migration_thread_unref(struct migration_thread *t)
+static void migration_thread_free(struct migration_thread *t)
 {
-    if (atomic_fetch_sub(&t->refs, 1) != 1)
-        return;
     if (t->done_fd >= 0)
         close(t->done_fd);
     if (t->dom)
         virDomainFree(t->dom);
     free(t->error);
     free(t);
+}
+
+static void migration_thread_unref(struct migration_thread *t)
+{
+    if (atomic_fetch_sub(&t->refs, 1) == 1)
+        migration_thread_free(t);
 }
 
 static void *migration_thread_main(void *opaque)
@@ -255,6 +260,24 @@ static bool track_convergence(virTypedParameterPtr stats, int n, struct watch_st
     return true;
 }
 
+/* virsh migrate --timeout: past it, switch to post-copy or suspend the
+ * guest so the rest is sent while it does not dirty memory (the target
+ * resumes it), as virsh does. */
+static void act_on_timeout(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
+                           virDomainPtr dom, struct watch_state *w)
+{
+    w->timeout_at_ms = 0;
+    if (cfg->timeout_postcopy) {
+        start_postcopy(ctx, dom, w, "reached the --timeout of migrate_options");
+    } else if (virDomainSuspend(dom) < 0) {
+        qb_log(LOG_WARNING, "cannot suspend %s at the --timeout of migrate_options: %s",
+               ctx->xml.name, vmg_virt_error());
+    } else {
+        qb_log(LOG_NOTICE, "%s reached the --timeout of migrate_options: suspended, the "
+               "migration completes offline", ctx->xml.name);
+    }
+}
+
 /* Returns a reason to abort now, or NULL to keep going. */
 static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
                               virDomainPtr dom, struct watch_state *w, long long margin)
@@ -279,6 +302,10 @@ static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_
     }
     if (w->postcopy)
         goto cleanup;       /* post-copy always completes: never abort it */
+    if (w->timeout_at_ms && vmg_now_ms() >= w->timeout_at_ms) {
+        act_on_timeout(ctx, cfg, dom, w);
+        goto cleanup;
+    }
     new_iteration = track_convergence(stats, n, w);
     if (strcmp(cfg->postcopy, "always") == 0 && w->iteration >= 2 &&
         postcopy_in_time(ctx, stats, n, margin) &&
@@ -357,15 +384,19 @@ struct watcher {
     atomic_bool postcopy;
 };
 
-static void watcher_unref(struct watcher *wa)
+static void watcher_free(struct watcher *wa)
 {
-    if (atomic_fetch_sub(&wa->refs, 1) != 1)
-        return;
     if (wa->dom)
         virDomainFree(wa->dom);
     free(wa->ctx.xml.name);
     free(wa->cfg.postcopy);
     free(wa);
+}
+
+static void watcher_unref(struct watcher *wa)
+{
+    if (atomic_fetch_sub(&wa->refs, 1) == 1)
+        watcher_free(wa);
 }
 
 static void *watcher_main(void *opaque)
@@ -412,6 +443,8 @@ static struct watcher *watcher_new(const struct vmg_context *ctx,
         return NULL;
     }
     wa->dom = dom;
+    if (cfg->timeout_s)
+        wa->w.timeout_at_ms = vmg_now_ms() + (long long)cfg->timeout_s * 1000;
     return wa;
 }
 
@@ -475,18 +508,11 @@ void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config 
         set_downtime(ctx, dom, &wa->w, cfg->max_downtime ? cfg->max_downtime : cfg->downtime);
     sigaction(SIGTERM, &action, &old_term);
     if (t == NULL || t->dom == NULL || start_threads(t, wa, result) == NULL) {
-        /* Nothing started: both references are the caller's. */
-        if (t && t->dom == NULL) {
-            free(t);
-        } else if (t) {
-            /* No thread holds the second reference: drop both at once. */
-            atomic_store(&t->refs, 1);
-            migration_thread_unref(t);
-        }
-        if (wa) {
-            atomic_store(&wa->refs, 1);
-            watcher_unref(wa);
-        }
+        /* No thread started: what they would have shared is the caller's. */
+        if (t)
+            migration_thread_free(t);
+        if (wa)
+            watcher_free(wa);
         if (result->error == NULL)
             result->error = strdup("cannot start the migration thread");
         sigaction(SIGTERM, &old_term, NULL);

@@ -4,11 +4,14 @@
 # busybox guest whose serial console prints a counter and a boot id.
 #  1. item 4: the target's management link is down: migrate_to under a 60 s
 #     timeout returns in seconds, and the VM keeps running on the source;
-#  2. item 5: a managed-save image is not restored by start: the guest boots
+#  2. item 4: the source's QEMU stops answering mid-migration (SIGSTOP):
+#     migrate_to still ends before its 40 s timeout, and once QEMU answers
+#     again the VM is active on exactly one node;
+#  3. item 5: a managed-save image is not restored by start: the guest boots
 #     afresh (new boot id), the log says so, autostart is cleared;
-#  3. item 1: a <uuid> added to the config under the running VM: monitor still
+#  4. item 1: a <uuid> added to the config under the running VM: monitor still
 #     says running, stop stops it;
-#  4. item 2: the config file gone under the running VM: a probe says running,
+#  5. item 2: the config file gone under the running VM: a probe says running,
 #     stop stops it, then a probe says 7 (never 5).
 . "$(dirname "$0")/lib.sh"
 
@@ -43,6 +46,13 @@ runs_on() {
 		"$LAB" wait-tick "$1" "$NAME" --after "$(count_of "$first")" --timeout 10 >/dev/null
 }
 rc_of() { "$@" >/dev/null 2>&1; echo $?; }
+wait_until() {	# SECONDS COMMAND...: poll every 0.5 s
+	local end=$(( $(date +%s) + $1 )); shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.5
+	done
+}
 remove_domain() {
 	"$LAB" virsh "$1" destroy "$NAME" >/dev/null 2>&1
 	"$LAB" virsh "$1" managedsave-remove "$NAME" >/dev/null 2>&1
@@ -73,14 +83,47 @@ check "migrate_to returns in seconds ($took ms <= 20000), not after the 60 s tim
 check "the VM still runs on vmg-n1" runs_on 1
 check "and not on vmg-n2" eval '! active_on 2'
 "$LAB" link-up 2 mgmt
-
-e2e_log "case 2: a managed-save image is not restored (item 5)"
-BEFORE=$("$LAB" tick 1 "$NAME")
 check "stop" test "$(rc_of agent 1 stop)" -eq 0
+
+e2e_log "case 2: QEMU stops answering mid-migration (item 4)"
+# A guest dirtying memory faster than the capped bandwidth keeps the
+# migration running; then its QEMU is frozen: libvirt's calls on it hang.
+"$LAB" guest-xml "$NAME" --dirty 32 > "$CONFIG"
+check "start on vmg-n1, dirtying guest" test "$(rc_of agent 1 start)" -eq 0
+check "setup: it runs" runs_on 1
+start=$(date +%s%N)
+agent 1 migrate_to OCF_RESKEY_CRM_meta_migrate_target=vmg-n2 OCF_RESKEY_CRM_meta_timeout=40000 \
+	OCF_RESKEY_migration_transport=tcp OCF_RESKEY_migration_network=-fast \
+	OCF_RESKEY_migration_bandwidth=5 > /dev/null 2>&1 &
+migrating=$!
+incoming() { active_on 2; }
+if wait_until 20 incoming; then
+	pid=$(cat "$VMG_LAB/nodes/vmg-n1/run/libvirt/qemu/$NAME.pid")
+	kill -STOP "$pid"
+else
+	fail "setup: the migration never got under way"
+fi
+wait "$migrating"
+rc=$?
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+e2e_log "migrate_to returned $rc after $took ms (timeout 40000 ms)"
+[ -n "${pid:-}" ] && kill -CONT "$pid"
+check "migrate_to fails (rc $rc = 1)" test "$rc" -eq 1
+check "migrate_to ends before its 40 s timeout ($took ms)" test "$took" -lt 40000
+one_node() { [ "$( (active_on 1 && echo 1; active_on 2 && echo 2) | wc -l)" -eq 1 ]; }
+check "once QEMU answers again, the VM is active on exactly one node" wait_until 60 one_node
+"$LAB" virsh 1 destroy "$NAME" >/dev/null 2>&1
+"$LAB" virsh 2 destroy "$NAME" >/dev/null 2>&1
+"$LAB" guest-xml "$NAME" > "$CONFIG"
+
+e2e_log "case 3: a managed-save image is not restored (item 5)"
+check "setup: no domain on either node" eval '! defined_on 1 && ! defined_on 2'
 "$LAB" virsh 1 define "$CONFIG" >/dev/null
 "$LAB" virsh 1 start "$NAME" >/dev/null
 "$LAB" virsh 1 autostart "$NAME" >/dev/null
-SAVED=$("$LAB" wait-tick 1 "$NAME" --after "$(count_of "$BEFORE")" --timeout 30)
+# The serial log is rewritten at every QEMU start (append='off'): any tick
+# is this boot's.
+SAVED=$("$LAB" wait-tick 1 "$NAME" --timeout 30)
 "$LAB" virsh 1 managedsave "$NAME" >/dev/null
 check "setup: a managed-save image exists" \
 	eval '"$LAB" virsh 1 dominfo "$NAME" | grep -q "Managed save: *yes"'
@@ -95,7 +138,7 @@ removal_logged() { log_since "$AGENT_LOG" "$mark" | grep -q "removing the manage
 check "the log says the image was removed" removal_logged
 check "autostart is cleared" eval '"$LAB" virsh 1 dominfo "$NAME" | grep -q "Autostart: *disable"'
 
-e2e_log "case 3: a <uuid> added to the config under the running VM (item 1)"
+e2e_log "case 4: a <uuid> added to the config under the running VM (item 1)"
 sed -i "s|<name>$NAME</name>|<name>$NAME</name><uuid>5afe0000-0000-4000-8000-000000000001</uuid>|" "$CONFIG"
 check "setup: the config now has another uuid than the running domain" \
 	eval '! "$LAB" virsh 1 domuuid "$NAME" | grep -q 5afe0000'
@@ -107,7 +150,7 @@ check "start (persistent: the old definition is replaced)" \
 check "it runs with the new uuid" \
 	eval '"$LAB" virsh 1 domuuid "$NAME" | grep -q 5afe0000-0000-4000-8000-000000000001'
 
-e2e_log "case 4: the config file gone under the running VM (item 2)"
+e2e_log "case 5: the config file gone under the running VM (item 2)"
 mv "$CONFIG" "$CONFIG.away"
 check "probe says running (rc 0)" test "$(rc_of agent 1 monitor OCF_RESKEY_CRM_meta_interval=0)" -eq 0
 check "stop stops it" test "$(rc_of agent 1 stop OCF_RESKEY_persistent=true)" -eq 0
