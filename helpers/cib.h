@@ -9,6 +9,7 @@
 #define VMG_CIB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <libxml/tree.h>
 
@@ -22,5 +23,31 @@ void vmg_cib_free(xmlNode *result);
 /* An empty answer (<xpath-query/>), to evaluate when nothing matched;
  * NULL out of memory.  Free with vmg_cib_free. */
 xmlNode *vmg_cib_empty_answer(void);
+
+/* Longest node or resource name looked up; real ones are host names and ids. */
+#define VMG_CIB_NAME_MAX 255
+
+/* One utilization attribute of a resource: value NULL removes it. */
+struct vmg_cib_attr {
+    const char *name;
+    const char *value;
+};
+
+/* Why vmg_cib_set_utilization failed. */
+enum vmg_cib_fault {
+    VMG_CIB_FAILED,             /* the CIB refused or timed out */
+    VMG_CIB_UNREACHABLE,        /* no CIB manager answered: outside a cluster */
+    VMG_CIB_NO_RESOURCE,        /* no such primitive (a run by ocf-tester) */
+};
+
+/* Brings the utilization attributes of primitive resource to want (an
+ * attribute not listed is left alone), as crm_resource --utilization does:
+ * one query of the primitive, then one modify for the values that differ
+ * and one remove per attribute to delete; nothing is written when the CIB
+ * already agrees.  *written counts the attributes changed.  -1 with
+ * *reason and *fault. */
+int vmg_cib_set_utilization(const char *resource, const struct vmg_cib_attr *want, size_t n,
+                            int timeout_s, unsigned *written, enum vmg_cib_fault *fault,
+                            char **reason);
 
 #endif

@@ -120,6 +120,21 @@ xmlNode *vmg_cluster_cib_empty_answer(char **reason)
     return answer;
 }
 
+int vmg_cluster_cib_set_utilization(const char *resource, const struct vmg_cib_attr *want,
+                                    size_t n, int timeout_s, unsigned *written,
+                                    enum vmg_cib_fault *fault, char **reason)
+{
+    const struct vmg_cluster_ops *ops;
+
+    *written = 0;
+    *fault = VMG_CIB_FAILED;
+    if (!vmg_cib_name_ok(resource))
+        return vmg_error_set(reason, "the resource name is not usable in the CIB");
+    ops = vmg_cluster_ops(reason);
+    return ops ? ops->cib_set_utilization(resource, want, n, timeout_s, written, fault, reason)
+               : -1;
+}
+
 bool vmg_cib_name_ok(const char *text)
 {
     const unsigned char *p = (const unsigned char *)text;

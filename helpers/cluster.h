@@ -6,7 +6,9 @@
  * corosync_token.c, cluster_plugin.c), which this module dlopen()s on the
  * first call of a function below.  The helper itself links libvirt and
  * libxml2 only: monitor, status, probe, stop and a start whose split-brain
- * check is off never load the plugin (validate-all does, for the stop
+ * check and utilization (autoset_utilization_*, which only start and
+ * migrate_from and a monitor that sees the domain change compare with the
+ * CIB) are off never load the plugin (validate-all does, for the stop
  * timeout in the CIB).  Measured with
  * bench/startcost.sh (callgrind): loading the five libraries costs 7.6 M
  * instructions, 23 % of a whole bare libvirt client's start (33.1 M);
@@ -31,15 +33,13 @@
 #include <libvirt/libvirt.h>
 #include <libxml/tree.h>
 
+#include "cib.h"
 #include "corosync_token.h"
-
-/* Longest node or resource name looked up; real ones are host names and ids. */
-#define VMG_CIB_NAME_MAX 255
 
 /* The plugin's table, found under VMG_CLUSTER_OPS_SYMBOL; abi and size
  * refuse a plugin of another build.  The members are cib.h's and
  * corosync_token.h's functions, and virDomainQemuAgentCommand. */
-#define VMG_CLUSTER_ABI 1
+#define VMG_CLUSTER_ABI 2
 #define VMG_CLUSTER_OPS_SYMBOL "vmg_cluster_plugin_ops"
 struct vmg_cluster_ops {
     unsigned abi;
@@ -47,6 +47,9 @@ struct vmg_cluster_ops {
     int (*cib_query)(const char *xpath, int timeout_s, xmlNode **result, char **reason);
     void (*cib_free)(xmlNode *result);
     xmlNode *(*cib_empty_answer)(void);
+    int (*cib_set_utilization)(const char *resource, const struct vmg_cib_attr *want, size_t n,
+                               int timeout_s, unsigned *written, enum vmg_cib_fault *fault,
+                               char **reason);
     int (*token_get)(struct vmg_token_value *configured, uint32_t *runtime_ms, bool *absent,
                      char **reason);
     int (*token_apply)(const struct vmg_token_value *value, unsigned wait_ms, char **reason);
@@ -72,6 +75,13 @@ void vmg_cluster_cib_free(xmlNode *result);
 /* An empty answer (<xpath-query/>) to evaluate when nothing matched; NULL
  * with *reason.  Free with vmg_cluster_cib_free. */
 xmlNode *vmg_cluster_cib_empty_answer(char **reason);
+
+/* cib.h's vmg_cib_set_utilization through the plugin; the resource name is
+ * checked (vmg_cib_name_ok) first.  A plugin that cannot be loaded is
+ * VMG_CIB_FAILED with the reason. */
+int vmg_cluster_cib_set_utilization(const char *resource, const struct vmg_cib_attr *want,
+                                    size_t n, int timeout_s, unsigned *written,
+                                    enum vmg_cib_fault *fault, char **reason);
 
 /* True when text can be put between single quotes in an XPath literal and
  * is a plausible node or resource name.  No plugin needed. */

@@ -18,6 +18,7 @@ const struct vmg_cluster_ops vmg_cluster_plugin_ops = {
     .cib_query = vmg_cib_query,
     .cib_free = vmg_cib_free,
     .cib_empty_answer = vmg_cib_empty_answer,
+    .cib_set_utilization = vmg_cib_set_utilization,
     .token_get = vmg_corosync_token_get,
     .token_apply = vmg_corosync_token_apply,
     .wait_token_round = vmg_corosync_wait_token_round,

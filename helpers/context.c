@@ -20,20 +20,116 @@
 #define CONNECT_RETRY_MAX_MS 15000
 #define CONNECT_RETRY_MS 250
 
-static const char *const shutdown_modes[] = { "acpi-then-agent", "acpi", "agent", NULL };
 
+#define DOM(field) offsetof(struct vmg_domain_config, field)
 const struct vmg_param vmg_domain_params[] = {
-    { "config", VMG_PARAM_PATH, NULL, offsetof(struct vmg_domain_config, config), 0, 0, NULL },
+    { "config", VMG_PARAM_PATH, NULL, DOM(config), 0, 0, NULL },
     { "hypervisor", VMG_PARAM_STRING, "qemu:///system",
       offsetof(struct vmg_domain_config, hypervisor), 0, 0, NULL },
     { "force_stop", VMG_PARAM_BOOL, "false",
       offsetof(struct vmg_domain_config, force_stop), 0, 0, NULL },
     { "persistent", VMG_PARAM_BOOL, "false",
       offsetof(struct vmg_domain_config, persistent), 0, 0, NULL },
-    { "shutdown_mode", VMG_PARAM_ENUM, "acpi-then-agent",
-      offsetof(struct vmg_domain_config, shutdown_mode), 0, 0, shutdown_modes },
+    { "shutdown_mode", VMG_PARAM_STRING, "acpi-then-agent", DOM(shutdown_mode), 0, 0, NULL },
+    /* VirtualDomain's names, each known so that none is ignored silently. */
+    { "autoset_utilization_cpu", VMG_PARAM_BOOL, "true", DOM(autoset_utilization_cpu), 0, 0,
+      NULL },
+    { "autoset_utilization_hv_memory", VMG_PARAM_BOOL, "true",
+      DOM(autoset_utilization_hv_memory), 0, 0, NULL },
+    { "autoset_utilization_host_memory", VMG_PARAM_BOOL, "true",
+      DOM(autoset_utilization_host_memory), 0, 0, NULL },
+    { "unset_utilization_cpu", VMG_PARAM_BOOL, "false", DOM(unset_utilization_cpu), 0, 0, NULL },
+    { "unset_utilization_hv_memory", VMG_PARAM_BOOL, "false", DOM(unset_utilization_hv_memory),
+      0, 0, NULL },
+    { "unset_utilization_host_memory", VMG_PARAM_BOOL, "false",
+      DOM(unset_utilization_host_memory), 0, 0, NULL },
+    { "monitor_scripts", VMG_PARAM_STRING, NULL, DOM(monitor_scripts), 0, 0, NULL },
+    { "snapshot", VMG_PARAM_PATH, NULL, DOM(snapshot), 0, 0, NULL },
+    { "save_config_on_stop", VMG_PARAM_BOOL, "false", DOM(save_config_on_stop), 0, 0, NULL },
+    { "sync_config_on_stop", VMG_PARAM_BOOL, "false", DOM(sync_config_on_stop), 0, 0, NULL },
+    { "start_resources", VMG_PARAM_BOOL, "false", DOM(start_resources), 0, 0, NULL },
+    { "stateless", VMG_PARAM_BOOL, "false", DOM(stateless), 0, 0, NULL },
+    { "backingfile", VMG_PARAM_PATH, NULL, DOM(backingfile), 0, 0, NULL },
+    { "copyindirs", VMG_PARAM_STRING, NULL, DOM(copyindirs), 0, 0, NULL },
 };
 const size_t vmg_domain_params_count = sizeof(vmg_domain_params) / sizeof(vmg_domain_params[0]);
+
+int vmg_shutdown_mode_parse(const char *text, unsigned *flags, char **reason)
+{
+    static const struct { const char *name; unsigned flag; } modes[] = {
+        { "acpi", VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN },
+        { "agent", VIR_DOMAIN_SHUTDOWN_GUEST_AGENT },
+        { "initctl", VIR_DOMAIN_SHUTDOWN_INITCTL },
+        { "signal", VIR_DOMAIN_SHUTDOWN_SIGNAL },
+        { "paravirt", VIR_DOMAIN_SHUTDOWN_PARAVIRT },
+    };
+    const char *p = text;
+
+    *flags = 0;
+    if (strcmp(text, "acpi-then-agent") == 0)
+        return 0;
+    while (*p) {
+        size_t len = strcspn(p, ","), i;
+
+        for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+            if (strlen(modes[i].name) == len && strncmp(p, modes[i].name, len) == 0)
+                break;
+        if (i == sizeof(modes) / sizeof(modes[0]))
+            return vmg_error_set(reason, "parameter shutdown_mode has an unknown mode '%.*s' "
+                                 "(acpi-then-agent, or a comma list of acpi, agent, initctl, "
+                                 "signal, paravirt)", len > 40 ? 40 : (int)len, p);
+        *flags |= modes[i].flag;
+        p += len;
+        if (*p == ',' && *++p == '\0')
+            return vmg_error_set(reason, "parameter shutdown_mode ends with a comma");
+    }
+    return 0;
+}
+
+/* A VirtualDomain parameter vmguard does not do, and what to use instead. */
+struct unsupported {
+    const char *name;
+    size_t offset;              /* its field: set = a true bool or a string */
+    bool is_bool;
+    const char *instead;
+};
+
+#define BOOL_FIELD(name) { #name, DOM(name), true
+#define TEXT_FIELD(name) { #name, DOM(name), false
+static const struct unsupported unsupported[] = {
+    /* VirtualDomain re-creates CONFIG%%.*.qcow2 (a name cut at the first dot
+     * of the whole path) and defines the domain persistently behind the
+     * resource's back; libvirt does the same cleanly. */
+    BOOL_FIELD(stateless), "<transient/> in the disk's definition, which makes libvirt "
+        "discard the disk's changes when the domain stops" },
+    TEXT_FIELD(backingfile), "a qcow2 overlay made once with qemu-img create -f qcow2 -b BASE "
+        "-F FORMAT as the domain's disk, or <transient/> in the disk's definition for a "
+        "fresh one at every start" },
+    TEXT_FIELD(copyindirs), "virt-copy-in on the image before it is first started, or a "
+        "config drive or cloud-init for what must change at every start" },
+};
+#undef BOOL_FIELD
+#undef TEXT_FIELD
+#undef DOM
+
+int vmg_context_supported(const struct vmg_context *ctx)
+{
+    const char *base = (const char *)&ctx->cfg;
+    size_t i;
+
+    for (i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
+        const struct unsupported *u = &unsupported[i];
+        bool set = u->is_bool ? *(const bool *)(base + u->offset)
+                              : *(char *const *)(base + u->offset) != NULL;
+
+        if (set) {
+            ocf_exit_reason("parameter %s of VirtualDomain is not supported by vmguard: "
+                            "unset it, and use instead %s", u->name, u->instead);
+            return OCF_ERR_CONFIGURED;
+        }
+    }
+    return OCF_SUCCESS;
+}
 
 long long vmg_ms_left(const struct vmg_context *ctx)
 {
@@ -177,6 +273,11 @@ int vmg_context_open(struct vmg_context *ctx, const char *action, unsigned needs
         return OCF_SUCCESS;
 
     rc = vmg_context_params(vmg_domain_params, vmg_domain_params_count, &ctx->cfg);
+    if (rc == OCF_SUCCESS &&
+        vmg_shutdown_mode_parse(ctx->cfg.shutdown_mode, &ctx->cfg.shutdown_flags, &reason) < 0) {
+        ocf_exit_reason("%s", reason);
+        rc = OCF_ERR_CONFIGURED;
+    }
     if (rc == OCF_SUCCESS &&
         vmg_identity_load(ctx->env.state_dir, ctx->env.resource, &ctx->started, &reason) < 0)
         qb_log(LOG_WARNING, "%s: going by the config alone", reason);

@@ -22,7 +22,23 @@ struct vmg_domain_config {
     char *hypervisor;           /* libvirt URI */
     bool force_stop;
     bool persistent;            /* define the domain instead of a transient create */
-    char *shutdown_mode;        /* acpi, agent, acpi-then-agent */
+    char *shutdown_mode;        /* acpi-then-agent, or virsh's modes (a comma list) */
+    unsigned shutdown_flags;    /* virDomainShutdownFlagValues of a virsh list; 0: staged */
+    /* VirtualDomain's parameters (see vmg_context_supported) */
+    bool autoset_utilization_cpu;
+    bool autoset_utilization_hv_memory;
+    bool autoset_utilization_host_memory;
+    bool unset_utilization_cpu;
+    bool unset_utilization_hv_memory;
+    bool unset_utilization_host_memory;
+    char *monitor_scripts;      /* space-separated absolute paths */
+    char *snapshot;             /* directory of NAME.state */
+    bool save_config_on_stop;
+    bool sync_config_on_stop;   /* implies save_config_on_stop */
+    bool start_resources;       /* networks and pools before start */
+    bool stateless;
+    char *backingfile;
+    char *copyindirs;
 };
 
 extern const struct vmg_param vmg_domain_params[];
@@ -58,6 +74,19 @@ void vmg_context_close(struct vmg_context *ctx);
  * layer: OCF_SUCCESS, or OCF_ERR_CONFIGURED after an exit reason naming the
  * bad value. */
 int vmg_context_params(const struct vmg_param *table, size_t n, void *target);
+
+/* shutdown_mode into flags: "acpi-then-agent" (0: ACPI, then the agent for
+ * the second half) or virsh shutdown's --mode, a comma list of acpi, agent,
+ * initctl, signal, paravirt (libvirt tries them in its own order).  -1 with
+ * *reason naming the mode that is not known. */
+int vmg_shutdown_mode_parse(const char *text, unsigned *flags, char **reason);
+
+/* VirtualDomain parameters that are set but that vmguard does not (yet) do:
+ * OCF_ERR_CONFIGURED after an exit reason naming the first one and what
+ * to use instead, else OCF_SUCCESS.  Run by validate-all and start, so a
+ * resource moved over from VirtualDomain never loses a behaviour silently;
+ * never by stop or monitor, which must keep working on such a resource. */
+int vmg_context_supported(const struct vmg_context *ctx);
 
 /* Opens ctx->conn to ctx->cfg.hypervisor, waiting a while for a libvirtd
  * that is restarting.  -1 with *reason. */

@@ -6,11 +6,14 @@
 
 #include <libvirt/virterror.h>
 
+#include "config_sync.h"
 #include "domain.h"
 #define VMG_DOMAIN_PRIV_H_ALLOW
 #include "domain_priv.h"
 #include "log.h"
 #include "ocf.h"
+#include "snapshot.h"
+#include "start_resources.h"
 #include "stop_budget.h"
 
 /* How often a wait re-reads the domain state. */
@@ -204,13 +207,52 @@ static virDomainPtr create_domain(struct vmg_context *ctx, virDomainPtr existing
     return dom;
 }
 
+static int start_fresh(struct vmg_context *ctx, virDomainPtr existing)
+{
+    VMG_AUTOPTR(virDomainPtr) dom = NULL;
+    const char *detail;
+    int rc = OCF_ERR_GENERIC;
+
+    qb_log(LOG_INFO, "starting %s (%s) from %s", ctx->xml.name,
+           ctx->cfg.persistent ? "persistent" : "transient", ctx->cfg.config);
+    if ((dom = create_domain(ctx, existing, &rc)) == NULL)
+        return rc;
+    if (!wait_for_health(ctx, dom, VMG_HEALTH_RUNNING, 0)) {
+        vmg_domain_health(dom, &detail);
+        ocf_exit_reason("%s did not reach the running state before the timeout: it is %s",
+                        ctx->xml.name, detail);
+        return OCF_ERR_GENERIC;
+    }
+    vmg_domain_remember(ctx, dom);
+    qb_log(LOG_INFO, "%s is running", ctx->xml.name);
+    return OCF_SUCCESS;
+}
+
+/* snapshot: the saved state when there is one, else a fresh boot. */
+static int start_from_snapshot(struct vmg_context *ctx, virDomainPtr existing)
+{
+    VMG_AUTOPTR(virDomainPtr) dom = NULL;
+    VMG_AUTOFREE(char *) reason = NULL;
+    bool restored = false;
+
+    if (vmg_snapshot_restore(ctx, &restored, &reason) < 0) {
+        ocf_exit_reason("%s", reason);
+        return OCF_ERR_GENERIC;
+    }
+    if (!restored)
+        return start_fresh(ctx, existing);
+    dom = virDomainLookupByName(ctx->conn, ctx->xml.name);
+    if (dom)
+        vmg_domain_remember(ctx, dom);
+    return OCF_SUCCESS;
+}
+
 int vmg_domain_start(struct vmg_context *ctx)
 {
     VMG_AUTOPTR(virDomainPtr) existing = NULL;
-    VMG_AUTOPTR(virDomainPtr) dom = NULL;
+    VMG_AUTOFREE(char *) reason = NULL;
     enum vmg_health health;
     const char *detail;
-    int rc = OCF_ERR_GENERIC;
 
     existing = vmg_domain_lookup(ctx, &health, &detail);
     switch (health) {
@@ -240,20 +282,13 @@ int vmg_domain_start(struct vmg_context *ctx)
     }
     if (health == VMG_HEALTH_ABSENT && existing)
         virDomainFree(vmg_steal(&existing));    /* vanished since the lookup */
-
-    qb_log(LOG_INFO, "starting %s (%s) from %s", ctx->xml.name,
-           ctx->cfg.persistent ? "persistent" : "transient", ctx->cfg.config);
-    if ((dom = create_domain(ctx, existing, &rc)) == NULL)
-        return rc;
-    if (!wait_for_health(ctx, dom, VMG_HEALTH_RUNNING, 0)) {
-        vmg_domain_health(dom, &detail);
-        ocf_exit_reason("%s did not reach the running state before the timeout: it is %s",
-                        ctx->xml.name, detail);
+    if (ctx->cfg.start_resources && vmg_start_resources(ctx->conn, ctx->xml.text, &reason) < 0) {
+        ocf_exit_reason("%s needs %s", ctx->xml.name, reason);
         return OCF_ERR_GENERIC;
     }
-    vmg_domain_remember(ctx, dom);
-    qb_log(LOG_INFO, "%s is running", ctx->xml.name);
-    return OCF_SUCCESS;
+    if (ctx->cfg.snapshot)
+        return start_from_snapshot(ctx, existing);
+    return start_fresh(ctx, existing);
 }
 
 static long long destroy_reserve_ms(const struct vmg_context *ctx)
@@ -267,7 +302,8 @@ static long long destroy_reserve_ms(const struct vmg_context *ctx)
 static int request_shutdown(struct vmg_context *ctx, virDomainPtr dom, unsigned int how,
                             bool repeat)
 {
-    const char *name = how == VIR_DOMAIN_SHUTDOWN_GUEST_AGENT ? "guest agent" : "ACPI";
+    const char *name = how == VIR_DOMAIN_SHUTDOWN_GUEST_AGENT ? "guest agent" :
+                       how == VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN ? "ACPI" : ctx->cfg.shutdown_mode;
     int code;
 
     if (vmg_domain_shutdown_request(dom, how) < 0) {
@@ -306,7 +342,11 @@ static bool wait_off_resending(struct vmg_context *ctx, virDomainPtr dom, unsign
         if (vmg_ms_left(ctx) <= reserve_ms)
             return false;
         if (vmg_now_ms() >= next) {
-            for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+            /* virsh's modes are one request, as they were asked. */
+            if (ctx->cfg.shutdown_flags)
+                request_shutdown(ctx, dom, ctx->cfg.shutdown_flags, true);
+            for (i = 0; !ctx->cfg.shutdown_flags && i < sizeof(methods) / sizeof(methods[0]);
+                 i++)
                 if (hows & methods[i])
                     request_shutdown(ctx, dom, methods[i], true);
             resent++;
@@ -319,23 +359,23 @@ static bool wait_off_resending(struct vmg_context *ctx, virDomainPtr dom, unsign
 /* Graceful part of stop: true when the domain is off. */
 static bool shutdown_gracefully(struct vmg_context *ctx, virDomainPtr dom, long long reserve)
 {
-    const char *mode = ctx->cfg.shutdown_mode;
-    bool acpi = strcmp(mode, "agent") != 0;
-    bool agent = strcmp(mode, "acpi") != 0;
     long long window = vmg_ms_left(ctx) - reserve;
     unsigned int requested = 0;
 
-    if (acpi && request_shutdown(ctx, dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN, false) == VIR_ERR_OK) {
-        /* Leave the agent half the window when it is the fallback. */
-        long long keep = agent ? reserve + window / 2 : reserve;
+    /* virsh's modes: one request, libvirt picks among them; all the window. */
+    if (ctx->cfg.shutdown_flags)
+        return request_shutdown(ctx, dom, ctx->cfg.shutdown_flags, false) == VIR_ERR_OK &&
+               wait_off_resending(ctx, dom, ctx->cfg.shutdown_flags, reserve);
 
+    /* acpi-then-agent: leave the agent half the window as the fallback. */
+    if (request_shutdown(ctx, dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN, false) == VIR_ERR_OK) {
         requested = VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN;
-        if (wait_off_resending(ctx, dom, requested, keep))
+        if (wait_off_resending(ctx, dom, requested, reserve + window / 2))
             return true;
     }
     /* A guest agent not up yet ("unresponsive") fails the request at once:
      * it is repeated too.  A domain without an agent channel is not. */
-    if (agent) {
+    {
         int code = request_shutdown(ctx, dom, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT, false);
 
         if (code == VIR_ERR_OK || code == VIR_ERR_AGENT_UNRESPONSIVE)
@@ -363,6 +403,26 @@ static int destroy(struct vmg_context *ctx, virDomainPtr dom)
         return OCF_ERR_GENERIC;
     }
     return OCF_SUCCESS;
+}
+
+/* save_config_on_stop: before the domain and its definition go away. */
+static void save_config(struct vmg_context *ctx, virDomainPtr dom)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+
+    if (vmg_config_save(ctx, dom, &reason) < 0)
+        qb_log(LOG_WARNING, "%s", reason);
+}
+
+/* snapshot: true when the state is saved and the domain off. */
+static bool save_state(struct vmg_context *ctx, virDomainPtr dom)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+
+    if (vmg_snapshot_save(ctx, dom, &reason) == 0)
+        return true;
+    qb_log(LOG_ERR, "%s: shutting it down instead", reason);
+    return false;
 }
 
 /* In post-copy, source and target each hold pages the other needs: a
@@ -433,6 +493,13 @@ int vmg_domain_stop(struct vmg_context *ctx)
     }
     if (state == VIR_DOMAIN_SHUTOFF) {
         qb_log(LOG_INFO, "%s left this node with its migration", ctx->xml.name);
+        rc = OCF_SUCCESS;
+        goto cleanup;
+    }
+    if (ctx->cfg.save_config_on_stop || ctx->cfg.sync_config_on_stop)
+        save_config(ctx, dom);
+    if (!ctx->cfg.force_stop && state == VIR_DOMAIN_RUNNING && ctx->cfg.snapshot &&
+        save_state(ctx, dom)) {
         rc = OCF_SUCCESS;
         goto cleanup;
     }

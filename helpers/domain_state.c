@@ -139,6 +139,20 @@ static bool is_ours(const struct vmg_context *ctx, const char *uuid)
            (started && strcmp(uuid, ctx->started.uuid) == 0);
 }
 
+/* The domain this node started is gone from it (a transient one stopped,
+ * a definition removed): without a <uuid> in the config, its UUID then says
+ * nothing about a domain of that name defined or started since. */
+static bool started_gone(const struct vmg_context *ctx)
+{
+    virDomainPtr dom = virDomainLookupByUUIDString(ctx->conn, ctx->started.uuid);
+
+    if (dom) {
+        virDomainFree(dom);
+        return false;
+    }
+    return virGetLastErrorCode() == VIR_ERR_NO_DOMAIN;
+}
+
 /* A domain of the same name but another UUID is someone else's VM: never
  * touched.  When it runs, nobody can say "ours is not here" (it may be
  * this VM, started by hand or from an older config): FOREIGN_ACTIVE, an
@@ -149,7 +163,8 @@ static bool is_foreign_domain(struct vmg_context *ctx, virDomainPtr dom, bool *a
     static char text[192];
     char uuid[VIR_UUID_STRING_BUFLEN];
 
-    if (virDomainGetUUIDString(dom, uuid) < 0 || is_ours(ctx, uuid))
+    if (virDomainGetUUIDString(dom, uuid) < 0 || is_ours(ctx, uuid) ||
+        (ctx->xml.uuid == NULL && started_gone(ctx)))
         return false;
     *active = virDomainIsActive(dom) == 1;
     snprintf(text, sizeof(text), "%s by another domain of that name (uuid %s, ours is %s)",

@@ -131,6 +131,40 @@ static bool has_guest_agent_channel(xmlNodePtr root)
     return found;
 }
 
+static bool has_mac_address(xmlNodePtr interface)
+{
+    xmlNodePtr mac;
+    bool found = false;
+
+    for (mac = interface->children; mac && !found; mac = mac->next) {
+        xmlChar *address;
+
+        if (mac->type != XML_ELEMENT_NODE || xmlStrcmp(mac->name, BAD_CAST "mac"))
+            continue;
+        address = xmlGetProp(mac, BAD_CAST "address");
+        found = address && *address;
+        xmlFree(address);
+    }
+    return found;
+}
+
+/* <devices><interface> without <mac address=...>. */
+static unsigned count_nics_without_mac(xmlNodePtr root)
+{
+    xmlNodePtr devices, nic;
+    unsigned count = 0;
+
+    for (devices = root->children; devices; devices = devices->next) {
+        if (devices->type != XML_ELEMENT_NODE || xmlStrcmp(devices->name, BAD_CAST "devices"))
+            continue;
+        for (nic = devices->children; nic; nic = nic->next)
+            if (nic->type == XML_ELEMENT_NODE && !xmlStrcmp(nic->name, BAD_CAST "interface") &&
+                !has_mac_address(nic))
+                count++;
+    }
+    return count;
+}
+
 /* The document, parsed without network, DTD or entities; NULL after a reason. */
 static xmlDocPtr parse_document(const char *text, size_t len, char **reason)
 {
@@ -209,6 +243,7 @@ static int read_fields(xmlDocPtr doc, struct vmg_domain_xml *xml, char **reason)
     if (read_uuid(root, xml, reason) < 0)
         return -1;
     xml->has_guest_agent = has_guest_agent_channel(root);
+    xml->nics_without_mac = count_nics_without_mac(root);
     return 0;
 }
 

@@ -13,6 +13,9 @@ struct vmg_domain_xml {
     char *uuid;     /* <uuid> in canonical 8-4-4-4-12 lower case, or NULL */
     char *text;     /* the whole document as read, for libvirt */
     bool has_guest_agent;   /* a channel to org.qemu.guest_agent.0 */
+    /* <interface>s with no <mac address=...>: libvirt invents a new MAC at
+     * every cold start, and the LAN's ARP caches point at the old one. */
+    unsigned nics_without_mac;
 };
 
 /* Why a domain XML cannot be used; it decides the action's exit code. */
@@ -27,6 +30,11 @@ enum vmg_domain_xml_fault {
  * file ("domain XML /etc/x.xml is not well-formed XML ..."). */
 int vmg_domain_xml_load(const char *path, struct vmg_domain_xml *xml,
                         enum vmg_domain_xml_fault *fault, char **reason);
+/* Same checks on a document in memory (a saved state's XML; also the
+ * fuzzing entry point); every failure is an invalid document, *reason says
+ * what follows its name. */
+int vmg_domain_xml_parse(const char *text, size_t len, struct vmg_domain_xml *xml,
+                         char **reason);
 static inline bool vmg_domain_xml_has_guest_agent(const struct vmg_domain_xml *xml)
 {
     return xml->has_guest_agent;

@@ -18,6 +18,7 @@
 
 #include <libvirt/virterror.h>
 
+#include "app_role.h"
 #include "context.h"
 #include "domain.h"
 #include "log.h"
@@ -27,6 +28,7 @@
 #include "role_guard.h"
 #include "spawn.h"
 #include "split_brain.h"
+#include "start_resources.h"
 
 /* The longest migrate_to waits for the target's libvirtd to answer. */
 #define TARGET_CONNECT_MAX_MS 10000
@@ -88,7 +90,11 @@ static int build_request(const struct vmg_migrate_config *cfg, virDomainPtr dom,
         *flags |= VIR_MIGRATE_PERSIST_DEST;
     if (persistent && source_persistent)
         *flags |= VIR_MIGRATE_UNDEFINE_SOURCE;
-    if (strcmp(cfg->transport, "tls") == 0)
+    /* The tunnel runs inside the daemon connection, encrypted when that is
+     * (qemu+tls, qemu+ssh); libvirt refuses the TLS flag with it. */
+    if (cfg->tunnelled)
+        *flags |= VIR_MIGRATE_TUNNELLED;
+    else if (strcmp(cfg->transport, "tls") == 0)
         *flags |= VIR_MIGRATE_TLS;
     if (cfg->auto_converge)
         *flags |= VIR_MIGRATE_AUTO_CONVERGE;
@@ -175,11 +181,14 @@ struct migration {
     virConnectPtr dconn;        /* the target's libvirtd; NULL: unreachable */
     char *dconn_error;          /* why not, as libvirt said at once */
     virDomainPtr dom;
+    struct vmg_app_config app;  /* the application's own commands */
+    bool pre_ran;               /* migration_pre_command succeeded */
 };
 
 static void migration_clear(struct migration *m)
 {
     vmg_params_free(vmg_migrate_params, vmg_migrate_params_count, &m->cfg);
+    vmg_params_free(vmg_app_params, vmg_app_params_count, &m->app);
     free(m->daemon_uri);
     free(m->data_uri);
     free(m->shown);
@@ -279,8 +288,36 @@ static int build_uris(struct vmg_context *ctx, struct migration *m)
     return OCF_ERR_CONFIGURED;
 }
 
+/* The application's say, last: a switchover is only worth it when nothing
+ * else refuses the live migration.  The switchover and the pre command may
+ * take half of what is left; the migration keeps the other half. */
+static int check_application(struct vmg_context *ctx, struct migration *m)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+
+    if (vmg_params_load(vmg_app_params, vmg_app_params_count, &m->app, &reason) < 0 ||
+        vmg_app_validate(&m->app, &reason) < 0) {
+        ocf_exit_reason("%s is not live-migrated: %s", ctx->xml.name, reason);
+        return OCF_ERR_GENERIC;
+    }
+    if (vmg_app_switch_over(&m->app, m->dom, vmg_now_ms() + vmg_ms_left(ctx) / 2,
+                            &reason) < 0) {
+        ocf_exit_reason("%s is HA-primary (%s): it is not live-migrated; Pacemaker stops it "
+                        "here and starts it on %s", ctx->xml.name, reason, m->target);
+        return OCF_ERR_GENERIC;
+    }
+    if (vmg_app_step(&m->app, VMG_APP_PRE, m->dom, vmg_now_ms() + vmg_ms_left(ctx) / 2,
+                     &reason) < 0) {
+        ocf_exit_reason("%s is not live-migrated: %s; Pacemaker stops it here and starts it "
+                        "on %s", ctx->xml.name, reason, m->target);
+        return OCF_ERR_GENERIC;
+    }
+    m->pre_ran = m->app.pre != NULL;
+    return OCF_SUCCESS;
+}
+
 /* Every reason to refuse a live migration of a VM that runs here. */
-static int check_migratable(struct vmg_context *ctx, const struct migration *m)
+static int check_migratable(struct vmg_context *ctx, struct migration *m)
 {
     VMG_AUTOFREE(char *) reason = NULL;
 
@@ -295,12 +332,18 @@ static int check_migratable(struct vmg_context *ctx, const struct migration *m)
                         m->dconn_error ? m->dconn_error : "out of memory");
         return OCF_ERR_GENERIC;
     }
+    /* As VirtualDomain: what the domain needs, up on the target first. */
+    if (ctx->cfg.start_resources &&
+        vmg_start_resources(m->dconn, ctx->xml.text, &reason) < 0) {
+        ocf_exit_reason("%s needs on %s: %s", ctx->xml.name, m->target, reason);
+        return OCF_ERR_GENERIC;
+    }
     if (m->cfg.checks &&
         vmg_migration_prechecks(ctx, &m->cfg, m->dom, m->dconn, m->target, &reason) < 0) {
         ocf_exit_reason("%s", reason);
         return OCF_ERR_GENERIC;
     }
-    return OCF_SUCCESS;
+    return check_application(ctx, m);
 }
 
 static int start_migration(struct vmg_context *ctx, const struct migration *m)
@@ -320,6 +363,18 @@ static int start_migration(struct vmg_context *ctx, const struct migration *m)
     }
     virTypedParamsFree(params, nparams);
     return rc;
+}
+
+/* The VM stayed here after the pre command stopped its HA service: the
+ * post command starts it again, with whatever time is left. */
+static void undo_pre_command(struct vmg_context *ctx, struct migration *m)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+
+    qb_log(LOG_NOTICE, "%s stays here: running migration_post_command here to undo "
+           "migration_pre_command", ctx->xml.name);
+    if (vmg_app_step(&m->app, VMG_APP_POST, m->dom, ctx->deadline_ms, &reason) < 0)
+        qb_log(LOG_ERR, "%s: %s", ctx->xml.name, reason);
 }
 
 /* The target's libvirtd, within a bounded time: with its management link
@@ -351,13 +406,28 @@ static int migrate_to(struct vmg_context *ctx, struct migration *m)
         return check_already_migrated(ctx, m);
     if ((rc = check_migratable(ctx, m)) != OCF_SUCCESS)
         return rc;
-    return start_migration(ctx, m);
+    rc = start_migration(ctx, m);
+    if (rc != OCF_SUCCESS && m->pre_ran)
+        undo_pre_command(ctx, m);
+    return rc;
+}
+
+int vmg_migrate_params_load(struct vmg_migrate_config *cfg)
+{
+    VMG_AUTOFREE(char *) reason = NULL;
+    int rc = vmg_context_params(vmg_migrate_params, vmg_migrate_params_count, cfg);
+
+    if (rc != OCF_SUCCESS || vmg_migrate_options_apply(cfg, &reason) == 0)
+        return rc;
+    ocf_exit_reason("%s", reason);
+    vmg_params_free(vmg_migrate_params, vmg_migrate_params_count, cfg);
+    return OCF_ERR_CONFIGURED;
 }
 
 int vmg_migrate_to(struct vmg_context *ctx)
 {
     struct migration m = { .target = ctx->env.migrate_target };
-    int rc = vmg_context_params(vmg_migrate_params, vmg_migrate_params_count, &m.cfg);
+    int rc = vmg_migrate_params_load(&m.cfg);
 
     if (rc == OCF_SUCCESS)
         rc = migrate_to(ctx, &m);
@@ -394,6 +464,31 @@ static bool wait_arrival(struct vmg_context *ctx, const char *source)
     }
 }
 
+/* migration_post_command, once the VM runs here. */
+static int run_post_command(struct vmg_context *ctx)
+{
+    struct vmg_app_config app = { 0 };
+    VMG_AUTOFREE(char *) reason = NULL;
+    VMG_AUTOPTR(virDomainPtr) dom = NULL;
+    enum vmg_health health;
+    const char *detail;
+    int rc = OCF_SUCCESS;
+
+    if (vmg_params_load(vmg_app_params, vmg_app_params_count, &app, &reason) < 0 ||
+        vmg_app_validate(&app, &reason) < 0) {
+        ocf_exit_reason("%s runs here, but %s", ctx->xml.name, reason);
+        rc = OCF_ERR_GENERIC;
+    } else if (app.post) {
+        dom = vmg_domain_lookup(ctx, &health, &detail);
+        if (vmg_app_step(&app, VMG_APP_POST, dom, ctx->deadline_ms, &reason) < 0) {
+            ocf_exit_reason("%s runs here, but %s", ctx->xml.name, reason);
+            rc = OCF_ERR_GENERIC;
+        }
+    }
+    vmg_params_free(vmg_app_params, vmg_app_params_count, &app);
+    return rc;
+}
+
 int vmg_migrate_from(struct vmg_context *ctx)
 {
     const char *source = ctx->env.migrate_source ? ctx->env.migrate_source : "the source";
@@ -404,5 +499,5 @@ int vmg_migrate_from(struct vmg_context *ctx)
     rc = vmg_split_brain_guard(ctx, ctx->env.migrate_source);
     if (rc == OCF_SUCCESS)
         qb_log(LOG_NOTICE, "%s arrived from %s and runs here", ctx->xml.name, source);
-    return rc;
+    return rc == OCF_SUCCESS ? run_post_command(ctx) : rc;
 }

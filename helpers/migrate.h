@@ -9,6 +9,10 @@
 #include "context.h"
 #include "migrate_uri.h"
 
+/* Loads the migration parameters with migrate_options applied: OCF_SUCCESS,
+ * or OCF_ERR_CONFIGURED after an exit reason.  Free with vmg_params_free. */
+int vmg_migrate_params_load(struct vmg_migrate_config *cfg);
+
 /* Both return an OCF code after reporting any failure. */
 int vmg_migrate_to(struct vmg_context *ctx);
 int vmg_migrate_from(struct vmg_context *ctx);

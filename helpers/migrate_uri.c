@@ -38,6 +38,8 @@ const struct vmg_param vmg_migrate_params[] = {
     { "migration_persistent", VMG_PARAM_ENUM, "auto", MIG(persistent), 0, 0, persistence },
     { "migration_block", VMG_PARAM_BOOL, "false", MIG(block), 0, 0, NULL },
     { "migration_checks", VMG_PARAM_BOOL, "true", MIG(checks), 0, 0, NULL },
+    { "migrate_options", VMG_PARAM_STRING, NULL, MIG(options), 0, 0, NULL },
+    { "migrateport", VMG_PARAM_UINT, NULL, MIG(migrateport), 1024, 65535, NULL },
 };
 #undef MIG
 const size_t vmg_migrate_params_count = sizeof(vmg_migrate_params) / sizeof(vmg_migrate_params[0]);

@@ -32,10 +32,23 @@ struct vmg_migrate_config {
     char *persistent;           /* auto, true, false */
     bool block;                 /* copy non-shared disks too */
     bool checks;                /* pre-checks before starting */
+    char *options;              /* VirtualDomain's migrate_options, mapped below */
+    unsigned long long migrateport;     /* VirtualDomain's name for migration_port */
+    /* Only from migrate_options (vmg_migrate_options_apply): */
+    bool tunnelled;             /* data through the daemon connection */
+    unsigned long long timeout_s;       /* --timeout: then suspend or post-copy */
+    bool timeout_postcopy;      /* --timeout-postcopy */
 };
 
 extern const struct vmg_param vmg_migrate_params[];
 extern const size_t vmg_migrate_params_count;
+
+/* Maps the virsh migrate options of VirtualDomain's migrate_options onto
+ * the typed parameters (a typed parameter that is set wins), applies the
+ * migrateport alias, and checks what --tunnelled cannot be combined with.
+ * Never a shell: the text is split on blanks and each option looked up in
+ * a table.  -1 with *reason naming the first option that is not known. */
+int vmg_migrate_options_apply(struct vmg_migrate_config *cfg, char **reason);
 
 /* The target daemon's URI into *uri (caller frees): remoteuri, else the
  * hypervisor URI pointed at target (vmg_peer_libvirt_uri).  -1 with

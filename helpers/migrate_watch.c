@@ -68,6 +68,7 @@ struct watch_state {
     unsigned stalls;
     long long next_progress_ms;         /* monotonic */
     bool postcopy;
+    long long timeout_at_ms;            /* migrate_options --timeout; 0: none */
     char verdict[192];                  /* why the watchdog gives up */
 };
 
@@ -259,6 +260,24 @@ static bool track_convergence(virTypedParameterPtr stats, int n, struct watch_st
     return true;
 }
 
+/* virsh migrate --timeout: past it, switch to post-copy or suspend the
+ * guest so the rest is sent while it does not dirty memory (the target
+ * resumes it), as virsh does. */
+static void act_on_timeout(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
+                           virDomainPtr dom, struct watch_state *w)
+{
+    w->timeout_at_ms = 0;
+    if (cfg->timeout_postcopy) {
+        start_postcopy(ctx, dom, w, "reached the --timeout of migrate_options");
+    } else if (virDomainSuspend(dom) < 0) {
+        qb_log(LOG_WARNING, "cannot suspend %s at the --timeout of migrate_options: %s",
+               ctx->xml.name, vmg_virt_error());
+    } else {
+        qb_log(LOG_NOTICE, "%s reached the --timeout of migrate_options: suspended, the "
+               "migration completes offline", ctx->xml.name);
+    }
+}
+
 /* Returns a reason to abort now, or NULL to keep going. */
 static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
                               virDomainPtr dom, struct watch_state *w, long long margin)
@@ -283,6 +302,10 @@ static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_
     }
     if (w->postcopy)
         goto cleanup;       /* post-copy always completes: never abort it */
+    if (w->timeout_at_ms && vmg_now_ms() >= w->timeout_at_ms) {
+        act_on_timeout(ctx, cfg, dom, w);
+        goto cleanup;
+    }
     new_iteration = track_convergence(stats, n, w);
     if (strcmp(cfg->postcopy, "always") == 0 && w->iteration >= 2 &&
         postcopy_in_time(ctx, stats, n, margin) &&
@@ -420,6 +443,8 @@ static struct watcher *watcher_new(const struct vmg_context *ctx,
         return NULL;
     }
     wa->dom = dom;
+    if (cfg->timeout_s)
+        wa->w.timeout_at_ms = vmg_now_ms() + (long long)cfg->timeout_s * 1000;
     return wa;
 }
 

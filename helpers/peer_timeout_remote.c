@@ -2,7 +2,7 @@
  *
  * Every member runs the same thing: `vmguard peer-timeout raise|restore ...`
  * on itself, so each keeps its own state and recovers on its own.  The
- * transports only carry that command:
+ * transports (remote_exec.c) only carry that command:
  *   ssh:HOST           host-cluster peer: ssh -o BatchMode=yes, fixed argv,
  *                      every argument checked against a safe alphabet because
  *                      ssh hands the joined words to the remote shell;
@@ -25,17 +25,12 @@
 #include "llt_peerinact.h"
 #include "log.h"
 #include "peer_timeout_int.h"
+#include "remote_exec.h"
 #include "spawn.h"
 #include "util.h"
 #include "virt.h"
 
-#ifndef VMG_SSH
-#define VMG_SSH "/usr/bin/ssh"
-#endif
-
 #define DEFAULT_GUEST_URI "qemu:///system"
-#define SSH_CONNECT_TIMEOUT_S "5"
-#define GUEST_POLL_MS 100
 /* A peer's raise waits for one token round there (see token_wait_ms in
  * peer_timeout_targets.c); restores do not wait. */
 #define REMOTE_RAISE_BASE_MS 30000
@@ -51,22 +46,9 @@ struct vmg_pt_call {
     struct vmg_spawn child;     /* ssh only */
 };
 
-/* Characters that mean themselves to any shell. */
-static bool shell_literal(const char *text)
-{
-    const char *p;
-
-    if (text == NULL || *text == '\0' || strlen(text) >= VMG_PT_MEMBER_MAX)
-        return false;
-    for (p = text; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr("._,:=/@+-", *p))
-            return false;
-    return true;
-}
-
 bool vmg_pt_safe_word(const char *text)
 {
-    return shell_literal(text) && *text != '-';
+    return vmg_rexec_safe_word(text) && strlen(text) < VMG_PT_MEMBER_MAX;
 }
 
 /* /etc/llthosts: "ID NAME" per line; the line naming this host is skipped. */
@@ -186,40 +168,32 @@ static int own_path(char *buf, size_t size, char **reason)
     return 0;
 }
 
-static const char *ssh_path(void)
+/* HELPER peer-timeout ARGS..., the argv both transports run. */
+static int helper_argv(const char *argv[], size_t size, const char *helper,
+                       const char *const args[], char **reason)
 {
-    const char *value = getenv("VMGUARD_SSH");    /* the test suite's stand-in */
+    size_t i = 0, a;
 
-    return value && value[0] == '/' ? value : VMG_SSH;
+    argv[i++] = helper;
+    argv[i++] = "peer-timeout";
+    for (a = 0; args[a]; a++) {
+        if (i >= size - 1)
+            return vmg_error_set(reason, "too many arguments for peer-timeout");
+        argv[i++] = args[a];
+    }
+    argv[i] = NULL;
+    return 0;
 }
 
 static int ssh_start(struct vmg_pt_call *call)
 {
-    const char *const *args = call->args;
-    const char *argv[64];
+    const char *argv[VMG_REXEC_ARGS_MAX];
     char helper[PATH_MAX];
-    size_t i = 0, a;
 
-    if (own_path(helper, sizeof(helper), &call->reason) < 0)
+    if (own_path(helper, sizeof(helper), &call->reason) < 0 ||
+        helper_argv(argv, VMG_REXEC_ARGS_MAX, helper, call->args, &call->reason) < 0)
         return -1;
-    argv[i++] = ssh_path();
-    argv[i++] = "-o";
-    argv[i++] = "BatchMode=yes";            /* never wait for a password prompt */
-    argv[i++] = "-o";
-    argv[i++] = "ConnectTimeout=" SSH_CONNECT_TIMEOUT_S;
-    argv[i++] = "-T";
-    argv[i++] = "--";
-    argv[i++] = call->member + 4;
-    argv[i++] = helper;
-    argv[i++] = "peer-timeout";
-    for (a = 0; args[a] && i < sizeof(argv) / sizeof(argv[0]) - 1; a++) {
-        /* Our option names start with '-'; values were checked by the caller. */
-        if (!shell_literal(args[a]))
-            return vmg_error_set(&call->reason, "refusing to pass '%s' through ssh", args[a]);
-        argv[i++] = args[a];
-    }
-    argv[i] = NULL;
-    return vmg_spawn_start(&call->child, argv, &call->reason);
+    return vmg_rexec_ssh_start(&call->child, call->member + 4, argv, &call->reason);
 }
 
 static void ssh_finish(struct vmg_pt_call *call, long long deadline)
@@ -242,147 +216,23 @@ static void ssh_finish(struct vmg_pt_call *call, long long deadline)
 
 /* ---------------------------------------------------------- guest agent */
 
-/* Appends text as a JSON string (quotes included). */
-static void json_string(char *out, size_t size, const char *text)
+static void guest_run(struct vmg_pt_call *call, virDomainPtr dom, const char *helper,
+                      long long deadline)
 {
-    size_t len = strlen(out);
+    const char *argv[VMG_REXEC_ARGS_MAX];
+    struct vmg_rexec_result res = { 0 };
+    char last[256];
 
-    if (len + 2 >= size)
+    if (helper_argv(argv, VMG_REXEC_ARGS_MAX, helper, call->args, &call->reason) < 0 ||
+        vmg_rexec_guest(dom, argv, deadline, &res, &call->reason) < 0)
         return;
-    out[len++] = '"';
-    for (; *text && len + 8 < size; text++) {
-        unsigned char c = (unsigned char)*text;
-
-        if (c == '"' || c == '\\')
-            len += (size_t)snprintf(out + len, size - len, "\\%c", c);
-        else if (c < 0x20)
-            len += (size_t)snprintf(out + len, size - len, "\\u%04x", c);
-        else
-            out[len++] = (char)c;
+    call->output = vmg_steal(&res.output);
+    if (res.status == 0) {
+        call->rc = 0;
+        return;
     }
-    out[len++] = '"';
-    out[len] = '\0';
-}
-
-/* Value of "key" in a flat agent reply: pointer to its first character. */
-static const char *json_value(const char *json, const char *key)
-{
-    char quoted[64];
-    const char *p;
-
-    snprintf(quoted, sizeof(quoted), "\"%s\"", key);
-    p = json ? strstr(json, quoted) : NULL;
-    if (p == NULL)
-        return NULL;
-    p += strlen(quoted);
-    p += strspn(p, " \t\r\n");
-    if (*p != ':')
-        return NULL;
-    p++;
-    return p + strspn(p, " \t\r\n");
-}
-
-static int base64_value(int c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
-/* Decodes the base64 JSON string at p (just after its opening quote). */
-static char *base64_decode(const char *p)
-{
-    size_t len = strcspn(p, "\""), o = 0, i;
-    char *out = malloc(len + 1);
-    unsigned acc = 0;
-    int bits = 0;
-
-    if (out == NULL)
-        return NULL;
-    for (i = 0; i < len; i++) {
-        int v = base64_value((unsigned char)p[i]);
-
-        if (v < 0)
-            continue;                        /* padding, escaped slashes */
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (char)((acc >> bits) & 0xff);
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
-static int guest_start(virDomainPtr dom, const char *helper, const char *const args[],
-                       long long *pid, char **reason)
-{
-    char cmd[4096] = "{\"execute\":\"guest-exec\",\"arguments\":{\"path\":";
-    char *reply;
-    const char *value;
-    size_t a;
-
-    json_string(cmd, sizeof(cmd), helper);
-    strncat(cmd, ",\"arg\":[", sizeof(cmd) - strlen(cmd) - 1);
-    json_string(cmd, sizeof(cmd), "peer-timeout");
-    for (a = 0; args[a]; a++) {
-        strncat(cmd, ",", sizeof(cmd) - strlen(cmd) - 1);
-        json_string(cmd, sizeof(cmd), args[a]);
-    }
-    strncat(cmd, "],\"capture-output\":true}}", sizeof(cmd) - strlen(cmd) - 1);
-
-    reply = vmg_cluster_guest_agent(dom, cmd, 10, reason);
-    if (reply == NULL)
-        return vmg_error_set(reason, "guest-exec failed: %s", *reason);
-    value = json_value(reply, "pid");
-    if (value == NULL || !isdigit((unsigned char)*value)) {
-        free(reply);
-        return vmg_error_set(reason, "guest-exec gave no pid");
-    }
-    *pid = strtoll(value, NULL, 10);
-    free(reply);
-    return 0;
-}
-
-/* Polls guest-exec-status until the command exited or the deadline. */
-static int guest_wait(virDomainPtr dom, long long pid, long long deadline,
-                      struct vmg_pt_call *call)
-{
-    char cmd[128], last[256], code[16];
-
-    snprintf(cmd, sizeof(cmd),
-             "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":%lld}}", pid);
-    while (vmg_now_ms() < deadline) {
-        char *reply = vmg_cluster_guest_agent(dom, cmd, 5, &call->reason);
-        const char *exited, *value;
-
-        if (reply == NULL)
-            return vmg_error_set(&call->reason, "guest-exec-status failed: %s",
-                                 call->reason);
-        exited = json_value(reply, "exited");
-        if (exited && strncmp(exited, "true", 4) == 0) {
-            int status = (value = json_value(reply, "exitcode")) ? atoi(value) : -1;
-
-            value = json_value(reply, "out-data");
-            call->output = value && *value == '"' ? base64_decode(value + 1) : strdup("");
-            free(reply);
-            if (status == 0) {
-                call->rc = 0;
-                return 0;
-            }
-            snprintf(code, sizeof(code), "%d", status);
-            return vmg_error_set(&call->reason, "exit code %s in the guest: %s", code,
-                        vmg_spawn_last_line(call->output, last, sizeof(last)));
-        }
-        free(reply);
-        usleep(GUEST_POLL_MS * 1000);
-    }
-    return vmg_error_set(&call->reason, "the command in the guest did not finish in time");
+    vmg_error_set(&call->reason, "exit code %d in the guest: %s", res.status,
+                  vmg_spawn_last_line(call->output, last, sizeof(last)));
 }
 
 /* The running domain name at uri; NULL with call->reason otherwise. */
@@ -420,7 +270,6 @@ static void guest_call(struct vmg_pt_call *call, const char *helper, long long d
     VMG_AUTOPTR(virDomainPtr) dom = NULL;
     char spec[VMG_PT_MEMBER_MAX], *at, *also;
     const char *uri = DEFAULT_GUEST_URI;
-    long long pid = 0;
 
     snprintf(spec, sizeof(spec), "%s", call->member + 6);
     if ((also = strchr(spec, '|')) != NULL)
@@ -439,8 +288,7 @@ static void guest_call(struct vmg_pt_call *call, const char *helper, long long d
         return;
     free(call->reason);
     call->reason = NULL;
-    if (guest_start(dom, helper, call->args, &pid, &call->reason) == 0)
-        guest_wait(dom, pid, deadline, call);
+    guest_run(call, dom, helper, deadline);
 }
 
 /* ------------------------------------------------------------- all */

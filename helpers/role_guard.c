@@ -32,6 +32,9 @@ const size_t vmg_role_params_count = sizeof(vmg_role_params) / sizeof(vmg_role_p
 /* OCF exit codes a monitor reports for a promoted instance. */
 #define OCF_RUNNING_PROMOTED 8
 #define OCF_NOT_RUNNING_RC 7
+#define OCF_FAILED_PROMOTED 9
+/* op-status of an operation recorded while it runs (record-pending). */
+#define OCF_PENDING_STATUS (-1)
 
 /* ------------------------------------------------------- CIB evaluation */
 
@@ -98,19 +101,48 @@ static int check_attribute(const struct vmg_role_config *cfg, const char *node,
     return rc;
 }
 
+/* What one recorded operation says about the role. */
+struct role_op {
+    bool decisive;              /* it settles the role (else: ignored) */
+    bool promoted;              /* ... as promoted (or possibly promoted) */
+    bool pending;               /* still running: newer than any call-id */
+};
+
+/* Doubt is primary: a promote that failed, timed out or is pending may have
+ * promoted the instance (an agent can fail after the application took the
+ * role), and so may a monitor that found a failed promoted instance (rc 9).
+ * A failed or pending demote settles nothing: the instance may well still
+ * be promoted, so the operation that settled the role before it stands. */
+static struct role_op classify(const char *operation, long rc_code, long status)
+{
+    struct role_op r = { false, false, status == OCF_PENDING_STATUS };
+    bool done = status == 0;
+
+    if (strcmp(operation, "promote") == 0) {
+        r.decisive = true;
+        r.promoted = true;
+    } else if (strcmp(operation, "monitor") == 0 && !r.pending) {
+        r.decisive = rc_code == OCF_FAILED_PROMOTED ||
+                     (done && (rc_code == 0 || rc_code == OCF_NOT_RUNNING_RC ||
+                               rc_code == OCF_RUNNING_PROMOTED));
+        r.promoted = rc_code == OCF_RUNNING_PROMOTED || rc_code == OCF_FAILED_PROMOTED;
+    } else if (strcmp(operation, "demote") == 0 || strcmp(operation, "start") == 0 ||
+               strcmp(operation, "stop") == 0) {
+        r.decisive = done && rc_code == 0;
+    }
+    return r;
+}
+
 /* Whether the instance's last operation that settled its role left it
- * promoted.  Failed and pending operations settle nothing: after a failed
- * demote the instance may well still be promoted. */
+ * promoted, or possibly promoted. */
 static bool history_promoted(xmlNode *lrm_resource)
 {
     long best_call = -1;
-    bool promoted = false;
+    bool promoted = false, pending_promote = false;
     xmlNode *op;
 
     for (op = lrm_resource->children; op; op = op->next) {
         char *operation, *call, *rc, *status;
-        long call_id, rc_code;
-        bool decisive = false, now_promoted = false;
 
         if (op->type != XML_ELEMENT_NODE || xmlStrcmp(op->name, BAD_CAST "lrm_rsc_op"))
             continue;
@@ -118,23 +150,16 @@ static bool history_promoted(xmlNode *lrm_resource)
         call = prop(op, "call-id");
         rc = prop(op, "rc-code");
         status = prop(op, "op-status");
-        if (operation && call && rc && status && strcmp(status, "0") == 0) {
-            call_id = strtol(call, NULL, 10);
-            rc_code = strtol(rc, NULL, 10);
-            if (strcmp(operation, "monitor") == 0) {
-                decisive = rc_code == 0 || rc_code == OCF_NOT_RUNNING_RC ||
-                           rc_code == OCF_RUNNING_PROMOTED;
-                now_promoted = rc_code == OCF_RUNNING_PROMOTED;
-            } else if (strcmp(operation, "promote") == 0) {
-                decisive = rc_code == 0;
-                now_promoted = true;
-            } else if (strcmp(operation, "demote") == 0 || strcmp(operation, "start") == 0 ||
-                       strcmp(operation, "stop") == 0) {
-                decisive = rc_code == 0;
-            }
-            if (decisive && call_id >= 0 && call_id > best_call) {
+        if (operation && call && rc && status) {
+            long call_id = strtol(call, NULL, 10);
+            struct role_op r = classify(operation, strtol(rc, NULL, 10),
+                                        strtol(status, NULL, 10));
+
+            if (r.pending && r.promoted)
+                pending_promote = true;
+            else if (r.decisive && call_id >= 0 && call_id > best_call) {
                 best_call = call_id;
-                promoted = now_promoted;
+                promoted = r.promoted;
             }
         }
         xmlFree(operation);
@@ -142,7 +167,7 @@ static bool history_promoted(xmlNode *lrm_resource)
         xmlFree(rc);
         xmlFree(status);
     }
-    return promoted;
+    return promoted || pending_promote;
 }
 
 /* lrm_resource ids are the primitive's id, with ":N" for unique clones. */
@@ -190,7 +215,8 @@ static int check_resource(const struct vmg_role_config *cfg, const char *node,
         return vmg_error_set(reason, "ha_primary_resource names %s, which is not a resource in "
                              "the CIB, so the resource is treated as HA-primary", cfg->resource);
     if (any_instance_promoted(primitives, xp))
-        return vmg_error_set(reason, "%s is Promoted on %s, which marks it HA-primary "
+        return vmg_error_set(reason, "%s is Promoted on %s, or its promotion there "
+                             "failed, timed out or is pending, which marks it HA-primary "
                              "(ha_primary_resource)", cfg->resource, node);
     return 0;
 }

@@ -7,7 +7,8 @@
  * - the node attribute named by ha_primary_attribute, true-ish on the local
  *   node (permanent in the nodes section or transient in the status);
  * - the promotable clone named by ha_primary_resource, Promoted on the local
- *   node according to its operation history in the status section.
+ *   node according to its operation history in the status section; a
+ *   promote that failed, timed out or is pending counts as Promoted.
  * The last two read the CIB through libcib; when it cannot be read the
  * resource is treated as HA-primary, since a cold migration is always safe. */
 #ifndef VMG_ROLE_GUARD_H

@@ -25,7 +25,7 @@ static char *const minimal_env[] = {
 };
 
 /* Runs in the child: only async-signal-safe calls until execve. */
-static void child_exec(const char *const argv[], int out_fd)
+static void child_exec(const char *const argv[], char *const envp[], int out_fd)
 {
     int null_fd = open("/dev/null", O_RDONLY);
 
@@ -34,11 +34,17 @@ static void child_exec(const char *const argv[], int out_fd)
         _exit(126);
     /* Do not hand our libvirt/cmap/lock descriptors to the program. */
     close_range(3, ~0U, 0);
-    execve(argv[0], (char *const *)argv, minimal_env);
+    execve(argv[0], (char *const *)argv, envp);
     _exit(127);
 }
 
 int vmg_spawn_start(struct vmg_spawn *child, const char *const argv[], char **reason)
+{
+    return vmg_spawn_start_env(child, argv, minimal_env, reason);
+}
+
+int vmg_spawn_start_env(struct vmg_spawn *child, const char *const argv[], char *const envp[],
+                        char **reason)
 {
     int fds[2];
 
@@ -62,7 +68,7 @@ int vmg_spawn_start(struct vmg_spawn *child, const char *const argv[], char **re
         return vmg_error_set(reason, "cannot fork to run %s: %s", argv[0], strerror(err));
     }
     if (child->pid == 0)
-        child_exec(argv, fds[1]);
+        child_exec(argv, envp, fds[1]);
     close(fds[1]);
     child->fd = fds[0];
     return 0;

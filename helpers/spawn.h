@@ -26,6 +26,12 @@ struct vmg_spawn {
  * not even be started. */
 int vmg_spawn_start(struct vmg_spawn *child, const char *const argv[], char **reason);
 
+/* The same with the environment envp: for the administrator's own programs
+ * (monitor_scripts), which get the resource's environment as under
+ * VirtualDomain; never for a program of ours. */
+int vmg_spawn_start_env(struct vmg_spawn *child, const char *const argv[], char *const envp[],
+                        char **reason);
+
 /* Collects output until the child exits or deadline_ms (vmg_now_ms())
  * passes; then kills it.  0 when it exited (look at
  * child->status), -1 with *reason when it had to be killed. */

@@ -28,7 +28,7 @@ loads() { LD_DEBUG=files LD_DEBUG_OUTPUT=$tmp/ld "$helper" "$@" >/dev/null 2>&1
 	cat "$tmp"/ld.* 2>/dev/null | sed -n 's/.*file=\([^ ]*\).*generating link map.*/\1/p'
 	rm -f "$tmp"/ld.*; }
 
-echo "1..7"
+echo "1..8"
 helper_needed=$(needed "$helper") plugin_needed=$(needed "$plugin")
 none_of "$cluster_libs" "$helper_needed"
 result "the helper links none of the cluster libraries" $?
@@ -60,9 +60,16 @@ export OCF_RESOURCE_INSTANCE=vm-linkage-start
 start=$(OCF_RESKEY_config=$tmp/stopped.xml loads start)
 all_of "vmguard-cluster.so libcib" "$start"
 result "a start with the split-brain check loads the plugin and its libraries" $?
+# So does its utilization (autoset_utilization_*, true by default as in
+# VirtualDomain), compared with the CIB once per start.
 start=$(OCF_RESKEY_config=$tmp/stopped.xml OCF_RESKEY_split_brain_check=false loads start)
+all_of "vmguard-cluster.so libcib" "$start"
+result "a start with the utilization kept current loads the plugin" $?
+start=$(OCF_RESKEY_config=$tmp/stopped.xml OCF_RESKEY_split_brain_check=false \
+	OCF_RESKEY_autoset_utilization_cpu=false OCF_RESKEY_autoset_utilization_hv_memory=false \
+	OCF_RESKEY_autoset_utilization_host_memory=false loads start)
 all_of libvirt.so "$start" && none_of "vmguard-cluster|$cluster_libs" "$start"
-result "a start without it loads no cluster library" $?
+result "a start without either loads no cluster library" $?
 
 # A plugin that cannot be loaded is a clear failure of what needed it.
 out=$(OCF_RESKEY_config=$tmp/stopped.xml VMGUARD_CLUSTER_PLUGIN=$tmp/none.so \

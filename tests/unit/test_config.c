@@ -4,7 +4,10 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include <libvirt/libvirt.h>
+
 #include "config.h"
+#include "context.h"
 #include "log.h"
 #include "unit.h"
 
@@ -147,7 +150,49 @@ static void test_redact(const void *data)
     expect_redacted("tcp://10.0.0.1:49152", "tcp://10.0.0.1:49152");
 }
 
+struct mode_case {
+    const char *text;
+    int rc;
+    unsigned flags;
+};
+
+static const struct mode_case modes[] = {
+    { "acpi-then-agent", 0, 0 },
+    { "acpi", 0, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN },
+    { "agent", 0, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT },
+    { "initctl", 0, VIR_DOMAIN_SHUTDOWN_INITCTL },
+    { "signal", 0, VIR_DOMAIN_SHUTDOWN_SIGNAL },
+    { "paravirt", 0, VIR_DOMAIN_SHUTDOWN_PARAVIRT },
+    { "acpi,agent", 0, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN | VIR_DOMAIN_SHUTDOWN_GUEST_AGENT },
+    { "agent,initctl,signal", 0, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT |
+      VIR_DOMAIN_SHUTDOWN_INITCTL | VIR_DOMAIN_SHUTDOWN_SIGNAL },
+    { "poweroff", -1, 0 },
+    { "acpi,", -1, 0 },
+    { ",acpi", -1, 0 },
+    { "acpi;reboot", -1, 0 },
+    { "ACPI", -1, 0 },
+};
+
+static void test_shutdown_modes(const void *data)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        unsigned flags = 12345;
+        char *reason = NULL;
+
+        printf("# shutdown_mode=%s\n", modes[i].text);
+        CHECK_INT(vmg_shutdown_mode_parse(modes[i].text, &flags, &reason), modes[i].rc);
+        if (modes[i].rc == 0)
+            CHECK_INT(flags, modes[i].flags);
+        else
+            CHECK(reason && strstr(reason, "shutdown_mode"));
+        free(reason);
+    }
+}
+
 static const struct unit_case cases[] = {
+    { "shutdown modes", test_shutdown_modes, NULL },
     { "defaults", test_defaults, NULL },
     { "bad values", test_bad_values, NULL },
     { "good values", test_good_values, NULL },

@@ -3,6 +3,8 @@
 #include <build-config.h>
 
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libvirt/virterror.h>
 
@@ -11,6 +13,8 @@
 #include "domain_priv.h"
 #include "log.h"
 #include "ocf.h"
+#include "spawn.h"
+#include "start_resources.h"
 #include "unit.h"
 #include "virt.h"
 
@@ -30,6 +34,7 @@ static void open_context(struct vmg_context *ctx, const char *file)
     ctx->conn = conn;
     ctx->cfg.config = strdup(file);
     ctx->cfg.shutdown_mode = strdup("acpi");
+    ctx->cfg.shutdown_flags = VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN;
     ctx->deadline_ms = vmg_now_ms() + 10000;
     if (vmg_domain_xml_load(file, &ctx->xml, &fault, &reason) < 0) {
         printf("Bail out! %s\n", reason);
@@ -197,9 +202,142 @@ static void test_unreachable(const void *data)
 }
 
 static const bool transient = false, persistent = true;
+static bool exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+/* snapshot: stop saves, start restores and removes; a foreign file stays. */
+static void test_snapshot(const void *data)
+{
+    char dir[] = "/tmp/vmg-snap-XXXXXX", path[128], tmp[160];
+    struct vmg_context ctx;
+    virDomainPtr other;
+
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/vm-new.state", dir);
+    snprintf(tmp, sizeof(tmp), "%s.vmguard-tmp", path);
+    open_context(&ctx, TEST_DATA_DIR "/vm-new.xml");
+    ctx.cfg.snapshot = dir;
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);         /* no file: a fresh boot */
+    CHECK_INT(domain_state("vm-new"), VIR_DOMAIN_RUNNING);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    CHECK_INT(domain_state("vm-new"), -1);
+    CHECK(exists(path));
+    CHECK(!exists(tmp));
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    CHECK_INT(domain_state("vm-new"), VIR_DOMAIN_RUNNING);
+    CHECK(!exists(path));
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+
+    /* Another domain's state under our name: refused and kept. */
+    unlink(path);
+    other = virDomainLookupByName(conn, "vm-running");
+    CHECK(other && virDomainSave(other, path) == 0);
+    if (other)
+        virDomainFree(other);
+    CHECK_INT(vmg_domain_start(&ctx), OCF_ERR_GENERIC);
+    CHECK(exists(path));
+    CHECK_INT(domain_state("vm-new"), -1);
+    /* vm-running is back where it was for the other cases. */
+    CHECK(virDomainRestore(conn, path) == 0);
+    ctx.cfg.snapshot = NULL;
+    close_context(&ctx);
+    unlink(path);
+    CHECK(rmdir(dir) == 0);
+}
+
+static ino_t inode_of(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+/* save_config_on_stop: libvirt's definition replaces the file once. */
+static void test_save_config(const void *data)
+{
+    char dir[] = "/tmp/vmg-cfg-XXXXXX", path[128], tmp[160];
+    char *text = NULL, *reason = NULL;
+    struct vmg_context ctx;
+    struct stat st;
+    ino_t first;
+
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/vm-new.xml", dir);
+    snprintf(tmp, sizeof(tmp), "%s.vmguard-new", path);
+    vmg_read_small_file(TEST_DATA_DIR "/vm-new.xml", 65536, &text, &reason);
+    CHECK(text && vmg_write_atomic(path, text, strlen(text), 0640, &reason) == 0);
+    free(text);
+    text = NULL;
+
+    open_context(&ctx, path);
+    ctx.cfg.save_config_on_stop = true;
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    vmg_read_small_file(path, 65536, &text, &reason);
+    /* libvirt's full definition now: the test driver adds <devices>. */
+    CHECK(text && strstr(text, "<uuid>22222222-2222-4222-8222-222222222222</uuid>") &&
+          strstr(text, "<devices>"));
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640);
+    CHECK(access(tmp, F_OK) != 0);
+    free(text);
+    close_context(&ctx);
+
+    /* Started from the saved file: unchanged, so not written again. */
+    first = inode_of(path);
+    open_context(&ctx, path);
+    ctx.cfg.save_config_on_stop = true;
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    CHECK(first != 0 && inode_of(path) == first);
+    close_context(&ctx);
+    free(reason);
+    unlink(path);
+    CHECK(rmdir(dir) == 0);
+}
+
+/* start_resources against test:///default's network "default" and pool
+ * "default-pool", stopped first. */
+static void test_start_resources(const void *data)
+{
+    static const char xml[] =
+        "<domain type='test'><name>vm-res</name><memory>65536</memory>"
+        "<devices><disk type='volume'><source pool='default-pool' volume='v'/></disk>"
+        "<interface type='network'><source network='default'/></interface>"
+        "<interface type='network'><source network='default'/></interface></devices>"
+        "</domain>";
+    virConnectPtr def = virConnectOpen("test:///default");
+    virNetworkPtr net = def ? virNetworkLookupByName(def, "default") : NULL;
+    virStoragePoolPtr pool = def ? virStoragePoolLookupByName(def, "default-pool") : NULL;
+    char *reason = NULL;
+
+    CHECK(net && virNetworkDestroy(net) == 0 && virNetworkIsActive(net) == 0);
+    CHECK(pool && virStoragePoolDestroy(pool) == 0 && virStoragePoolIsActive(pool) == 0);
+    CHECK_INT(vmg_start_resources(def, xml, &reason), 0);
+    CHECK_INT(virNetworkIsActive(net), 1);
+    CHECK_INT(virStoragePoolIsActive(pool), 1);
+    CHECK_INT(vmg_start_resources(def, xml, &reason), 0);     /* active: refreshed */
+    CHECK_STR(reason, NULL);
+    CHECK_INT(vmg_start_resources(def, "<domain><devices><interface type='network'>"
+                                  "<source network='nosuch'/></interface></devices></domain>",
+                                  &reason), -1);
+    CHECK(reason && strstr(reason, "network nosuch is not defined"));
+    free(reason);
+    if (net)
+        virNetworkFree(net);
+    if (pool)
+        virStoragePoolFree(pool);
+    if (def)
+        virConnectClose(def);
+}
+
 static const int heard_first = 0, missed_one = 1, missed_five = 5;
 static const struct unit_case cases[] = {
     { "state mapping", test_state_mapping, NULL },
+    { "start_resources", test_start_resources, NULL },
+    { "save_config_on_stop", test_save_config, NULL },
+    { "snapshot", test_snapshot, NULL },
     { "lifecycle, transient", test_lifecycle, &transient },
     { "lifecycle, persistent", test_lifecycle, &persistent },
     { "force_stop", test_force_stop, NULL },

@@ -8,6 +8,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "app_role.h"
 #include "domain.h"
 #include "migrate.h"
 #include "peer_timeout.h"
@@ -48,6 +49,7 @@ static const struct table tables[] = {
     { vmg_role_params, &vmg_role_params_count },
     { vmg_split_brain_params, &vmg_split_brain_params_count },
     { vmg_peer_params, &vmg_peer_params_count },
+    { vmg_app_params, &vmg_app_params_count },
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 

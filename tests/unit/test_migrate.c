@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "domain_xml.h"
@@ -200,6 +201,199 @@ static void test_unreachable_target(const void *data)
     virConnectClose(ctx.conn);
 }
 
+/* migrate_options as an administrator writes it, loaded as migrate_to does. */
+static int load_options(const char *options, struct vmg_migrate_config *cfg, char **reason)
+{
+    setenv("OCF_RESKEY_migrate_options", options, 1);
+    memset(cfg, 0, sizeof(*cfg));
+    if (vmg_params_load(vmg_migrate_params, vmg_migrate_params_count, cfg, reason) < 0)
+        return -1;
+    return vmg_migrate_options_apply(cfg, reason);
+}
+
+static void release_options(struct vmg_migrate_config *cfg)
+{
+    vmg_params_free(vmg_migrate_params, vmg_migrate_params_count, cfg);
+    unsetenv("OCF_RESKEY_migrate_options");
+}
+
+static void test_options_mapped(const void *data)
+{
+    struct vmg_migrate_config cfg;
+    char *reason = NULL;
+
+    CHECK_INT(load_options("--live --p2p --compressed --auto-converge --postcopy "
+                           "--parallel-connections 4 --bandwidth=100 --timeout 30 "
+                           "--migrateuri tcp://%n-mig:49200 --persistent --undefinesource",
+                           &cfg, &reason), 0);
+    CHECK_STR(reason, NULL);
+    CHECK_STR(cfg.compression, "xbzrle");
+    CHECK(cfg.auto_converge);
+    CHECK_STR(cfg.postcopy, "auto");
+    CHECK_INT(cfg.parallel, 4);
+    CHECK_INT(cfg.bandwidth, 100);
+    CHECK_INT(cfg.timeout_s, 30);
+    CHECK(!cfg.timeout_postcopy);
+    CHECK_STR(cfg.migrateuri, "tcp://%n-mig:49200");
+    CHECK_STR(cfg.persistent, "true");
+    CHECK(!cfg.tunnelled);
+    release_options(&cfg);
+
+    /* A typed parameter that is set wins over the option. */
+    setenv("OCF_RESKEY_migration_compression", "zstd", 1);
+    setenv("OCF_RESKEY_migration_parallel", "8", 1);
+    CHECK_INT(load_options("--comp-methods=mt --parallel-connections 2 "
+                           "--postcopy-after-precopy --timeout 5 --timeout-postcopy",
+                           &cfg, &reason), 0);
+    CHECK_STR(cfg.compression, "zstd");
+    CHECK_INT(cfg.parallel, 8);
+    CHECK_STR(cfg.postcopy, "always");
+    CHECK(cfg.timeout_postcopy);
+    release_options(&cfg);
+    unsetenv("OCF_RESKEY_migration_compression");
+    unsetenv("OCF_RESKEY_migration_parallel");
+
+    /* migrateport is migration_port's alias. */
+    setenv("OCF_RESKEY_migrateport", "49300", 1);
+    CHECK_INT(load_options("", &cfg, &reason), 0);
+    CHECK_STR(cfg.port, "49300");
+    release_options(&cfg);
+    setenv("OCF_RESKEY_migration_port", "49400-49410", 1);
+    CHECK_INT(load_options("", &cfg, &reason), 0);
+    CHECK_STR(cfg.port, "49400-49410");
+    release_options(&cfg);
+    unsetenv("OCF_RESKEY_migration_port");
+    unsetenv("OCF_RESKEY_migrateport");
+
+    CHECK_INT(load_options("--tunnelled --p2p", &cfg, &reason), 0);
+    CHECK(cfg.tunnelled);
+    release_options(&cfg);
+    free(reason);
+}
+
+struct refused_case {
+    const char *options;
+    const char *env;            /* NAME=VALUE set for the case, or NULL */
+    const char *fragment;       /* expected in the reason */
+};
+
+static const struct refused_case refused[] = {
+    { "--live --unsafe", NULL, "'--unsafe' is not an option" },
+    { "--desturi qemu+ssh://x/system", NULL, "'--desturi' is not an option" },
+    { "; touch /tmp/pwned", NULL, "';' is not an option" },
+    { "--timeout", NULL, "--timeout needs a value" },
+    { "--timeout 0", NULL, "--timeout needs a whole number from 1" },
+    { "--timeout 10s", NULL, "not '10s'" },
+    { "--parallel-connections 1000", NULL, "--parallel-connections needs a whole number" },
+    { "--live=yes", NULL, "--live takes no value" },
+    { "--timeout 5 --timeout-postcopy", NULL, "--timeout-postcopy needs --postcopy" },
+    { "--tunnelled", "OCF_RESKEY_migrateuri=tcp://%n:49152", "migrateuri cannot be used" },
+    { "--tunnelled", "OCF_RESKEY_migrateport=49152", "migration_port cannot be used" },
+    { "--tunnelled --parallel", NULL, "migration_parallel cannot be used" },
+    { "--tunnelled", "OCF_RESKEY_migration_network=-mig", "migration_network cannot" },
+};
+
+static void test_options_refused(const void *data)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        struct vmg_migrate_config cfg;
+        char *reason = NULL, *env = refused[i].env ? strdup(refused[i].env) : NULL;
+        char *eq = env ? strchr(env, '=') : NULL;
+
+        if (eq) {
+            *eq = '\0';
+            setenv(env, eq + 1, 1);
+        }
+        printf("# migrate_options=\"%s\" %s\n", refused[i].options, eq ? refused[i].env : "");
+        CHECK_INT(load_options(refused[i].options, &cfg, &reason), -1);
+        CHECK(reason && strstr(reason, refused[i].fragment));
+        if (reason)
+            printf("# reason: %s\n", reason);
+        release_options(&cfg);
+        if (eq)
+            unsetenv(env);
+        free(env);
+        free(reason);
+    }
+}
+
+/* migrate_from's exit reason, run on the test driver's running domain. */
+static int migrate_from_reason(char **text)
+{
+    char path[] = "/tmp/vmg-test-stderr-XXXXXX";
+    int fd = mkstemp(path), saved = dup(STDERR_FILENO), rc;
+    char *why = NULL;
+    struct vmg_context ctx;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.conn = virConnectOpen(NODE_URI);
+    ctx.xml.name = (char *)"vm-running";
+    ctx.env.migrate_source = "node1";
+    ctx.env.resource = "vm1";
+    ctx.deadline_ms = vmg_now_ms() + 10000;
+    if (fd < 0 || saved < 0 || ctx.conn == NULL) {
+        printf("Bail out! cannot set up migrate_from\n");
+        exit(1);
+    }
+    setenv("OCF_RESKEY_split_brain_check", "false", 1);
+    fflush(stderr);
+    dup2(fd, STDERR_FILENO);
+    rc = vmg_migrate_from(&ctx);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    close(fd);
+    *text = NULL;
+    if (vmg_read_small_file(path, 1 << 20, text, &why) < 0 || *text == NULL)
+        *text = strdup("");
+    free(why);
+    unlink(path);
+    unsetenv("OCF_RESKEY_split_brain_check");
+    virConnectClose(ctx.conn);
+    return rc;
+}
+
+/* migration_post_command on the target: its failure fails migrate_from with
+ * its exit code and first output line (here through a stand-in ssh that
+ * runs the command on this host). */
+static void test_post_command(const void *data)
+{
+    char ssh[] = "/tmp/vmg-test-ssh-XXXXXX";
+    int fd = mkstemp(ssh);
+    char *text = NULL;
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+
+    if (f == NULL) {
+        printf("Bail out! cannot write a stand-in ssh\n");
+        exit(1);
+    }
+    fprintf(f, "#!/bin/sh\nshift 7\nexec \"$@\"\n");
+    fclose(f);
+    chmod(ssh, 0700);
+    setenv("VMGUARD_SSH", ssh, 1);
+
+    setenv("OCF_RESKEY_migration_post_command", "ssh:db2:/bin/ls /nonexistent-vmg-post", 1);
+    CHECK_INT(migrate_from_reason(&text), OCF_ERR_GENERIC);
+    printf("# %s", strstr(text, "ocf-exit-reason:") ? strstr(text, "ocf-exit-reason:") : "-\n");
+    CHECK(strstr(text, "ocf-exit-reason:vm-running runs here, but migration_post_command "
+                       "failed (exit code 2: ") && strstr(text, "nonexistent-vmg-post"));
+    free(text);
+    setenv("OCF_RESKEY_migration_post_command", "ssh:db2:/bin/true", 1);
+    CHECK_INT(migrate_from_reason(&text), OCF_SUCCESS);
+    free(text);
+    /* Not even a valid command: a failure of this migration only (not 6). */
+    setenv("OCF_RESKEY_migration_post_command", "/bin/true", 1);
+    CHECK_INT(migrate_from_reason(&text), OCF_ERR_GENERIC);
+    free(text);
+    unsetenv("OCF_RESKEY_migration_post_command");
+    CHECK_INT(migrate_from_reason(&text), OCF_SUCCESS);
+    free(text);
+    unsetenv("VMGUARD_SSH");
+    unlink(ssh);
+}
+
 /* The guardian aborts only an outgoing migration (issue 12.9): a backup, a
  * dump, a snapshot or an incoming migration of the same domain that runs
  * when migrate_to dies is not its job to cancel. */
@@ -242,12 +436,15 @@ static void test_job_is_outgoing(const void *data)
 }
 
 static const struct unit_case cases[] = {
+    { "migrate_options mapped", test_options_mapped, NULL },
+    { "migrate_options refused", test_options_refused, NULL },
     { "job the guardian may abort", test_job_is_outgoing, NULL },
     { "daemon URI", test_daemon_uri, NULL },
     { "data URI", test_data_uri, NULL },
     { "%n expansion", test_expand, NULL },
     { "live XML", test_live_xml, NULL },
     { "unreachable target", test_unreachable_target, NULL },
+    { "post command", test_post_command, NULL },
 };
 
 int main(void)

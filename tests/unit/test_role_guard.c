@@ -137,16 +137,45 @@ static void test_history(const void *data)
     /* Entries are not in call order in the status section. */
     CHECK(!on_text(NODE_STATE(OP("demote", "5", "0", "0") OP("promote", "3", "0", "0")), "n1",
                    "db"));
-    /* A failed demote or a failed promote settles nothing. */
+    /* A failed demote settles nothing: the instance may still be promoted. */
     CHECK(on_text(NODE_STATE(OP("promote", "3", "0", "0") OP("demote", "5", "1", "0")), "n1",
                   "db"));
     CHECK(on_text(NODE_STATE(OP("promote", "3", "0", "0") OP("demote", "5", "0", "2")), "n1",
                   "db"));
-    CHECK(!on_text(NODE_STATE(OP("start", "2", "0", "0") OP("promote", "3", "1", "0")), "n1",
+    CHECK(!on_text(NODE_STATE(OP("demote", "5", "0", "0") OP("stop", "6", "0", "0")), "n1",
                    "db"));
-    /* A pending promote (record-pending) is not a promotion yet. */
-    CHECK(!on_text(NODE_STATE(OP("start", "2", "0", "0") OP("promote", "-1", "193", "-1")),
-                   "n1", "db"));
+}
+
+/* Doubt is primary: a promote that failed, timed out or is still pending
+ * may have promoted the instance, so it counts as Promoted until an
+ * operation that settles the role says otherwise. */
+static void test_doubt(const void *data)
+{
+    /* Failed (rc 1), timed out (op-status 2), error (op-status 4). */
+    CHECK(on_text(NODE_STATE(OP("start", "2", "0", "0") OP("promote", "3", "1", "0")), "n1",
+                  "db"));
+    CHECK(on_text(NODE_STATE(OP("start", "2", "0", "0") OP("promote", "3", "198", "2")), "n1",
+                  "db"));
+    CHECK(on_text(NODE_STATE(OP("start", "2", "0", "0") OP("promote", "3", "1", "4")), "n1",
+                  "db"));
+    /* Pending (record-pending: call-id -1, op-status -1) is the newest. */
+    CHECK(on_text(NODE_STATE(OP("start", "2", "0", "0") OP("promote", "-1", "193", "-1")),
+                  "n1", "db"));
+    CHECK(on_text(NODE_STATE(OP("start", "2", "0", "0") OP("monitor", "4", "0", "0")
+                             OP("promote", "-1", "193", "-1")), "n1", "db"));
+    /* A pending demote has not demoted anything yet. */
+    CHECK(on_text(NODE_STATE(OP("promote", "3", "0", "0") OP("demote", "-1", "193", "-1")),
+                  "n1", "db"));
+    /* A monitor that found a failed promoted instance (rc 9). */
+    CHECK(on_text(NODE_STATE(OP("start", "2", "0", "0") OP("monitor", "4", "9", "0")), "n1",
+                  "db"));
+    /* Settled afterwards: the recovery's demote or stop wins. */
+    CHECK(!on_text(NODE_STATE(OP("promote", "3", "1", "0") OP("demote", "4", "0", "0")), "n1",
+                   "db"));
+    CHECK(!on_text(NODE_STATE(OP("promote", "3", "198", "2") OP("stop", "5", "0", "0")), "n1",
+                   "db"));
+    /* A pending start or stop says nothing about the role. */
+    CHECK(!on_text(NODE_STATE(OP("start", "-1", "193", "-1")), "n1", "db"));
     CHECK(!on_text(NODE_STATE(OP("promote", "3", "0", "0") OP("stop", "6", "0", "0")), "n1",
                    "db"));
     /* Another resource's history, or another node's, does not count. */
@@ -239,6 +268,7 @@ static const struct unit_case cases[] = {
     { "node attribute", test_node_attribute, NULL },
     { "promoted clone", test_promoted_clone, NULL },
     { "operation history", test_history, NULL },
+    { "doubt is primary", test_doubt, NULL },
     { "libcib", test_libcib, NULL },
     { "unreadable CIB", test_unreadable, NULL },
 };

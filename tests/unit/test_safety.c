@@ -227,6 +227,34 @@ static void test_foreign_defined(const void *data)
     remove_domain("vm-uuid");
 }
 
+/* Item 1: a config without <uuid>, the domain started from it gone
+ * (transient, stopped): its UUID says nothing about a domain of that name
+ * defined since (by hand, for a managed save): the name decides again. */
+static void test_started_gone(const void *data)
+{
+    struct vmg_context ctx;
+    virDomainPtr dom;
+
+    remove_domain("vm-nouuid");
+    open_context(&ctx, TEST_DATA_DIR "/vm-nouuid.xml", false);
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    CHECK_INT(domain_state("vm-nouuid"), -1);
+    dom = virDomainDefineXML(conn, ctx.xml.text);      /* a new random UUID */
+    CHECK(dom != NULL && virDomainCreate(dom) == 0);
+    close_context(&ctx);
+    open_context(&ctx, TEST_DATA_DIR "/vm-nouuid.xml", true);
+    CHECK(ctx.started.known);
+    CHECK_INT(vmg_domain_monitor(&ctx), OCF_SUCCESS);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    close_context(&ctx);
+    if (dom)
+        virDomainFree(dom);
+    remove_domain("vm-nouuid");
+}
+
 /* Item 1: <name> is used as libvirt stores it, so blanks around it are
  * refused, not trimmed (a trimmed name never finds the domain). */
 static void test_name_blanks(const void *data)
@@ -635,6 +663,7 @@ static const struct unit_case cases[] = {
     { "1: renamed under a running VM", test_renamed, NULL },
     { "1: foreign domain running", test_foreign_running, NULL },
     { "1: foreign domain defined", test_foreign_defined, NULL },
+    { "1: started domain gone, config without uuid", test_started_gone, NULL },
     { "1: blanks around <name>", test_name_blanks, NULL },
     { "2: config missing, nothing started", test_config_missing_none_started, NULL },
     { "2: config missing under a running VM", test_config_missing_started, NULL },

@@ -1,0 +1,338 @@
+#!/bin/bash
+# HA-primary under Pacemaker, on a 2-node lab cluster, for every role source:
+#  A. two busybox guests, an application HA pair kept apart by an
+#     anti-colocation constraint (README "Keeping the pair apart"):
+#     1. role from a promotable ocf:pacemaker:Stateful clone, Promoted on
+#        vmg-n1 (ha_primary_resource): the VM there (the primary) moves cold,
+#        the other (the secondary) moves live with its boot id; what the
+#        refused live migration leaves behind (failed action, fail-count) is
+#        printed and checked; nothing is banned;
+#     2. role from a node attribute (ha_primary_attribute), moved by draining
+#        nodes: the secondary moves live, then a drain of the node holding
+#        both moves the primary cold (back to the node where its live
+#        migration was refused: no ban) and the secondary live.
+#  B. a Debian guest with the QEMU guest agent and a tiny role file:
+#     ha_primary_probe, ha_primary_switchover, migration_pre_command and
+#     migration_post_command run inside it; the drain of the primary's node
+#     switches the role over, then moves the VM live, and the role file says
+#     the role moved; drained again as a secondary it moves live without a
+#     switchover (with pre and post commands over ssh this time); with a
+#     switchover that does not move the role, the drain moves it cold after
+#     the bounded wait.
+. "$(dirname "$0")/lib.sh"
+
+N1=vmg-n1 N2=vmg-n2
+WORK=$VMG_LAB/ha-primary
+T0=$(date +%s)
+
+cleanup() { e2e_diagnose; "$LAB" down >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+on_cluster() { "$LAB" exec 1 "$@"; }
+node_index() { echo "${1#vmg-n}"; }
+other_node() { [ "$1" = "$N1" ] && echo "$N2" || echo "$N1"; }
+pcmk_log() { tail -c +"$(( ${2:-0} + 1 ))" "$VMG_LAB/nodes/$1/var/log/pacemaker/pacemaker.log" 2>/dev/null; }
+pcmk_log_size() { stat -c %s "$VMG_LAB/nodes/$1/var/log/pacemaker/pacemaker.log" 2>/dev/null || echo 0; }
+# Log offsets of both nodes, taken before a step: "N1_OFFSET N2_OFFSET".
+log_marks() { echo "$(pcmk_log_size "$N1") $(pcmk_log_size "$N2")"; }
+# since MARKS NODE: that node's log after the marks
+since() { local m; read -r -a m <<< "$1"; pcmk_log "$2" "${m[$(( $(node_index "$2") - 1 ))]}"; }
+
+location() {	# RSC: where Pacemaker has it; empty while moving or stopped
+	on_cluster crm_resource --locate --resource "$1" 2>/dev/null |
+		sed -n 's/.*is running on: \([^ ]*\).*/\1/p' | head -n 1
+}
+active_on() {	# RSC: the nodes whose libvirtd has the domain active
+	local n
+	for n in 1 2; do
+		"$LAB" virsh "$n" list --name 2>/dev/null | grep -qx "$1" && echo "vmg-n$n"
+	done
+}
+wait_until() {	# SECONDS COMMAND...: poll every 0.5 s
+	local end=$(( $(date +%s) + $1 )); shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.5
+	done
+}
+settled_on() { [ "$(location "$1")" = "$2" ] && [ "$(active_on "$1")" = "$2" ]; }
+idle() { on_cluster crm_resource --wait --timeout=120s >/dev/null 2>&1; }
+boot_of() { sed -n 's/.*boot=\([^ ]*\).*/\1/p' <<< "$1"; }
+tick() { "$LAB" wait-tick "$(node_index "$2")" "$1" --timeout 60; }	# RSC NODE
+standby() { on_cluster crm_attribute --node "$1" --name standby --update "$2" >/dev/null; }
+set_param() { on_cluster crm_resource --resource "$1" --set-parameter "$2" --parameter-value "$3" >/dev/null; }
+delete_param() { on_cluster crm_resource --resource "$1" --delete-parameter "$2" >/dev/null 2>&1 || true; }
+no_bans() { ! on_cluster cibadmin --query --scope constraints 2>/dev/null | grep -q "cli-ban"; }
+
+create_vm() {	# RSC XML [NAME=VALUE...]: a VirtualMachine resource, sticky
+	local rsc=$1 xml=$2 nv='' kv
+	shift 2
+	for kv in "$@"; do
+		nv="$nv<nvpair id='$rsc-${kv%%=*}' name='${kv%%=*}' value='${kv#*=}'/>"
+	done
+	on_cluster cibadmin --create --scope resources --xml-text "
+<primitive id='$rsc' class='ocf' provider='vmguard' type='VirtualMachine'>
+  <instance_attributes id='$rsc-params'>
+    <nvpair id='$rsc-config' name='config' value='$xml'/>
+    <nvpair id='$rsc-transport' name='migration_transport' value='tcp'/>
+    <nvpair id='$rsc-network' name='migration_network' value='-fast'/>
+    $nv
+  </instance_attributes>
+  <meta_attributes id='$rsc-meta'>
+    <nvpair id='$rsc-target-role' name='target-role' value='${TARGET_ROLE:-Started}'/>
+    <nvpair id='$rsc-allow-migrate' name='allow-migrate' value='true'/>
+    <nvpair id='$rsc-stickiness' name='resource-stickiness' value='1000'/>
+  </meta_attributes>
+  <operations>
+    <op id='$rsc-start' name='start' interval='0' timeout='60s'/>
+    <op id='$rsc-stop' name='stop' interval='0' timeout='60s'/>
+    <op id='$rsc-monitor' name='monitor' interval='5s' timeout='20s'/>
+    <op id='$rsc-migrate_to' name='migrate_to' interval='0' timeout='90s'/>
+    <op id='$rsc-migrate_from' name='migrate_from' interval='0' timeout='60s'/>
+  </operations>
+</primitive>"
+}
+
+# move RSC NODE [drain]: moves it (crm_resource --move, then --clear, or a
+# standby of its node) and sets FROM, BEFORE and AFTER (ticks)
+move() {
+	local rsc=$1 to=$2
+	FROM=$(location "$rsc")
+	BEFORE=$(tick "$rsc" "$FROM")
+	if [ "${3:-}" = drain ]; then
+		standby "$FROM" on
+	else
+		on_cluster crm_resource --move --resource "$rsc" --node "$to" >/dev/null 2>&1
+	fi
+	wait_until 120 settled_on "$rsc" "$to" || return 1
+	[ "${3:-}" = drain ] || on_cluster crm_resource --clear --resource "$rsc" >/dev/null 2>&1
+	AFTER=$(tick "$rsc" "$to")
+}
+live() { [ -n "$(boot_of "$BEFORE")" ] && [ "$(boot_of "$BEFORE")" = "$(boot_of "$AFTER")" ]; }
+cold() { [ -n "$(boot_of "$BEFORE")" ] && [ -n "$(boot_of "$AFTER")" ] && ! live; }
+
+# ------------------------------------------------------------------------
+rm -rf "$WORK" && mkdir -p "$WORK" || exit 1
+"$LAB" up --nodes 2 --cluster || { fail "lab up"; exit 1; }
+install_agent
+for vm in vm-a vm-b; do "$LAB" guest-xml "$vm" > "$WORK/$vm.xml"; done
+
+e2e_log "A: a promotable clone Promoted on $N1, an HA pair kept apart"
+on_cluster cibadmin --create --scope resources --xml-text "
+<clone id='db-clone'>
+  <meta_attributes id='db-clone-meta'>
+    <nvpair id='db-clone-promotable' name='promotable' value='true'/>
+  </meta_attributes>
+  <primitive id='db' class='ocf' provider='pacemaker' type='Stateful'>
+    <operations>
+      <op id='db-mon-p' name='monitor' interval='5s' role='Promoted'/>
+      <op id='db-mon-u' name='monitor' interval='6s' role='Unpromoted'/>
+    </operations>
+  </primitive>
+</clone>" || { fail "create the clone"; exit 1; }
+on_cluster cibadmin --create --scope constraints --xml-text "
+<rsc_location id='db-promoted-on-n1' rsc='db-clone'>
+  <rule id='db-promoted-on-n1-rule' role='Promoted' score='100'>
+    <expression id='db-promoted-on-n1-expr' attribute='#uname' operation='eq' value='$N1'/>
+  </rule>
+</rsc_location>"
+for vm in vm-a vm-b; do
+	TARGET_ROLE=Stopped create_vm "$vm" "$WORK/$vm.xml" ha_primary_resource=db-clone ||
+		{ fail "create $vm"; exit 1; }
+done
+# The README's constraint, before the VMs start; finite here, so that a
+# drain of one of the two nodes can still put both VMs on the other.
+on_cluster crm configure colocation vm-pair-apart -500: vm-b vm-a
+check "the anti-colocation constraint is in the CIB" eval \
+	'on_cluster cibadmin --query --scope constraints | grep -q "rsc_colocation id=\"vm-pair-apart\".*score=\"-500\""'
+for vm in vm-a vm-b; do
+	on_cluster crm_resource --resource "$vm" --meta --set-parameter target-role --parameter-value Started >/dev/null
+done
+check "both VMs run, on different nodes (anti-colocation)" wait_until 120 eval \
+	'[ -n "$(location vm-a)" ] && [ -n "$(location vm-b)" ] && [ "$(location vm-a)" != "$(location vm-b)" ] &&
+	 settled_on vm-a "$(location vm-a)" && settled_on vm-b "$(location vm-b)"'
+check "db-clone is Promoted on $N1" wait_until 60 eval \
+	'on_cluster crm_resource --locate --resource db-clone 2>/dev/null | grep -q "running on: $N1 Promoted"'
+idle
+P="vm-a" S="vm-b"
+[ "$(location vm-a)" = "$N1" ] || { P="vm-b"; S="vm-a"; }
+e2e_log "primary $P on $N1, secondary $S on $N2"
+
+e2e_log "A1: the primary moves cold, the secondary live"
+marks=$(log_marks)
+move "$P" "$N2"; rc=$?
+check "$P moved to $N2" test "$rc" -eq 0
+check "$P, Promoted on $N1, moved cold (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" cold
+check "its migrate_to gave the clone as the reason" eval \
+	'since "$marks" "$N1" | grep -q "$P is HA-primary (db-clone is Promoted on $N1"'
+idle
+# What the refused live migration left behind, as Pacemaker shows it.
+failed=$(on_cluster crm_mon -1 2>/dev/null | sed -n '/Failed Resource Actions/,$p' | grep "$P")
+failcount=$(on_cluster crm_failcount --query --resource "$P" --node "$N1" 2>&1)
+failattrs=$(on_cluster cibadmin --query --scope status 2>/dev/null | grep -o 'name="fail-count-[^"]*" value="[^"]*"')
+e2e_log "left behind: failed action [$failed]; crm_failcount [$failcount]; fail-count attributes [$failattrs]"
+check "a failed action records migrate_to of $P on $N1" eval \
+	'grep -q "${P}_migrate_to_0 on $N1" <<< "$failed" || grep -q "$P.*migrate_to.*$N1" <<< "$failed"'
+echo "$failed" > "$WORK/failed-action"
+echo "$failcount" > "$WORK/fail-count"
+check "no fail-count for the refusal, so no ban however often it happens" eval \
+	'grep -q "value=0$" <<< "$failcount" && [ -z "$failattrs" ]'
+check "nothing is banned (no cli-ban constraint)" no_bans
+marks=$(log_marks)
+move "$S" "$N1"; rc=$?
+check "$S moved to $N1" test "$rc" -eq 0
+check "$S, not Promoted on $N2, moved live (boot $(boot_of "$BEFORE") kept: $(boot_of "$AFTER"))" live
+check "its migrate_to live-migrated it" eval \
+	'since "$marks" "$N2" | grep -q "$S migrated to $N1 in [0-9]* ms"'
+idle
+
+e2e_log "A2: role from a node attribute, moved by drains"
+for vm in vm-a vm-b; do
+	delete_param "$vm" ha_primary_resource
+	set_param "$vm" ha_primary_attribute "$vm-is-primary"
+done
+# The application marks its primary on every node it may run on.
+for n in "$N1" "$N2"; do
+	on_cluster crm_attribute --node "$n" --name "$P-is-primary" --update true --lifetime reboot
+	on_cluster crm_attribute --node "$n" --name "$S-is-primary" --update false --lifetime reboot
+done
+idle
+# Now $P on $N2, $S on $N1.
+marks=$(log_marks)
+move "$S" "$N2" drain; rc=$?
+check "drain of $N1: $S moved live to $N2 (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
+	eval '[ "$rc" -eq 0 ] && live'
+standby "$N1" off
+idle
+check "the pair stays together on $N2 after the drain (stickiness over -500)" eval \
+	'settled_on "$P" "$N2" && settled_on "$S" "$N2"'
+marks=$(log_marks)
+BEFORE_P=$(tick "$P" "$N2")
+move "$S" "$N1" drain; rc=$?
+AFTER_P=$(tick "$P" "$N1")
+check "drain of $N2: $S moved live to $N1 (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
+	eval '[ "$rc" -eq 0 ] && live'
+check "... and $P, marked by its node attribute, cold to $N1 ($(boot_of "$BEFORE_P") -> $(boot_of "$AFTER_P"))" \
+	eval 'settled_on "$P" "$N1" && [ -n "$(boot_of "$BEFORE_P")" ] && [ -n "$(boot_of "$AFTER_P")" ] &&
+	      [ "$(boot_of "$BEFORE_P")" != "$(boot_of "$AFTER_P")" ]'
+check "its migrate_to gave the node attribute as the reason" eval \
+	'since "$marks" "$N2" | grep -q "$P is HA-primary (the transient node attribute $P-is-primary=true on $N2"'
+check "$P runs again on $N1, where its live migration was refused: not banned" settled_on "$P" "$N1"
+check "nothing is banned" no_bans
+standby "$N2" off
+idle
+e2e_log "A took $(( $(date +%s) - T0 )) s"
+for r in vm-a vm-b db-clone; do
+	on_cluster crm_resource --resource "$r" --set-parameter target-role --meta --parameter-value Stopped >/dev/null 2>&1
+done
+wait_until 60 eval '[ -z "$(active_on vm-a)" ] && [ -z "$(active_on vm-b)" ]'
+for r in vm-a vm-b db-clone; do on_cluster crm_resource --cleanup --resource "$r" >/dev/null 2>&1; done
+on_cluster cibadmin --delete --scope constraints --xml-text "<rsc_colocation id='vm-pair-apart'/>" >/dev/null 2>&1
+on_cluster cibadmin --delete --scope constraints --xml-text "<rsc_location id='db-promoted-on-n1'/>" >/dev/null 2>&1
+for r in vm-a vm-b; do on_cluster cibadmin --delete --scope resources --xml-text "<primitive id='$r'/>" >/dev/null 2>&1; done
+on_cluster cibadmin --delete --scope resources --xml-text "<clone id='db-clone'/>" >/dev/null 2>&1
+
+# ------------------------------------------------------------------------
+e2e_log "B: the application's own role, in a Debian guest with the guest agent"
+T1=$(date +%s)
+G=app1
+"$LAB" guest-xml "$G" --image debian --fresh > "$WORK/$G.xml" || { fail "Debian guest XML"; exit 1; }
+# The application: a role file and an HA service flag, one script.
+cat > "$WORK/vmg-role" <<'ROLE'
+#!/bin/sh
+# The lab application's HA role: a file the switchover flips, as a peer
+# taking over would, two seconds later.
+d=/var/lib/vmg-role
+mkdir -p "$d"
+echo "$(date +%s) $1" >> "$d/log"
+case $1 in
+is-primary)
+	case $(cat "$d/role" 2>/dev/null) in primary) exit 0 ;; secondary) exit 1 ;; *) exit 2 ;; esac ;;
+switchover)
+	(sleep 2; echo secondary > "$d/role.new" && mv "$d/role.new" "$d/role") </dev/null >/dev/null 2>&1 &
+	echo "handing over" ;;
+ha-stop) echo stopped > "$d/service" ;;
+ha-start)
+	[ "$(cat "$d/service" 2>/dev/null)" = stopped ] || { echo "the HA service was not stopped"; exit 1; }
+	echo started > "$d/service" ;;
+*) echo "usage: vmg-role is-primary|switchover|ha-stop|ha-start"; exit 2 ;;
+esac
+ROLE
+create_vm "$G" "$WORK/$G.xml" \
+	"ha_primary_probe=guest:/usr/local/bin/vmg-role is-primary" \
+	"ha_primary_switchover=guest:/usr/local/bin/vmg-role switchover" \
+	"ha_primary_switchover_timeout=30" \
+	"migration_pre_command=guest:/usr/local/bin/vmg-role ha-stop" \
+	"migration_post_command=guest:/usr/local/bin/vmg-role ha-start" || { fail "create $G"; exit 1; }
+check "$G starts" wait_until 120 eval '[ -n "$(location "$G")" ] && settled_on "$G" "$(location "$G")"'
+GN=$(location "$G")
+tick "$G" "$GN" >/dev/null
+gexec() { "$LAB" guest-exec "$(node_index "$1")" "$G" "${@:2}"; }	# NODE CMD...
+"$LAB" guest-put "$(node_index "$GN")" "$G" "$WORK/vmg-role" /usr/local/bin/vmg-role 0755 &&
+	gexec "$GN" /bin/sh -c 'mkdir -p /var/lib/vmg-role && echo primary > /var/lib/vmg-role/role &&
+		echo started > /var/lib/vmg-role/service && : > /var/lib/vmg-role/log'
+check "the application in $G is primary (the probe exits 0)" gexec "$GN" /usr/local/bin/vmg-role is-primary
+marks=$(log_marks)
+move "$G" "$(other_node "$GN")" drain; rc=$?
+TO=$(other_node "$GN")
+check "drain of $GN: $G moved live to $TO (boot $(boot_of "$BEFORE") kept: $(boot_of "$AFTER"))" \
+	eval '[ "$rc" -eq 0 ] && live'
+check "the role moved: the role file says secondary" \
+	eval '[ "$(gexec "$TO" /bin/cat /var/lib/vmg-role/role)" = secondary ]'
+check "the HA service was stopped before and started after the move" \
+	eval '[ "$(gexec "$TO" /bin/cat /var/lib/vmg-role/service)" = started ] &&
+	      gexec "$TO" /bin/cat /var/lib/vmg-role/log | awk "{print \$2}" | tr "\n" " " |
+	      grep -q "is-primary switchover is-primary.* ha-stop ha-start"'
+gexec "$TO" /bin/cat /var/lib/vmg-role/log | sed 's/^/    guest log: /'
+since "$marks" "$GN" | grep -o "ha_primary_.*\|migration_pre_command.*\|the application's primary.*" |
+	grep -v ' ]$' | sed 's/^/    source: /'
+since "$marks" "$TO" | grep -o "migration_post_command.*" | grep -v ' ]$' | sed 's/^/    target: /'
+check "source log: switchover and its wait, each with its duration" eval \
+	'since "$marks" "$GN" | grep -q "ha_primary_switchover done in [0-9]* ms" &&
+	 since "$marks" "$GN" | grep -q "primary role moved away [0-9]* ms after the switchover began" &&
+	 since "$marks" "$GN" | grep -q "migration_pre_command done in [0-9]* ms"'
+check "target log: migration_post_command done" eval \
+	'since "$marks" "$TO" | grep -q "migration_post_command done in [0-9]* ms"'
+standby "$GN" off
+idle
+
+e2e_log "B2: now a secondary, drained again: live, no switchover; pre and post over ssh"
+# The ssh transport: each command touches a file in the shared /var/tmp
+# from the other node, through the lab's sshd (key authentication).
+rm -f "$WORK/ssh-pre" "$WORK/ssh-post"
+set_param "$G" migration_pre_command "ssh:$GN:/usr/bin/touch $WORK/ssh-pre"
+set_param "$G" migration_post_command "ssh:$TO:/usr/bin/touch $WORK/ssh-post"
+sleep 3
+marks=$(log_marks)
+move "$G" "$GN" drain; rc=$?
+check "drain of $TO: $G moved live back to $GN" eval '[ "$rc" -eq 0 ] && live'
+check "the probe said not primary and no switchover ran" eval \
+	'since "$marks" "$TO" | grep -q "ha_primary_probe: not primary" &&
+	 ! since "$marks" "$TO" | grep -q "ha_primary_switchover"'
+check "migration_pre_command and migration_post_command ran over ssh" eval \
+	'[ -f "$WORK/ssh-pre" ] && [ -f "$WORK/ssh-post" ] &&
+	 since "$marks" "$TO" | grep -q "migration_pre_command done in [0-9]* ms" &&
+	 since "$marks" "$GN" | grep -q "migration_post_command done in [0-9]* ms"'
+check "nothing is banned" no_bans
+standby "$TO" off
+idle
+
+e2e_log "B3: a switchover that does not move the role: refused in time, moved cold"
+GN=$(location "$G")
+TO=$(other_node "$GN")
+gexec "$GN" /bin/sh -c 'echo primary > /var/lib/vmg-role/role'
+set_param "$G" ha_primary_switchover "guest:/bin/true"
+set_param "$G" ha_primary_switchover_timeout 4
+sleep 3
+marks=$(log_marks)
+start=$(date +%s)
+move "$G" "$TO" drain; rc=$?
+check "drain of $GN: $G moved cold to $TO (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
+	eval '[ "$rc" -eq 0 ] && cold'
+check "migrate_to refused after the bounded wait, with the reason" eval \
+	'since "$marks" "$GN" | grep -q "$G is HA-primary (ha_primary_switchover ran, but the role did not move: ha_primary_probe did not say \"not primary\" within [0-9]* ms"'
+e2e_log "the drain took $(( $(date +%s) - start )) s"
+check "nothing is banned" no_bans
+standby "$GN" off
+e2e_log "B took $(( $(date +%s) - T1 )) s; all $(( $(date +%s) - T0 )) s"
+e2e_finish
