@@ -33,32 +33,6 @@ static char *identity_path(const char *dir, const char *resource)
     return asprintf(&path, "%s/identity.%s", dir, safe) < 0 ? NULL : path;
 }
 
-static int ensure_dir(const char *dir, char **reason)
-{
-    VMG_AUTOFREE(char *) parent = NULL;
-    char *slash;
-    struct stat st;
-
-    if ((parent = strdup(dir)) == NULL)
-        return vmg_error_set(reason, "out of memory");
-    slash = strrchr(parent, '/');
-    if (slash && slash != parent) {
-        *slash = '\0';
-        if (mkdir(parent, 0755) < 0 && errno != EEXIST)
-            return vmg_error_set(reason, "cannot create %s: %s", parent, strerror(errno));
-    }
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-        return vmg_error_set(reason, "cannot create state directory %s: %s", dir,
-                             strerror(errno));
-    if (lstat(dir, &st) < 0)
-        return vmg_error_set(reason, "cannot examine %s: %s", dir, strerror(errno));
-    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
-        return vmg_error_set(reason, "state directory %s is not a directory owned by uid %ld "
-                             "and writable only by it: refusing to keep state there", dir,
-                             (long)geteuid());
-    return 0;
-}
-
 static int parse(char *text, struct vmg_identity *id)
 {
     char *line, *save = NULL;
@@ -111,7 +85,7 @@ int vmg_identity_save(const char *dir, const char *resource, const char *name,
         strlen(uuid) != VMG_IDENTITY_UUID_LEN - 1)
         return vmg_error_set(reason, "the identity %.64s (%.40s) cannot be remembered", name,
                              uuid);
-    if (ensure_dir(dir, reason) < 0)
+    if (vmg_state_dir_ensure(dir, reason) < 0)
         return -1;
     if ((path = identity_path(dir, resource)) == NULL ||
         (len = asprintf(&raw, HEADER "\nuuid %s\nname %s\n", uuid, name)) < 0)

@@ -186,31 +186,6 @@ int vmg_pt_state_save(const char *dir, const struct vmg_pt_state *st, char **rea
     return vmg_write_atomic(path, text, len, 0600, reason);
 }
 
-/* The directory holds what restores the cluster: ours alone. */
-static int ensure_dir(const char *dir, char **reason)
-{
-    char parent[PATH_MAX], *slash;
-    struct stat st;
-
-    snprintf(parent, sizeof(parent), "%s", dir);
-    slash = strrchr(parent, '/');
-    if (slash && slash != parent) {
-        *slash = '\0';
-        if (mkdir(parent, 0755) < 0 && errno != EEXIST)
-            return vmg_error_set(reason, "cannot create %s: %s", parent, strerror(errno));
-    }
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-        return vmg_error_set(reason, "cannot create state directory %s: %s", dir,
-                             strerror(errno));
-    if (lstat(dir, &st) < 0)
-        return vmg_error_set(reason, "cannot examine %s: %s", dir, strerror(errno));
-    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
-        return vmg_error_set(reason, "state directory %s is not a directory owned by uid %ld "
-                             "and writable only by it: refusing to keep state there", dir,
-                             (long)geteuid());
-    return 0;
-}
-
 int vmg_pt_lock(const char *dir, int *fd, unsigned wait_ms, bool *busy, char **reason)
 {
     long long deadline = vmg_now_ms() + wait_ms;
@@ -218,7 +193,7 @@ int vmg_pt_lock(const char *dir, int *fd, unsigned wait_ms, bool *busy, char **r
     VMG_AUTOCLOSE int lock = -1;
 
     *fd = -1;
-    if (ensure_dir(dir, reason) < 0)
+    if (vmg_state_dir_ensure(dir, reason) < 0)
         return -1;
     if ((path = path_in(dir, LOCK_FILE)) == NULL)
         return vmg_error_set(reason, "out of memory");

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -78,4 +80,30 @@ int vmg_strv_add_unique(char ***strv, size_t *n, const char *item)
         if (strcmp((*strv)[i], item) == 0)
             return 0;
     return vmg_strv_push(strv, n, strdup(item));
+}
+
+int vmg_state_dir_ensure(const char *dir, char **reason)
+{
+    VMG_AUTOFREE(char *) parent = NULL;
+    char *slash;
+    struct stat st;
+
+    if ((parent = strdup(dir)) == NULL)
+        return vmg_error_set(reason, "out of memory");
+    slash = strrchr(parent, '/');
+    if (slash && slash != parent) {
+        *slash = '\0';
+        if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+            return vmg_error_set(reason, "cannot create %s: %s", parent, strerror(errno));
+    }
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return vmg_error_set(reason, "cannot create state directory %s: %s", dir,
+                             strerror(errno));
+    if (lstat(dir, &st) < 0)
+        return vmg_error_set(reason, "cannot examine %s: %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+        return vmg_error_set(reason, "state directory %s is not a directory owned by uid %ld "
+                             "and writable only by it: refusing to keep state there", dir,
+                             (long)geteuid());
+    return 0;
 }

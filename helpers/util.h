@@ -111,4 +111,10 @@ int vmg_strv_push(char ***strv, size_t *n, char *item);
 int vmg_strv_add_unique(char ***strv, size_t *n, const char *item);
 VMG_DEFINE_AUTOPTR(vmg_strv, vmg_strv_free)
 
+/* Creates the state directory dir (mode 0700, its parent 0755) unless it
+ * exists, and checks that it is a directory owned by us and writable only
+ * by us: what restores a cluster or names the domain started here is kept
+ * there.  0, or -1 with *reason. */
+int vmg_state_dir_ensure(const char *dir, char **reason);
+
 #endif
