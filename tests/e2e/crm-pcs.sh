@@ -106,7 +106,11 @@ readme_case() {	# crm|pcs
 # ------------------------------------------------------------------------
 "$LAB" up --nodes 2 --cluster || { fail "lab up"; exit 1; }
 install_agent || { fail "the agent installed in the nodes"; exit 1; }
-"$LAB" guest-xml "$RSC" > "$VMG_LAB/$RSC.xml" || { fail "guest XML"; exit 1; }
+# With a <uuid>, as a cluster's config has: the crm and the pcs resource
+# are the same VM (without one, each start makes a new UUID, and the agent
+# keeps the first one's: the second's stop refused a "foreign" domain).
+"$LAB" guest-xml "$RSC" --uuid 3c1e5f7a-2b4d-4e6f-8a9b-0c1d2e3f4a5b > "$VMG_LAB/$RSC.xml" ||
+	{ fail "guest XML"; exit 1; }
 
 e2e_log "ocft: $OCFT_CONFIG pointed at ocf:vmguard:VirtualMachine, in vmg-n2"
 WORK=$(mktemp -d "$VMG_LAB/ocft.XXXXXX")
