@@ -144,7 +144,8 @@ def build(rows):
     p(f"Run: {machine.get('date')}, vmguard commit `{machine.get('commit', '?')[:12]}` "
       f"(`{machine.get('vmguard')}`), helper sha256 `{machine.get('helper_sha256')}…`; "
       f"agent environment from {', '.join(e for e in envs if e) or '–'}.")
-    done = machine.get("steps", "").split()
+    # the steps that ended (a step-time record each); a run stopped midway lacks the others
+    done = [r["name"] for r in rows if r.get("step") == "step-time"]
     missing = [s for s in ("monitor", "startstop", "migrate", "dirty", "drain") if s not in done]
     if missing:
         p()

@@ -10,7 +10,7 @@
 # the agents' order alternates from one N to the next.
 sizes=${BENCH_DRAIN_SIZES:-1 4 8}
 runs=${BENCH_DRAIN_RUNS:-3}
-mem=${BENCH_DRAIN_MEM:-64}
+mem=${BENCH_DRAIN_MEM:-96}
 in1 crm_attribute --type rsc_defaults --name resource-stickiness --update 100 >/dev/null
 k=0
 drain_run() {	# AGENT N RUN SRC NAME...

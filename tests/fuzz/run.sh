@@ -10,9 +10,12 @@ seconds=${FUZZ_SECONDS:-60}
 mkdir -p "$work/corpus"
 cp -n "$top"/tests/fuzz/corpus/* "$work/corpus/" 2>/dev/null || true
 
-# The helper's objects, but for main(), rebuilt with the fuzzer's instrumentation.
+# The helper's objects, but for the programs' main()s, rebuilt with the
+# fuzzer's instrumentation.
 sources=()
-for f in "$top"/helpers/*.c; do [ "${f##*/}" = main.c ] || sources+=("$f"); done
+for f in "$top"/helpers/*.c; do
+	case ${f##*/} in main.c | *_main.c) ;; *) sources+=("$f") ;; esac
+done
 # shellcheck disable=SC2046
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I"$build" -I"$top/helpers" -DVMG_LLTCONFIG='"/sbin/lltconfig"' -DVMG_LLTTAB='"/etc/llttab"' \
