@@ -28,17 +28,7 @@ cleanup() {
 trap cleanup EXIT
 
 on_cluster() { in_node 1 "$@"; }
-node_index() { echo "${1#vmg-n}"; }
 other_node() { [ "$1" = vmg-n1 ] && echo vmg-n2 || echo vmg-n1; }
-boot_of() { sed -n 's/.*boot=\([^ ]*\).*/\1/p' <<< "$1"; }
-count_of() { sed -n 's/.*n=\([0-9]*\).*/\1/p' <<< "$1"; }
-wait_until() {	# SECONDS COMMAND...: poll every 0.5 s
-	local end=$(( $(date +%s) + $1 )); shift
-	until "$@"; do
-		[ "$(date +%s)" -lt "$end" ] || return 1
-		sleep 0.5
-	done
-}
 # Where Pacemaker has RSC, when it is on exactly one node; empty otherwise.
 location() {
 	local out

@@ -29,7 +29,6 @@ cleanup() { e2e_diagnose; "$LAB" down >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
 on_cluster() { "$LAB" exec 1 "$@"; }
-node_index() { echo "${1#vmg-n}"; }
 other_node() { [ "$1" = "$N1" ] && echo "$N2" || echo "$N1"; }
 pcmk_log() { tail -c +"$(( ${2:-0} + 1 ))" "$VMG_LAB/nodes/$1/var/log/pacemaker/pacemaker.log" 2>/dev/null; }
 pcmk_log_size() { stat -c %s "$VMG_LAB/nodes/$1/var/log/pacemaker/pacemaker.log" 2>/dev/null || echo 0; }
@@ -48,16 +47,8 @@ active_on() {	# RSC: the nodes whose libvirtd has the domain active
 		"$LAB" virsh "$n" list --name 2>/dev/null | grep -qx "$1" && echo "vmg-n$n"
 	done
 }
-wait_until() {	# SECONDS COMMAND...: poll every 0.5 s
-	local end=$(( $(date +%s) + $1 )); shift
-	until "$@"; do
-		[ "$(date +%s)" -lt "$end" ] || return 1
-		sleep 0.5
-	done
-}
 settled_on() { [ "$(location "$1")" = "$2" ] && [ "$(active_on "$1")" = "$2" ]; }
 idle() { on_cluster crm_resource --wait --timeout=120s >/dev/null 2>&1; }
-boot_of() { sed -n 's/.*boot=\([^ ]*\).*/\1/p' <<< "$1"; }
 tick() { "$LAB" wait-tick "$(node_index "$2")" "$1" --timeout 60; }	# RSC NODE
 standby() { on_cluster crm_attribute --node "$1" --name standby --update "$2" >/dev/null; }
 set_param() { on_cluster crm_resource --resource "$1" --set-parameter "$2" --parameter-value "$3" >/dev/null; }

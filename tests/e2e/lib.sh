@@ -8,6 +8,18 @@ LAB=$E2E_TOP/tests/lab/vmg-lab
 export VMG_LAB
 E2E_FAILS=0
 
+node_index() { echo "${1#vmg-n}"; }	# vmg-nI -> I
+# "boot=<id> n=<counter>" of vmg-lab tick, taken apart
+boot_of() { sed -n 's/.*boot=\([^ ]*\).*/\1/p' <<< "$1"; }
+count_of() { sed -n 's/.*n=\([0-9]*\).*/\1/p' <<< "$1"; }
+wait_until() {	# SECONDS COMMAND...: poll every 0.5 s
+	local end=$(( $(date +%s) + $1 )); shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.5
+	done
+}
+
 e2e_log() { echo "[$(date +%T)] $*"; }
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; E2E_FAILS=$((E2E_FAILS + 1)); }

@@ -20,7 +20,6 @@ trap cleanup EXIT
 
 # Cluster commands run on CLUSTER_NODE (1, or a survivor while 1 is down).
 on_cluster() { "$LAB" exec "${CLUSTER_NODE:-1}" "$@"; }
-node_index() { echo "${1#vmg-n}"; }
 other_node() { [ "$1" = "$N1" ] && echo "$N2" || echo "$N1"; }
 # A node's Pacemaker log (the agent logs there), read from the mark that
 # mark_logs took before the step: pcmk_log NODE [OFFSET].
@@ -41,13 +40,6 @@ active_on() {
 	local n
 	for n in 1 2; do
 		"$LAB" virsh "$n" list --name 2>/dev/null | grep -qx "$RSC" && echo "vmg-n$n"
-	done
-}
-wait_until() {	# SECONDS COMMAND...: poll every 0.5 s
-	local end=$(( $(date +%s) + $1 )); shift
-	until "$@"; do
-		[ "$(date +%s)" -lt "$end" ] || return 1
-		sleep 0.5
 	done
 }
 # A first tick (the guest may be booting), then a later one.
@@ -74,8 +66,6 @@ settled() {
 	[ -n "$at" ] && settled_on "$at"
 }
 tick_of() { "$LAB" tick "$(node_index "$1")" "$RSC"; }
-boot_of() { sed -n 's/.*boot=\([^ ]*\).*/\1/p' <<< "$1"; }
-count_of() { sed -n 's/.*n=\([0-9]*\).*/\1/p' <<< "$1"; }
 fast_rx() { "$LAB" link-stats "$(node_index "$1")" | awk '$1 == "fast" { print $2 }'; }
 
 standby() { on_cluster crm_attribute --node "$1" --name standby --update "$2" >/dev/null; }

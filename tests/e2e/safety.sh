@@ -37,8 +37,6 @@ agent() {
 }
 active_on() { "$LAB" virsh "$1" list --name 2>/dev/null | grep -qx "$NAME"; }
 defined_on() { "$LAB" virsh "$1" list --all --name 2>/dev/null | grep -qx "$NAME"; }
-boot_of() { sed -n 's/.*boot=\([^ ]*\).*/\1/p' <<< "$1"; }
-count_of() { sed -n 's/.*n=\([0-9]*\).*/\1/p' <<< "$1"; }
 # The counter advances past what it showed: the guest runs, not a stale log.
 runs_on() {
 	local first
@@ -46,13 +44,6 @@ runs_on() {
 		"$LAB" wait-tick "$1" "$NAME" --after "$(count_of "$first")" --timeout 10 >/dev/null
 }
 rc_of() { "$@" >/dev/null 2>&1; echo $?; }
-wait_until() {	# SECONDS COMMAND...: poll every 0.5 s
-	local end=$(( $(date +%s) + $1 )); shift
-	until "$@"; do
-		[ "$(date +%s)" -lt "$end" ] || return 1
-		sleep 0.5
-	done
-}
 remove_domain() {
 	"$LAB" virsh "$1" destroy "$NAME" >/dev/null 2>&1
 	"$LAB" virsh "$1" managedsave-remove "$NAME" >/dev/null 2>&1
