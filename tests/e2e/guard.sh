@@ -292,8 +292,12 @@ drain() {
 	D_JOINS=$(joins3) D_SEEN=joined
 	on_cluster crm_attribute --node "$D_FROM" --name standby --update on >/dev/null
 	if [ "$1" = yes ]; then
-		# node 3 is raised last (with node 2): the migration starts right after
-		for ((i = 0; i < 600; i++)); do [ "$(token 3)" = "$D_RAISED" ] && break; sleep 0.05; done
+		# nodes 2 and 3 are raised last, in parallel (each over its own ssh):
+		# the migration starts once both answered, so wait for both
+		for ((i = 0; i < 600; i++)); do
+			[ "$(token 2) $(token 3)" = "$D_RAISED $D_RAISED" ] && break
+			sleep 0.05
+		done
 		D_DURING="$(token 3)"
 	else
 		# the migration job on the source has begun
