@@ -28,11 +28,13 @@
 #      (the same drain without the guard): node 3 is lost.
 #  G   the guest-agent transport: a Debian lab guest running Corosync is guest:g1;
 #      raised inside it through the agent, the helper SIGKILLed, restored by the keeper.
+#  M   a member of a guest cluster live-migrated with a pause (5.5 s) longer than its
+#      token (3000): guarded through guest:, no member lost; the control loses it.
 #  L   LLT on every node (lab without Corosync: the nodes from /etc/llthosts, the
 #      lltconfig stand-in per node): raised everywhere, SIGKILL, restored by the keeper.
 #
 # Run as root, under the lab lock.  run-all runs it twice: e2e-guard (GUARD_CASES="K L",
-# about 2 min with lab starts and teardown) and e2e-guard-drain ("D G").
+# about 2 min with lab starts and teardown) and e2e-guard-drain ("D G M").
 . "$(dirname "$0")/lib.sh"
 
 WORK=
@@ -40,8 +42,8 @@ PAUSE_MS=12000                   # -> (12000 + 5000) / 0.8 = 21250
 RAISED=21250
 STATE=/run/resource-agents/vmguard/peer-timeout.state
 
-# GUARD_CASES="K D G L" (the default) picks the groups of cases to run.
-want() { case " ${GUARD_CASES:-K D G L} " in *" $1 "*) return 0 ;; esac; return 1; }
+# GUARD_CASES="K D G M L" (the default) picks the groups of cases to run.
+want() { case " ${GUARD_CASES:-K D G M L} " in *" $1 "*) return 0 ;; esac; return 1; }
 
 cleanup() {
 	local n
@@ -410,6 +412,128 @@ for ((i = 0; i < 30; i++)); do [ "$(gtoken)" = absent ] && break; sleep 0.5; don
 xfail "issue 13" "G2: helper SIGKILLed, no action run: node 1's keeper restored g1 through its agent ('$(gtoken)')" \
 	test -n "$GUARD_PID" -a "$(gtoken)" = absent
 "$LAB" virsh 1 destroy g1 >/dev/null 2>&1
+
+fi
+if want M; then
+# -------------------------------------------------------------------- M
+# What the guard exists for: the migrating VM is itself a member of a cluster.
+# Corosync runs in two Debian guests, m1 on node 1 and m2 on node 2, with
+# totem.token 3000 set in their corosync.conf.  m1 keeps 96 MiB dirty and the
+# fast links carry 200 Mbit/s (vmg-lab link-rate: QEMU lifts a migration's
+# own bandwidth limit at the switch-over, a slow link it cannot), so with
+# migration_max_downtime 6000 its switch-over pause is seconds long.
+#  M1  migrate_to m1 from node 1 to node 2 with peer_timeout_members=guest:m1,
+#      guest:m2@node 2: totem.token read inside both guests during the migration
+#      (raised) and after it (3000 again); the pause the agent logs exceeds the
+#      guest token; the ring id is the same before and after (no member lost).
+#  M2  the control, the same migration back without the guard: m2 loses m1
+#      (the ring changes, m2's Corosync logs the member leaving).
+# The raised token must stay below about 4.5 x the members' own: the ring's
+# representative, once raised, holds an idle token for 0.19 x its value, and
+# the members not raised yet time out meanwhile (measured with a guest token of
+# 1000 and 13750 raised: the ring re-formed during the raise).  So margin 4000.
+M_TOKEN=3000
+M_DOWNTIME=6000                  # migration_max_downtime: the expected pause
+M_RAISED=12500                   # (6000 + 4000 margin) / 0.8; held 2380 ms < 3000
+M_HELPER=/usr/local/sbin/vmguard
+M_URI2=qemu+tcp://vmg-n2/system
+gx() {	# NODE GUEST CMD...: through the guest agent, bounded
+	local n=$1 g=$2; shift 2
+	"$LAB" guest-exec "$n" "$g" --timeout 20 "$@"
+}
+mtoken() {	# NODE GUEST [KEY]: KEY (totem.token) inside GUEST, or "absent"
+	local v
+	v=$(gx "$1" "$2" corosync-cmapctl -g "${3:-totem.token}" 2>/dev/null) || { echo absent; return; }
+	v=${v##* }; echo "${v//[^0-9]/}"
+}
+ring() { "$LAB" guest-members "$1" 2>/dev/null; }	# GUEST: "members=1,2 ring=1.9 quorate=yes"
+clog_size() { gx "$1" "$2" stat -c %s /var/log/corosync/corosync.log 2>/dev/null || echo 0; }
+# migrate GUEST FROM TO GUARDED(yes|no): migrate_to run in node FROM, as Pacemaker
+# would; meanwhile the tokens in both guests (M_DURING, once both differ from
+# the guest token or when the migration ends) and m2's view of the membership
+# (M_SEEN: every distinct member list).  Sets M_RC, M_DOWNTIME_MS, M_TOOK.
+migrate_member() {
+	local g=$1 from=$2 to=$3 guarded=$4 pid t0 a b r
+	local -a env=(OCF_RESOURCE_INSTANCE="$g" OCF_ROOT=/usr/lib/ocf OCF_RESKEY_config="$VMG_LAB/$g.xml"
+		OCF_RESKEY_CRM_meta_timeout=180000 OCF_RESKEY_CRM_meta_migrate_source="vmg-n$from"
+		OCF_RESKEY_CRM_meta_migrate_target="vmg-n$to" OCF_RESKEY_migration_transport=tcp
+		OCF_RESKEY_migration_network=-fast OCF_RESKEY_migration_max_downtime="$M_DOWNTIME")
+	[ "$guarded" = yes ] && env+=(OCF_RESKEY_peer_timeout_clusters=corosync
+		OCF_RESKEY_peer_timeout_members="guest:m1,guest:m2@$M_URI2" OCF_RESKEY_peer_timeout_margin=4000
+		OCF_RESKEY_peer_timeout_guest_helper="$M_HELPER")
+	M_DURING="" M_SEEN=""
+	t0=$(now)
+	in_node "$from" env "${env[@]}" "$VMGUARD_HELPER" migrate_to > "$WORK/$g-$from.out" 2> "$WORK/$g-$from.err" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ -z "$M_DURING" ] && [ "$guarded" = yes ]; then
+			a=$(mtoken "$from" "$g") b=$(mtoken 2 m2)
+			[ "$a" = "$M_TOKEN" ] || [ "$b" = "$M_TOKEN" ] || M_DURING="$a $b"
+		fi
+		r=$(ring m2 | sed -n 's/^\(members=[^ ]*\).*/\1/p')
+		case " $M_SEEN " in *" ${r:-none} "*) ;; *) M_SEEN="$M_SEEN ${r:-none}" ;; esac
+		sleep 0.2
+	done
+	wait "$pid"; M_RC=$?
+	M_TOOK=$(elapsed "$t0" "$(now)")
+	M_DOWNTIME_MS=$(sed -n 's/.* migrated to .*, downtime \([0-9]*\) ms.*/\1/p' "$WORK/$g-$from.err" | tail -n 1)
+	[ "$M_RC" = 0 ] || sed 's/^/    /' "$WORK/$g-$from.err" | tail -n 20
+	e2e_log "M: migrate_to $g vmg-n$from -> vmg-n$to (guard: $guarded): rc $M_RC in $M_TOOK s, downtime ${M_DOWNTIME_MS:-?} ms, m2 saw:$M_SEEN"
+}
+e2e_log "M: a guest-cluster member live-migrated with a pause longer than its token"
+"$LAB" guest-xml m1 --image debian --ip 31 --dirty 96 --fresh > "$VMG_LAB/m1.xml" &&
+	"$LAB" guest-xml m2 --image debian --ip 32 --fresh > "$VMG_LAB/m2.xml" &&
+	"$LAB" virsh 1 create "$VMG_LAB/m1.xml" >/dev/null && "$LAB" virsh 2 create "$VMG_LAB/m2.xml" >/dev/null
+m1_tick=$("$LAB" wait-tick 1 m1 --timeout 90) m2_tick=$("$LAB" wait-tick 2 m2 --timeout 90)
+"$LAB" guest-cluster m1 m2 --token "$M_TOKEN" >/dev/null
+for g in 1:m1 2:m2; do
+	"$LAB" guest-put "${g%:*}" "${g#*:}" "$VMGUARD_BUILD/helpers/vmguard" "$M_HELPER" 0755 >/dev/null
+	"$LAB" guest-put "${g%:*}" "${g#*:}" "$VMGUARD_BUILD/helpers/vmguard-cluster.so" "${M_HELPER%/*}/vmguard-cluster.so" 0644 >/dev/null
+done
+for n in 1 2; do "$LAB" link-rate "$n" fast 200mbit; done
+r0=$(ring m1); sleep 5; r0b=$(ring m1)
+check "M: setup: m1 ($m1_tick) on node 1, m2 ($m2_tick) on node 2, one ring of both, stable 5 s ('$r0' then '$r0b', m2: '$(ring m2)')" \
+	test -n "$m1_tick" -a -n "$m2_tick" -a "${r0%% *}" = members=1,2 -a "$r0b" = "$r0" -a "$(ring m2)" = "$r0"
+check "M: setup: totem.token $M_TOKEN in both guests ('$(mtoken 1 m1) $(mtoken 2 m2)'), the helper in both" \
+	test "$(mtoken 1 m1) $(mtoken 2 m2)" = "$M_TOKEN $M_TOKEN" -a \
+	"$(gx 1 m1 "$M_HELPER" peer-timeout query 2>/dev/null | head -n 1 | cut -c1-14)$(gx 2 m2 "$M_HELPER" peer-timeout query 2>/dev/null | head -n 1 | cut -c1-14)" = "corosync totemcorosync totem"
+m1_tick=$("$LAB" tick 1 m1)
+mark=$(clog_size 2 m2) mark1=$(clog_size 1 m1)
+migrate_member m1 1 2 yes
+{ echo "---- m2 corosync.log since the migration began"; gx 2 m2 tail -c +$(( mark + 1 )) /var/log/corosync/corosync.log
+  echo "---- m1"; gx 2 m1 tail -c +$(( mark1 + 1 )) /var/log/corosync/corosync.log; } > "$WORK/m1-clog" 2>&1
+m_after=$("$LAB" wait-tick 2 m1 --timeout 20)
+check "M1: migrate_to with the guard succeeded (rc $M_RC, $M_TOOK s), m1 runs on node 2, same boot ($m1_tick -> $m_after)" \
+	test "$M_RC" = 0 -a -n "$m_after" -a "$(boot_of "$m_after")" = "$(boot_of "$m1_tick")" -a "$("$LAB" guest-node m1)" = vmg-n2
+check "M1: the switch-over pause (${M_DOWNTIME_MS:-?} ms, the agent's log) is longer than the guest token ($M_TOKEN ms)" \
+	test "${M_DOWNTIME_MS:-0}" -gt "$M_TOKEN"
+check "M1: during the migration totem.token read $M_RAISED in m1 and m2 ('$M_DURING')" \
+	test "$M_DURING" = "$M_RAISED $M_RAISED"
+after="$(mtoken 2 m1) $(mtoken 2 m2)"
+check "M1: after it, $M_TOKEN again in both ('$after')" test "$after" = "$M_TOKEN $M_TOKEN"
+r1=$(ring m1)
+check "M1: no member lost: the same ring before and after ('$r0' -> '$r1', m2 saw:$M_SEEN)" \
+	test "$r1" = "$r0" -a "$(ring m2)" = "$r0" -a "$M_SEEN" = " members=1,2"
+check "M1: no token loss, no member left in the guests' Corosync logs" \
+	eval "! grep -qE 'A processor failed|Members left' '$WORK/m1-clog'"
+grep -qE 'A processor failed|Members left' "$WORK/m1-clog" && sed 's/^/    /' "$WORK/m1-clog" | tail -n 80
+# ------------------------------------------------------------------- M2
+sleep 5; r1b=$(ring m1)
+check "M2: setup: the ring stable 5 s before the control ('$r1b')" test "$r1b" = "$r1"
+mark=$(clog_size 2 m2)
+migrate_member m1 2 1 no
+"$LAB" wait-tick 1 m1 --timeout 20 >/dev/null
+wait_until 30 eval '[ "$(ring m1 | cut -d" " -f1)" = members=1,2 ]'
+r2=$(ring m1)
+gx 2 m2 tail -c +$(( mark + 1 )) /var/log/corosync/corosync.log > "$WORK/m2-clog" 2>&1
+lost=$(grep -c 'Members left: 1$' "$WORK/m2-clog")
+grep -E 'TOTEM|QUORUM' "$WORK/m2-clog" | sed 's/^/    m2: /' | head -n 12
+check "M2 (control, no guard): rc $M_RC, pause ${M_DOWNTIME_MS:-?} ms > $M_TOKEN ms, tokens were $M_TOKEN ('$(mtoken 1 m1) $(mtoken 2 m2)')" \
+	test "$M_RC" = 0 -a "${M_DOWNTIME_MS:-0}" -gt "$M_TOKEN" -a "$(mtoken 1 m1) $(mtoken 2 m2)" = "$M_TOKEN $M_TOKEN"
+check "M2: m2 lost m1: the ring changed ('$r1' -> '$r2'), m2 saw:$M_SEEN, 'Members left: 1' logged $lost time(s)" \
+	test "$r2" != "$r1" -a "$lost" -gt 0
+for n in 1 2; do "$LAB" link-rate "$n" fast off; done
+"$LAB" virsh 1 destroy m1 >/dev/null 2>&1; "$LAB" virsh 2 destroy m2 >/dev/null 2>&1
 
 fi
 if want L; then
