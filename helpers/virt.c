@@ -203,3 +203,28 @@ int vmg_virt_domain_call_bounded(vmg_domain_call_fn fn, virDomainPtr dom, unsign
     domain_call_unref(call);
     return rc;
 }
+
+static void *event_loop(void *opaque)
+{
+    for (;;)
+        if (virEventRunDefaultImpl() < 0)
+            vmg_sleep_ms(100);
+    return NULL;
+}
+
+int vmg_virt_event_loop_start(char **reason)
+{
+    static bool started;
+    pthread_t thread;
+
+    if (started)
+        return 0;
+    if (virEventRegisterDefaultImpl() < 0)
+        return vmg_error_set(reason, "cannot register libvirt's event loop: %s",
+                             vmg_virt_error());
+    if (pthread_create(&thread, NULL, event_loop, NULL) != 0)
+        return vmg_error_set(reason, "cannot start a thread for libvirt's event loop");
+    pthread_detach(thread);
+    started = true;
+    return 0;
+}

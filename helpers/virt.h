@@ -45,6 +45,12 @@ typedef int (*vmg_domain_call_fn)(virDomainPtr dom, unsigned int flags);
 int vmg_virt_domain_call_bounded(vmg_domain_call_fn fn, virDomainPtr dom, unsigned int flags,
                                  long long timeout_ms, int *code, char **reason);
 
+/* libvirt's default event loop, run by a thread of its own: what a
+ * connection opened afterwards needs for keepalive (virConnectSetKeepAlive:
+ * "client has to implement and run event loop").  Once only; 0, or -1 with
+ * *reason (then keepalive must not be asked for). */
+int vmg_virt_event_loop_start(char **reason);
+
 VMG_DEFINE_AUTOPTR(virDomainPtr, virDomainFree)
 VMG_DEFINE_AUTOPTR(virConnectPtr, virConnectClose)
 VMG_DEFINE_AUTOPTR(xmlDocPtr, xmlFreeDoc)
