@@ -363,20 +363,43 @@ if want 4; then
 fi
 
 if want 5; then
-	e2e_log "case 5: the migration link is cut"
+	e2e_log "case 5: the migration link is cut mid-transfer"
+	# Once the stream carries data (4 MiB, under a second at the 5 MiB/s cap):
+	# TCP retransmits for minutes, only the watchdog's abort ends it.  Measured
+	# 2026-12-02 before the fix: nothing logged after the first progress line,
+	# migrate_to killed by Pacemaker's 40 s timeout.
+	streamed() {	# RX-BEFORE: the target's fast link received 4 MiB more
+		local rx
+		rx=$(fast_rx "$TO")
+		[ $(( ${rx#rx_bytes=} - $1 )) -gt $(( 4 * 1048576 )) ]
+	}
 	cut_link() {
+		local rx
+		rx=$(fast_rx "$TO")
+		check "link cut: setup: the stream carried 4 MiB before the cut" \
+			wait_until 20 streamed "${rx#rx_bytes=}"
 		"$LAB" link-down "$(node_index "$TO")" fast
 		sleep 45
 		"$LAB" link-up "$(node_index "$TO")" fast
 	}
 	fault_case "link cut" cut_link
-	# Known defect (issue 12, "every action inside its timeout"): with the fast
-	# link cut, migrate_to logs nothing after its first progress line and is
-	# killed by Pacemaker's 40 s timeout (measured 2026-12-02); the old check
-	# passed on the "aborting" line case 3 had written.
-	xfail "issue 12" "link cut: the watchdog aborted it" \
+	check "link cut: the watchdog aborted it" \
 		eval 'pcmk_log "$FROM" | grep -q "aborting the migration of $RSC"'
-	xfail "issue 12" "link cut: migrate_to ended before its timeout" migrate_to_ended_in_time "$FROM"
+	check "link cut: migrate_to ended before its timeout" migrate_to_ended_in_time "$FROM"
+	check "link cut: migrate_to said the VM keeps running on $FROM" \
+		eval 'pcmk_log "$FROM" | grep -q "live migration of $RSC to $TO was aborted: .*the VM keeps running on this node"'
+
+	e2e_log "case 5b: the migration link is cut as the migration starts"
+	# Before QEMU's stream is connected, libvirtd holds the job while its
+	# connect() retries: the watchdog's calls wait for it (measured
+	# 2026-12-02: "No route to host" after 16 s, once ARP gave up).
+	cut_link_at_once() {
+		"$LAB" link-down "$(node_index "$TO")" fast
+		sleep 45
+		"$LAB" link-up "$(node_index "$TO")" fast
+	}
+	fault_case "link cut at once" cut_link_at_once
+	check "link cut at once: migrate_to ended before its timeout" migrate_to_ended_in_time "$FROM"
 fi
 
 if want 6; then
