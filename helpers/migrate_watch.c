@@ -426,8 +426,8 @@ static void abort_in_time(struct watcher *wa, long long until_ms)
 
     if (atomic_load(&wa->postcopy) || !claim_abort(wa, reason))
         return;         /* a post-copy cannot be aborted; or it is done already */
-    qb_log(LOG_WARNING, "aborting the migration of %s: %s (the watchdog's calls got no "
-           "answer from libvirt)", wa->ctx.xml.name, reason);
+    qb_log(LOG_WARNING, "aborting the migration of %s: %s (the watchdog itself is waiting "
+           "for libvirt)", wa->ctx.xml.name, reason);
     if (vmg_virt_domain_call_bounded(abort_job, wa->dom, 0, until_ms - vmg_now_ms(), &code,
                                      &why) < 0)
         qb_log(LOG_ERR, "cannot abort the migration of %s: %s", wa->ctx.xml.name, why);
@@ -527,8 +527,8 @@ void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config 
     long long margin = vmg_migration_abort_margin_ms(ctx) + reserve_ms;
     /* After the watchdog's abort, before the reserve: its own last word. */
     long long give_up_at = vmg_now_ms() + vmg_ms_left(ctx) - reserve_ms - GIVE_UP_MARGIN_MS;
-    /* The watchdog's own limit, a poll later: it acts first when it can. */
-    long long abort_at = vmg_now_ms() + vmg_ms_left(ctx) - margin + POLL_MS;
+    /* The watchdog's own limit, two polls later: it acts first when it can. */
+    long long abort_at = vmg_now_ms() + vmg_ms_left(ctx) - margin + 2 * POLL_MS;
     struct watcher *wa = watcher_new(ctx, cfg, dom, margin);
     const char *abort_reason;
 

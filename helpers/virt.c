@@ -159,7 +159,7 @@ static void *domain_call_thread(void *opaque)
         call->code = virGetLastErrorCode();
         call->error = strdup(vmg_virt_error());     /* libvirt errors are per thread */
     }
-    /* Unwritten, the caller sees no answer: a timeout. */
+    /* Unwritten, the caller sees no answer: a timeout, and never reads rc. */
     if (write(call->done_fd, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0)
         call->rc = -1;
     domain_call_unref(call);
