@@ -13,6 +13,8 @@
 #     says running, stop stops it;
 #  5. item 2: the config file gone under the running VM: a probe says running,
 #     stop stops it, then a probe says 7 (never 5).
+#  6. item 4: QEMU frozen (SIGSTOP) before stop: the power-off request gets
+#     no answer, stop destroys the domain and returns 0 within its timeout.
 . "$(dirname "$0")/lib.sh"
 
 NAME=safe1
@@ -151,6 +153,24 @@ check "then a probe says not running (rc 7, not 5)" \
 check "on the other node, which never started it, a probe says 7 too" \
 	test "$(rc_of agent 2 monitor OCF_RESKEY_CRM_meta_interval=0)" -eq 7
 mv "$CONFIG.away" "$CONFIG"
+check "cleanup: no domain left" remove_domain 1
+
+e2e_log "case 6: QEMU frozen before stop (item 4)"
+# libvirt waits for QEMU's answer to the power-off request with no timeout:
+# before the fix stop hung there (bounded here by E2E_NODE_TIMEOUT).
+check "start on vmg-n1" test "$(rc_of agent 1 start)" -eq 0
+check "setup: the guest runs on vmg-n1" runs_on 1
+pid=$(cat "$VMG_LAB/nodes/vmg-n1/run/libvirt/qemu/$NAME.pid")
+check "setup: its QEMU is frozen (pid $pid)" \
+	eval 'kill -STOP "$pid" && grep -q "^State:.*T (stopped)" "/proc/$pid/status"'
+start=$(date +%s%N)
+rc=$(E2E_NODE_TIMEOUT=60 rc_of agent 1 stop OCF_RESKEY_CRM_meta_timeout=30000)
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+e2e_log "stop returned $rc after $took ms (timeout 30000 ms)"
+kill -CONT "$pid" 2>/dev/null
+check "stop succeeds (rc $rc = 0)" test "$rc" -eq 0
+check "stop ends before its 30 s timeout ($took ms)" test "$took" -lt 30000
+check "the domain is gone" eval '! active_on 1'
 check "cleanup: no domain left" remove_domain 1
 
 e2e_finish
