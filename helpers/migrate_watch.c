@@ -528,7 +528,7 @@ void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config 
     /* After the watchdog's abort, before the reserve: its own last word. */
     long long give_up_at = vmg_now_ms() + vmg_ms_left(ctx) - reserve_ms - GIVE_UP_MARGIN_MS;
     /* The watchdog's own limit, two polls later: it acts first when it can. */
-    long long abort_at = vmg_now_ms() + vmg_ms_left(ctx) - margin + 2 * POLL_MS;
+    long long abort_at = vmg_now_ms() + vmg_ms_left(ctx) - margin + 2LL * POLL_MS;
     struct watcher *wa = watcher_new(ctx, cfg, dom, margin);
     const char *abort_reason;
 
