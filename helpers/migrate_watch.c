@@ -22,6 +22,8 @@
 
 #include "log.h"
 #include "migrate.h"
+#define VMG_MIGRATE_WATCH_PRIV_H_ALLOW
+#include "migrate_watch_priv.h"
 #include "util.h"
 #include "virt.h"
 
@@ -72,6 +74,13 @@ struct watch_state {
     char verdict[192];                  /* why the watchdog gives up */
 };
 
+int (*vmg_migration_perform)(virDomainPtr dom, const char *dconnuri,
+                             virTypedParameterPtr params, unsigned int nparams,
+                             unsigned int flags) = virDomainMigrateToURI3;
+int (*vmg_migration_job_stats)(virDomainPtr dom, int *type, virTypedParameterPtr *params,
+                               int *nparams, unsigned int flags) = virDomainGetJobStats;
+int (*vmg_migration_abort)(virDomainPtr dom) = virDomainAbortJob;
+
 static volatile sig_atomic_t termination_requested;
 
 static void on_termination(int signo)
@@ -99,7 +108,8 @@ static void *migration_thread_main(void *opaque)
 {
     struct migration_thread *t = opaque;
 
-    t->rc = virDomainMigrateToURI3(t->dom, t->daemon_uri, t->params, t->nparams, t->flags);
+    t->rc = vmg_migration_perform(t->dom, t->daemon_uri, t->params, (unsigned int)t->nparams,
+                                  t->flags);
     if (t->rc < 0)
         t->error = strdup(vmg_virt_error());    /* libvirt errors are per thread */
     atomic_store(&t->done, true);
@@ -293,7 +303,7 @@ static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_
     /* A post-copy cannot be aborted: it was only started if it fits. */
     if (!w->postcopy && vmg_ms_left(ctx) <= margin)
         return "it would not finish before Pacemaker's timeout";
-    if (virDomainGetJobStats(dom, &type, &stats, &n, 0) < 0 || type == VIR_DOMAIN_JOB_NONE)
+    if (vmg_migration_job_stats(dom, &type, &stats, &n, 0) < 0 || type == VIR_DOMAIN_JOB_NONE)
         goto cleanup;       /* not started yet, or just finished */
 
     if (vmg_now_ms() >= w->next_progress_ms) {
@@ -409,7 +419,7 @@ static bool claim_abort(struct watcher *wa, const char *reason)
 
 static int abort_job(virDomainPtr dom, unsigned int flags)
 {
-    return virDomainAbortJob(dom);
+    return vmg_migration_abort(dom);
 }
 
 /* The watchdog's time limit, kept by the waiting thread: the watchdog's
@@ -449,7 +459,7 @@ static void *watcher_main(void *opaque)
         if (!claim_abort(wa, reason))
             continue;           /* the waiting thread was first */
         qb_log(LOG_WARNING, "aborting the migration of %s: %s", wa->ctx.xml.name, reason);
-        if (virDomainAbortJob(wa->dom) < 0)
+        if (vmg_migration_abort(wa->dom) < 0)
             qb_log(LOG_ERR, "cannot abort the migration of %s: %s", wa->ctx.xml.name,
                    vmg_virt_error());
     }
