@@ -299,8 +299,9 @@ static long long destroy_reserve_ms(const struct vmg_context *ctx)
 /* How long one power-off request may take: a quarter of the graceful
  * window left, at most REQUEST_MAX_MS.  libvirt waits for QEMU's answer to
  * the ACPI request with no timeout, so a QEMU that does not answer its
- * monitor blocked stop past its timeout; a guest-agent request fails on
- * its own after libvirt's 5 s guest-sync wait. */
+ * monitor blocked stop past its timeout.  A guest-agent request past the
+ * bound counts as a hung QEMU too: with a short stop timeout, a slow agent
+ * gets the destroy earlier than before. */
 #define REQUEST_MAX_MS 10000
 #define REQUEST_MIN_MS 100
 
