@@ -296,20 +296,40 @@ static long long destroy_reserve_ms(const struct vmg_context *ctx)
     return vmg_destroy_reserve_ms(vmg_ms_left(ctx));
 }
 
-/* Asks the guest to power off: VIR_ERR_OK, or libvirt's error code when the
- * request itself failed.  A repeated request logs only its failure, and
- * that at debug level. */
+/* How long one power-off request may take: a quarter of the graceful
+ * window left, at most REQUEST_MAX_MS.  libvirt waits for QEMU's answer to
+ * the ACPI request with no timeout, so a QEMU that does not answer its
+ * monitor blocked stop past its timeout.  A guest-agent request past the
+ * bound counts as a hung QEMU too: with a short stop timeout, a slow agent
+ * gets the destroy earlier than before. */
+#define REQUEST_MAX_MS 10000
+#define REQUEST_MIN_MS 100
+
+static long long request_bound_ms(const struct vmg_context *ctx, long long reserve_ms)
+{
+    long long bound = (vmg_ms_left(ctx) - reserve_ms) / 4;
+
+    return bound > REQUEST_MAX_MS ? REQUEST_MAX_MS : bound < REQUEST_MIN_MS ? REQUEST_MIN_MS
+                                                                            : bound;
+}
+
+/* Asks the guest to power off, waiting for libvirt at most a quarter of
+ * what is left before reserve_ms: VIR_ERR_OK, or libvirt's error code when
+ * the request failed, VIR_ERR_OPERATION_TIMEOUT when it got no answer (QEMU
+ * hung: only a destroy helps then).  A repeated request logs only its
+ * failure, and that at debug level, unless it timed out. */
 static int request_shutdown(struct vmg_context *ctx, virDomainPtr dom, unsigned int how,
-                            bool repeat)
+                            long long reserve_ms, bool repeat)
 {
     const char *name = how == VIR_DOMAIN_SHUTDOWN_GUEST_AGENT ? "guest agent" :
                        how == VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN ? "ACPI" : ctx->cfg.shutdown_mode;
+    VMG_AUTOFREE(char *) reason = NULL;
     int code;
 
-    if (vmg_domain_shutdown_request(dom, how) < 0) {
-        code = virGetLastErrorCode();
-        qb_log(repeat ? LOG_DEBUG : LOG_WARNING, "%s shutdown request for %s failed: %s", name,
-               ctx->xml.name, vmg_virt_error());
+    if (vmg_virt_domain_call_bounded(vmg_domain_shutdown_request, dom, how,
+                                     request_bound_ms(ctx, reserve_ms), &code, &reason) < 0) {
+        qb_log(repeat && code != VIR_ERR_OPERATION_TIMEOUT ? LOG_DEBUG : LOG_WARNING,
+               "%s shutdown request for %s failed: %s", name, ctx->xml.name, reason);
         return code == VIR_ERR_OK ? VIR_ERR_INTERNAL_ERROR : code;
     }
     if (!repeat)
@@ -319,8 +339,9 @@ static int request_shutdown(struct vmg_context *ctx, virDomainPtr dom, unsigned 
 
 /* Waits until the domain is off or only reserve_ms are left, repeating the
  * request(s) in hows (the methods asked, a VIR_DOMAIN_SHUTDOWN_* mask) every
- * vmg_domain_shutdown_resend_ms; true when it is off. */
-static bool wait_off_resending(struct vmg_context *ctx, virDomainPtr dom, unsigned int hows,
+ * vmg_domain_shutdown_resend_ms; 1 when it is off, 0 when time is up, -1
+ * when a request got no answer (QEMU hung). */
+static int wait_off_resending(struct vmg_context *ctx, virDomainPtr dom, unsigned int hows,
                                long long reserve_ms)
 {
     static const unsigned int methods[] = { VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN,
@@ -329,6 +350,7 @@ static bool wait_off_resending(struct vmg_context *ctx, virDomainPtr dom, unsign
     unsigned int resent = 0;
     const char *detail;
     enum vmg_health health;
+    int code = VIR_ERR_OK;
     size_t i;
 
     for (;;) {
@@ -337,18 +359,20 @@ static bool wait_off_resending(struct vmg_context *ctx, virDomainPtr dom, unsign
             if (resent)
                 qb_log(LOG_INFO, "%s powered off after %u repeated request(s)", ctx->xml.name,
                        resent);
-            return true;
+            return 1;
         }
         if (vmg_ms_left(ctx) <= reserve_ms)
-            return false;
+            return 0;
         if (vmg_now_ms() >= next) {
             /* virsh's modes are one request, as they were asked. */
             if (ctx->cfg.shutdown_flags)
-                request_shutdown(ctx, dom, ctx->cfg.shutdown_flags, true);
-            for (i = 0; !ctx->cfg.shutdown_flags && i < sizeof(methods) / sizeof(methods[0]);
-                 i++)
+                code = request_shutdown(ctx, dom, ctx->cfg.shutdown_flags, reserve_ms, true);
+            for (i = 0; !ctx->cfg.shutdown_flags && i < sizeof(methods) / sizeof(methods[0]) &&
+                        code != VIR_ERR_OPERATION_TIMEOUT; i++)
                 if (hows & methods[i])
-                    request_shutdown(ctx, dom, methods[i], true);
+                    code = request_shutdown(ctx, dom, methods[i], reserve_ms, true);
+            if (code == VIR_ERR_OPERATION_TIMEOUT)
+                return -1;          /* QEMU does not answer: destroy it */
             resent++;
             next = vmg_now_ms() + vmg_domain_shutdown_resend_ms;
         }
@@ -361,29 +385,31 @@ static bool shutdown_gracefully(struct vmg_context *ctx, virDomainPtr dom, long 
 {
     long long window = vmg_ms_left(ctx) - reserve;
     unsigned int requested = 0;
+    int code, off;
 
     /* virsh's modes: one request, libvirt picks among them; all the window. */
     if (ctx->cfg.shutdown_flags)
-        return request_shutdown(ctx, dom, ctx->cfg.shutdown_flags, false) == VIR_ERR_OK &&
-               wait_off_resending(ctx, dom, ctx->cfg.shutdown_flags, reserve);
+        return request_shutdown(ctx, dom, ctx->cfg.shutdown_flags, reserve, false) ==
+                   VIR_ERR_OK &&
+               wait_off_resending(ctx, dom, ctx->cfg.shutdown_flags, reserve) > 0;
 
     /* acpi-then-agent: leave the agent half the window as the fallback. */
-    if (request_shutdown(ctx, dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN, false) == VIR_ERR_OK) {
+    code = request_shutdown(ctx, dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN, reserve, false);
+    if (code == VIR_ERR_OPERATION_TIMEOUT)
+        return false;
+    if (code == VIR_ERR_OK) {
         requested = VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN;
-        if (wait_off_resending(ctx, dom, requested, reserve + window / 2))
-            return true;
+        if ((off = wait_off_resending(ctx, dom, requested, reserve + window / 2)) != 0)
+            return off > 0;
     }
     /* A guest agent not up yet ("unresponsive") fails the request at once:
      * it is repeated too.  A domain without an agent channel is not. */
-    {
-        int code = request_shutdown(ctx, dom, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT, false);
-
-        if (code == VIR_ERR_OK || code == VIR_ERR_AGENT_UNRESPONSIVE)
-            requested |= VIR_DOMAIN_SHUTDOWN_GUEST_AGENT;
-    }
+    code = request_shutdown(ctx, dom, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT, reserve, false);
+    if (code == VIR_ERR_OK || code == VIR_ERR_AGENT_UNRESPONSIVE)
+        requested |= VIR_DOMAIN_SHUTDOWN_GUEST_AGENT;
     /* Whatever was asked gets the rest of the window: a guest still booting
      * may only now be listening for the power button. */
-    return requested && wait_off_resending(ctx, dom, requested, reserve);
+    return requested && wait_off_resending(ctx, dom, requested, reserve) > 0;
 }
 
 static int destroy(struct vmg_context *ctx, virDomainPtr dom)

@@ -32,6 +32,10 @@
 
 /* The longest migrate_to waits for the target's libvirtd to answer. */
 #define TARGET_CONNECT_MAX_MS 10000
+/* A target connection silent for interval * (count + 1) = 12 s is closed:
+ * what is called on it then fails instead of waiting for good. */
+#define TARGET_KEEPALIVE_INTERVAL_S 3
+#define TARGET_KEEPALIVE_COUNT 3
 /* Pause assumed for a post-copy switch-over when raising peer timeouts: the
  * guest runs on the target while pages are pulled, stalls are short. */
 #define POSTCOPY_SWITCH_PAUSE_MS 1000
@@ -383,11 +387,24 @@ static void undo_pre_command(struct vmg_context *ctx, struct migration *m)
 static void open_target(struct vmg_context *ctx, struct migration *m)
 {
     long long budget = vmg_ms_left(ctx) / 4;
+    VMG_AUTOFREE(char *) why = NULL;
+    bool loop = vmg_virt_event_loop_start(&why) == 0;
 
+    if (!loop)
+        qb_log(LOG_WARNING, "no keepalive on the connection to %s: %s", m->target, why);
     if (budget > TARGET_CONNECT_MAX_MS)
         budget = TARGET_CONNECT_MAX_MS;
-    if (vmg_virt_open_bounded(m->daemon_uri, budget, &m->dconn, &m->dconn_error) < 0)
+    if (vmg_virt_open_bounded(m->daemon_uri, budget, &m->dconn, &m->dconn_error) < 0) {
         qb_log(LOG_WARNING, "cannot reach libvirt on %s: %s", m->target, m->dconn_error);
+        return;
+    }
+    /* The calls made on it afterwards (look-ups, the pre-checks) wait for
+     * the target with no timeout of their own: keepalive closes a
+     * connection whose daemon stays silent, and they fail. */
+    if (loop && virConnectSetKeepAlive(m->dconn, TARGET_KEEPALIVE_INTERVAL_S,
+                                       TARGET_KEEPALIVE_COUNT) < 0)
+        qb_log(LOG_WARNING, "no keepalive on the connection to %s: %s", m->target,
+               vmg_virt_error());
 }
 
 static int migrate_to(struct vmg_context *ctx, struct migration *m)

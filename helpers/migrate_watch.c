@@ -22,6 +22,8 @@
 
 #include "log.h"
 #include "migrate.h"
+#define VMG_MIGRATE_WATCH_PRIV_H_ALLOW
+#include "migrate_watch_priv.h"
 #include "util.h"
 #include "virt.h"
 
@@ -72,6 +74,13 @@ struct watch_state {
     char verdict[192];                  /* why the watchdog gives up */
 };
 
+int (*vmg_migration_perform)(virDomainPtr dom, const char *dconnuri,
+                             virTypedParameterPtr params, unsigned int nparams,
+                             unsigned int flags) = virDomainMigrateToURI3;
+int (*vmg_migration_job_stats)(virDomainPtr dom, int *type, virTypedParameterPtr *params,
+                               int *nparams, unsigned int flags) = virDomainGetJobStats;
+int (*vmg_migration_abort)(virDomainPtr dom) = virDomainAbortJob;
+
 static volatile sig_atomic_t termination_requested;
 
 static void on_termination(int signo)
@@ -99,7 +108,8 @@ static void *migration_thread_main(void *opaque)
 {
     struct migration_thread *t = opaque;
 
-    t->rc = virDomainMigrateToURI3(t->dom, t->daemon_uri, t->params, t->nparams, t->flags);
+    t->rc = vmg_migration_perform(t->dom, t->daemon_uri, t->params, (unsigned int)t->nparams,
+                                  t->flags);
     if (t->rc < 0)
         t->error = strdup(vmg_virt_error());    /* libvirt errors are per thread */
     atomic_store(&t->done, true);
@@ -293,7 +303,7 @@ static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_
     /* A post-copy cannot be aborted: it was only started if it fits. */
     if (!w->postcopy && vmg_ms_left(ctx) <= margin)
         return "it would not finish before Pacemaker's timeout";
-    if (virDomainGetJobStats(dom, &type, &stats, &n, 0) < 0 || type == VIR_DOMAIN_JOB_NONE)
+    if (vmg_migration_job_stats(dom, &type, &stats, &n, 0) < 0 || type == VIR_DOMAIN_JOB_NONE)
         goto cleanup;       /* not started yet, or just finished */
 
     if (vmg_now_ms() >= w->next_progress_ms) {
@@ -399,6 +409,40 @@ static void watcher_unref(struct watcher *wa)
         watcher_free(wa);
 }
 
+/* The abort is issued once, by the first thread to decide it. */
+static bool claim_abort(struct watcher *wa, const char *reason)
+{
+    const char *none = NULL;
+
+    return atomic_compare_exchange_strong(&wa->abort_reason, &none, reason);
+}
+
+static int abort_job(virDomainPtr dom, unsigned int flags)
+{
+    return vmg_migration_abort(dom);
+}
+
+/* The watchdog's time limit, kept by the waiting thread: the watchdog's
+ * own calls may be the ones that block.  With the fast link cut before
+ * QEMU's stream was connected, libvirtd holds the job while its connect()
+ * retries (16 s in the lab before "No route to host"; over a minute where
+ * the SYNs are only dropped), and the job-statistics call waits for it.
+ * The abort waits for libvirt at most until until_ms. */
+static void abort_in_time(struct watcher *wa, long long until_ms)
+{
+    static const char reason[] = "it would not finish before Pacemaker's timeout";
+    VMG_AUTOFREE(char *) why = NULL;
+    int code;
+
+    if (atomic_load(&wa->postcopy) || !claim_abort(wa, reason))
+        return;         /* a post-copy cannot be aborted; or it is done already */
+    qb_log(LOG_WARNING, "aborting the migration of %s: %s (the watchdog itself is waiting "
+           "for libvirt)", wa->ctx.xml.name, reason);
+    if (vmg_virt_domain_call_bounded(abort_job, wa->dom, 0, until_ms - vmg_now_ms(), &code,
+                                     &why) < 0)
+        qb_log(LOG_ERR, "cannot abort the migration of %s: %s", wa->ctx.xml.name, why);
+}
+
 static void *watcher_main(void *opaque)
 {
     struct watcher *wa = opaque;
@@ -412,9 +456,10 @@ static void *watcher_main(void *opaque)
         atomic_store(&wa->postcopy, wa->w.postcopy);
         if (reason == NULL || atomic_load(&wa->stop))
             continue;
+        if (!claim_abort(wa, reason))
+            continue;           /* the waiting thread was first */
         qb_log(LOG_WARNING, "aborting the migration of %s: %s", wa->ctx.xml.name, reason);
-        atomic_store(&wa->abort_reason, reason);
-        if (virDomainAbortJob(wa->dom) < 0)
+        if (vmg_migration_abort(wa->dom) < 0)
             qb_log(LOG_ERR, "cannot abort the migration of %s: %s", wa->ctx.xml.name,
                    vmg_virt_error());
     }
@@ -492,6 +537,8 @@ void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config 
     long long margin = vmg_migration_abort_margin_ms(ctx) + reserve_ms;
     /* After the watchdog's abort, before the reserve: its own last word. */
     long long give_up_at = vmg_now_ms() + vmg_ms_left(ctx) - reserve_ms - GIVE_UP_MARGIN_MS;
+    /* The watchdog's own limit, two polls later: it acts first when it can. */
+    long long abort_at = vmg_now_ms() + vmg_ms_left(ctx) - margin + 2LL * POLL_MS;
     struct watcher *wa = watcher_new(ctx, cfg, dom, margin);
     const char *abort_reason;
 
@@ -518,6 +565,8 @@ void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config 
         sigaction(SIGTERM, &old_term, NULL);
         return;
     }
+    if (!wait_migration(t, abort_at) && !atomic_load(&wa->abort_reason))
+        abort_in_time(wa, give_up_at);
     if (!wait_migration(t, give_up_at)) {
         /* Left behind: the process ends soon, the guardian aborts later. */
         atomic_store(&wa->stop, true);

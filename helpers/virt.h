@@ -34,6 +34,23 @@ void vmg_xml_quiet(void);
 int vmg_virt_open_bounded(const char *uri, long long timeout_ms, virConnectPtr *conn,
                           char **reason);
 
+/* fn(dom, flags) within timeout_ms, for the calls that wait on QEMU's
+ * monitor: libvirt waits for QEMU's answer with no timeout of its own, so a
+ * QEMU that does not answer (SIGSTOP, a migration stuck holding its lock)
+ * blocks them for good.  The call runs in a thread holding its own
+ * reference to dom; past the deadline it is left behind (a forced destroy
+ * or the end of the process ends it).  0, or -1 with *reason and *code:
+ * libvirt's error code, VIR_ERR_OPERATION_TIMEOUT when no answer came. */
+typedef int (*vmg_domain_call_fn)(virDomainPtr dom, unsigned int flags);
+int vmg_virt_domain_call_bounded(vmg_domain_call_fn fn, virDomainPtr dom, unsigned int flags,
+                                 long long timeout_ms, int *code, char **reason);
+
+/* libvirt's default event loop, run by a thread of its own: what a
+ * connection opened afterwards needs for keepalive (virConnectSetKeepAlive:
+ * "client has to implement and run event loop").  Once only; 0, or -1 with
+ * *reason (then keepalive must not be asked for). */
+int vmg_virt_event_loop_start(char **reason);
+
 VMG_DEFINE_AUTOPTR(virDomainPtr, virDomainFree)
 VMG_DEFINE_AUTOPTR(virConnectPtr, virConnectClose)
 VMG_DEFINE_AUTOPTR(xmlDocPtr, xmlFreeDoc)

@@ -5,17 +5,23 @@
 #      .deb: the agent (mode 755, pointing at the installed helper and
 #      meta-data), the helper and the meta-data are where Pacemaker and the
 #      agent expect them; lintian (if installed) reports no error.
-#   2. make distcheck in another clean copy (tarball ships all that the build
+#   2. The same from a copy whose path has a space in it (debian/rules builds
+#      in a space-free copy then), without the tests (nocheck: step 1 ran
+#      them): the .deb has the same files, modes and sizes, and
+#      "debian/rules clean" removes the space-free copy.
+#   3. make distcheck in another clean copy (tarball ships all that the build
 #      and "make check" need, VPATH build, read-only srcdir).
-#   3. rpmbuild -ta on the distcheck tarball (if rpmbuild is installed; --nodeps
-#      because the BuildRequires are Fedora names), then check the .rpm.
+#   4. rpm/rpmbuild.sh (make dist, then rpmbuild -ta; --nodeps because the
+#      BuildRequires are Fedora names) from a copy whose path has a space in
+#      it, then check the .rpm.
 #
 # A clean copy is the git tree (tracked files plus untracked, not ignored
 # ones), or the whole directory when this is not a git checkout.  Prints one
 # PASS/FAIL/SKIP line per check, exits 1 if any check failed.  Temporary
 # directories are removed unless VMG_PKG_KEEP=1.
 #
-# Environment: VMG_PKG_SKIP="deb distcheck rpm" (any subset) skips steps.
+# Environment: VMG_PKG_SKIP="deb deb-space distcheck rpm" (any subset) skips
+# steps.
 set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -106,6 +112,7 @@ deb_step() {
 	deb=$(find "$TMP/deb" -maxdepth 1 -name 'vmguard_*.deb' | head -n 1)
 	if [ -z "$deb" ]; then fail "deb: no vmguard_*.deb produced"; return; fi
 	local listing; listing=$(dpkg-deb -c "$deb")
+	DEB_FILES=$(deb_files "$deb")
 	has_entry() {	# MODE PATH
 		printf '%s\n' "$listing" | awk -v m="$1" -v p="./$2" '$1 == m && $NF == p { f = 1 } END { exit !f }'
 	}
@@ -152,8 +159,49 @@ deb_step() {
 	fi
 }
 
+# ------------------------------------------------ .deb, path with a space
+DEB_FILES=
+deb_files() {	# DEB: mode, owner, size and path of each file, no dates
+	dpkg-deb -c "$1" | awk '{ print $1, $2, $3, $NF }'
+}
+deb_space_step() {
+	local parent="$TMP/deb space" src log deb start copy files
+	src=$parent/vmguard log=$parent/build.log
+	command -v dpkg-buildpackage >/dev/null || { fail "deb, path with a space: no dpkg-buildpackage"; return; }
+	copy_tree "$src" && mkdir -p "$TMP/deb-space-tmp"
+	start=$(date +%s)
+	if ! (cd "$src" && TMPDIR=$TMP/deb-space-tmp DEB_BUILD_OPTIONS="nocheck parallel=$JOBS" \
+		dpkg-buildpackage -us -uc -b) > "$log" 2>&1
+	then
+		fail "deb, path with a space: dpkg-buildpackage -us -uc -b ($(( $(date +%s) - start ))s)"
+		show_log "$log"
+		return
+	fi
+	pass "deb, path with a space: dpkg-buildpackage -us -uc -b ($(( $(date +%s) - start ))s)"
+	check "deb, path with a space: debian/rules built in a space-free copy" \
+		grep -qF "debian/rules: '$src' has a space: building in a copy, $TMP/deb-space-tmp/vmguard-deb." "$log"
+	deb=$(find "$parent" -maxdepth 1 -name 'vmguard_*.deb' | head -n 1)
+	if [ -z "$deb" ]; then fail "deb, path with a space: no vmguard_*.deb produced"; return; fi
+	files=$(deb_files "$deb")
+	check "deb, path with a space: the agent and the helper are in the package" \
+		sh -c 'printf "%s\n" "$1" | grep -q "^-rwxr-xr-x root/root [0-9]* ./$2\$" &&
+			printf "%s\n" "$1" | grep -q "^-rwxr-xr-x root/root [0-9]* ./$3\$"' _ \
+		"$files" "$AGENT_PATH" "$HELPER_PATH"
+	if [ -z "$DEB_FILES" ]; then
+		skip "deb, path with a space: no .deb from a space-free path to compare with"
+	elif [ "$files" = "$DEB_FILES" ]; then
+		pass "deb, path with a space: same $(wc -l <<< "$files") files, modes and sizes as from a space-free path"
+	else
+		fail "deb, path with a space: not the files, modes and sizes from a space-free path"
+		diff <(printf '%s\n' "$DEB_FILES") <(printf '%s\n' "$files") >&2
+	fi
+	copy=$(cat "$src/debian/space-free-dir" 2>/dev/null)
+	check "deb, path with a space: debian/rules clean removes its copy ${copy:-(none named)}" \
+		sh -c '[ -n "$2" ] && [ -d "$2" ] && (cd "$1" && debian/rules clean) >/dev/null 2>&1 &&
+			[ ! -e "$2" ] && [ ! -e "$1/debian/space-free-dir" ]' _ "$src" "$copy"
+}
+
 # ----------------------------------------------------------- distcheck
-TARBALL=
 distcheck_step() {
 	local src=$TMP/dist/vmguard log=$TMP/dist/distcheck.log start
 	copy_tree "$src"
@@ -165,21 +213,21 @@ distcheck_step() {
 		return
 	fi
 	pass "make distcheck ($(( $(date +%s) - start ))s)"
-	TARBALL=$(find "$src" -maxdepth 1 -name 'vmguard-*.tar.gz' | head -n 1)
 }
 
 # ----------------------------------------------------------------- .rpm
 rpm_step() {
-	local top=$TMP/rpm log=$TMP/rpm/rpmbuild.log rpm listing start
+	local top=$TMP/rpm src="$TMP/rpm space/vmguard" log=$TMP/rpm/rpmbuild.log rpm listing start
 	if ! command -v rpmbuild >/dev/null; then fail "rpm: rpmbuild not installed (tests/install-deps installs it)"; return; fi
-	case $SKIP in *" distcheck "*) skip "rpm: no tarball (distcheck skipped)"; return ;; esac
-	if [ -z "$TARBALL" ]; then fail "rpm: no tarball (distcheck failed)"; return; fi
-	mkdir -p "$top"
+	mkdir -p "$top" && copy_tree "$src"
 	start=$(date +%s)
-	if ! rpmbuild -ta "$TARBALL" --nodeps --define "_topdir $top" > "$log" 2>&1; then
-		fail "rpm: rpmbuild -ta --nodeps ($(( $(date +%s) - start ))s)"; show_log "$log"; return
+	if ! (cd "$src" && rpm/rpmbuild.sh --nodeps --define "_topdir $top") > "$log" 2>&1; then
+		fail "rpm: rpm/rpmbuild.sh --nodeps from a path with a space ($(( $(date +%s) - start ))s)"
+		show_log "$log"; return
 	fi
-	pass "rpm: rpmbuild -ta --nodeps ($(( $(date +%s) - start ))s)"
+	pass "rpm: rpm/rpmbuild.sh --nodeps from a path with a space ($(( $(date +%s) - start ))s)"
+	check "rpm: rpm/rpmbuild.sh leaves the tarball in the checkout" \
+		sh -c 'ls "$1"/vmguard-*.tar.gz >/dev/null' _ "$src"
 	rpm=$(find "$top/RPMS" -name 'vmguard-[0-9]*.rpm' 2>/dev/null | head -n 1)
 	if [ -z "$rpm" ]; then fail "rpm: no binary vmguard rpm produced"; return; fi
 	listing=$(rpm -qlvp "$rpm" 2>/dev/null)
@@ -203,6 +251,7 @@ rpm_step() {
 }
 
 case $SKIP in *" deb "*) skip "deb (VMG_PKG_SKIP)";; *) deb_step;; esac
+case $SKIP in *" deb-space "*) skip "deb-space (VMG_PKG_SKIP)";; *) deb_space_step;; esac
 case $SKIP in *" distcheck "*) skip "distcheck (VMG_PKG_SKIP)";; *) distcheck_step;; esac
 case $SKIP in *" rpm "*) skip "rpm (VMG_PKG_SKIP)";; *) rpm_step;; esac
 

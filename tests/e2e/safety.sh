@@ -12,7 +12,12 @@
 #  4. item 1: a <uuid> added to the config under the running VM: monitor still
 #     says running, stop stops it;
 #  5. item 2: the config file gone under the running VM: a probe says running,
-#     stop stops it, then a probe says 7 (never 5).
+#     stop stops it, then a probe says 7 (never 5);
+#  6. item 6: a stop of the source while a post-copy migration runs (slowed
+#     down by its own bandwidth cap) fails in time and destroys nothing: the
+#     migration completes and the guest goes on on the target, same boot;
+#  7. item 4: QEMU frozen (SIGSTOP) before stop: the power-off request gets
+#     no answer, stop destroys the domain and returns 0 within its timeout.
 . "$(dirname "$0")/lib.sh"
 
 NAME=safe1
@@ -151,6 +156,64 @@ check "then a probe says not running (rc 7, not 5)" \
 check "on the other node, which never started it, a probe says 7 too" \
 	test "$(rc_of agent 2 monitor OCF_RESKEY_CRM_meta_interval=0)" -eq 7
 mv "$CONFIG.away" "$CONFIG"
+check "cleanup: no domain left" remove_domain 1
+
+e2e_log "case 6: a stop of the source during a post-copy migration (item 6)"
+# The post-copy phase is slowed down (its own cap, 1 MiB/s, on a guest that
+# keeps 32 MiB dirty: about 30 s), so that a stop of the source lands in it.
+# The migration is virsh's, not the agent's: any post-copy job counts.
+"$LAB" guest-xml "$NAME" --dirty 32 > "$CONFIG"
+check "start on vmg-n1, dirtying guest" test "$(rc_of agent 1 start)" -eq 0
+BEFORE=$("$LAB" wait-tick 1 "$NAME" --timeout 30)
+check "setup: it runs ($BEFORE)" test -n "$BEFORE"
+timeout 300 virsh -q -c "$("$LAB" uri 1)" migrate --live --p2p --postcopy \
+	--postcopy-after-precopy --postcopy-bandwidth 1 "$NAME" qemu+tcp://vmg-n2/system \
+	tcp://vmg-n2-fast > "$VMG_LAB/postcopy-migrate.log" 2>&1 &
+migrating=$!
+in_postcopy() { "$LAB" virsh 1 domstate --reason "$NAME" 2>/dev/null | grep -q 'paused (post-copy)'; }
+if wait_until 60 in_postcopy; then
+	mark=$(log_mark "$AGENT_LOG")
+	start=$(date +%s%N)
+	rc=$(rc_of agent 1 stop OCF_RESKEY_CRM_meta_timeout=10000)
+	took=$(( ($(date +%s%N) - start) / 1000000 ))
+	e2e_log "stop returned $rc after $took ms (timeout 10000 ms); source: $("$LAB" virsh 1 domstate --reason "$NAME" 2>&1)"
+	check "stop during the post-copy fails (rc $rc = 1)" test "$rc" -eq 1
+	check "and returns within its 10 s timeout ($took ms)" test "$took" -lt 10000
+	check "the source is still in post-copy after the stop (not destroyed)" in_postcopy
+	said_why() { log_since "$AGENT_LOG" "$mark" | grep -q "still in post-copy migration: not destroyed"; }
+	check "the log says why" said_why
+else
+	fail "setup: the migration never reached post-copy ($(cat "$VMG_LAB/postcopy-migrate.log"))"
+fi
+wait "$migrating"
+mrc=$?
+check "the post-copy migration completed (virsh rc $mrc: $(tr '\n' ' ' < "$VMG_LAB/postcopy-migrate.log"))" \
+	test "$mrc" -eq 0
+AFTER=$("$LAB" wait-tick 2 "$NAME" --after "$(count_of "$BEFORE")" --timeout 30)
+e2e_log "before the migration $BEFORE, after it on vmg-n2 $AFTER"
+check "the guest goes on on vmg-n2, same boot" \
+	eval '[ -n "$AFTER" ] && [ "$(boot_of "$AFTER")" = "$(boot_of "$BEFORE")" ]'
+check "a stop on vmg-n1 now finds nothing to stop (rc 0)" test "$(rc_of agent 1 stop)" -eq 0
+check "nothing of it is active on vmg-n1" eval '! active_on 1'
+check "cleanup: no domain left on vmg-n2" remove_domain 2
+
+e2e_log "case 7: QEMU frozen before stop (item 4)"
+"$LAB" guest-xml "$NAME" > "$CONFIG"
+# libvirt waits for QEMU's answer to the power-off request with no timeout:
+# before the fix stop hung there (bounded here by E2E_NODE_TIMEOUT).
+check "start on vmg-n1" test "$(rc_of agent 1 start)" -eq 0
+check "setup: the guest runs on vmg-n1" runs_on 1
+pid=$(cat "$VMG_LAB/nodes/vmg-n1/run/libvirt/qemu/$NAME.pid")
+check "setup: its QEMU is frozen (pid $pid)" \
+	eval 'kill -STOP "$pid" && grep -q "^State:.*T (stopped)" "/proc/$pid/status"'
+start=$(date +%s%N)
+rc=$(E2E_NODE_TIMEOUT=60 rc_of agent 1 stop OCF_RESKEY_CRM_meta_timeout=30000)
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+e2e_log "stop returned $rc after $took ms (timeout 30000 ms)"
+kill -CONT "$pid" 2>/dev/null
+check "stop succeeds (rc $rc = 0)" test "$rc" -eq 0
+check "stop ends before its 30 s timeout ($took ms)" test "$took" -lt 30000
+check "the domain is gone" eval '! active_on 1'
 check "cleanup: no domain left" remove_domain 1
 
 e2e_finish

@@ -2,6 +2,7 @@
  * start and stop, and refusal of a same-name domain with another UUID. */
 #include <build-config.h>
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -170,6 +171,48 @@ static void test_stop_repeats_request(const void *data)
     CHECK_INT(requests, *ignored + 1);
     /* 200 ms apart, far from the graceful budget (10 s - 2 s kept for destroy) */
     CHECK(took < 200LL * (*ignored + 1) + 2000);
+    close_context(&ctx);
+}
+
+/* A QEMU that does not answer its monitor (SIGSTOP in the lab): libvirt's
+ * power-off request waits for it with no timeout of its own.  The stand-in
+ * blocks for 12 s, past the quarter of the graceful window that stop gives
+ * a request, then fails as libvirt would; it also ends when released, so
+ * that the thread stop left behind is gone before the next case. */
+static atomic_bool hung_release, hung_returned;
+static int hung_qemu_shutdown(virDomainPtr dom, unsigned int flags)
+{
+    long long end = vmg_now_ms() + 12000;
+
+    while (!atomic_load(&hung_release) && vmg_now_ms() < end)
+        vmg_sleep_ms(10);
+    atomic_store(&hung_returned, true);
+    return -1;
+}
+
+static void test_stop_hung_qemu(const void *data)
+{
+    struct vmg_context ctx;
+    long long t0, took;
+
+    open_context(&ctx, TEST_DATA_DIR "/vm-new.xml");
+    /* A 20 s stop: 10 s for the guest, 10 s kept for the destroy. */
+    ctx.deadline_ms = vmg_now_ms() + 20000;
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    vmg_domain_shutdown_request = hung_qemu_shutdown;
+    atomic_store(&hung_release, false);
+    atomic_store(&hung_returned, false);
+    t0 = vmg_now_ms();
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    took = vmg_now_ms() - t0;
+    atomic_store(&hung_release, true);
+    while (!atomic_load(&hung_returned))
+        vmg_sleep_ms(10);
+    vmg_domain_shutdown_request = virDomainShutdownFlags;
+    CHECK_INT(domain_state("vm-new"), -1);
+    /* destroyed once the request had its quarter of the window (2.5 s) */
+    printf("# stop with a hung QEMU took %lld ms\n", took);
+    CHECK(took >= 2000 && took < 5000);
     close_context(&ctx);
 }
 
@@ -344,6 +387,7 @@ static const struct unit_case cases[] = {
     { "stop: a guest that hears the first request", test_stop_repeats_request, &heard_first },
     { "stop: a guest that misses the first request", test_stop_repeats_request, &missed_one },
     { "stop: a guest that misses five requests", test_stop_repeats_request, &missed_five },
+    { "stop: a QEMU that does not answer the power-off request", test_stop_hung_qemu, NULL },
     { "stale definition", test_stale_definition, NULL },
     { "foreign uuid", test_foreign_uuid, NULL },
     { "unreachable libvirtd", test_unreachable, NULL },

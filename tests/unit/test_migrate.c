@@ -2,6 +2,7 @@
 #include <build-config.h>
 
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +14,8 @@
 #include "spawn.h"
 #define VMG_MIGRATE_URI_PRIV_H_ALLOW
 #include "migrate_uri_priv.h"
+#define VMG_MIGRATE_WATCH_PRIV_H_ALLOW
+#include "migrate_watch_priv.h"
 #include "unit.h"
 #include "virt.h"
 
@@ -435,6 +438,95 @@ static void test_job_is_outgoing(const void *data)
     }
 }
 
+/* libvirtd while it connects the migration stream (seen in the lab with the
+ * fast link cut): it holds the job, so the watchdog's job statistics wait
+ * for it; the migration ends once aborted.  Each stand-in also ends when
+ * released, or after 20 s. */
+static atomic_bool released, aborted;
+static atomic_int stats_waiting;
+
+static void wait_released(void)
+{
+    long long end = vmg_now_ms() + 20000;
+
+    while (!atomic_load(&released) && !atomic_load(&aborted) && vmg_now_ms() < end)
+        vmg_sleep_ms(10);
+}
+
+static int perform_until_aborted(virDomainPtr dom, const char *uri, virTypedParameterPtr params,
+                                 unsigned int nparams, unsigned int flags)
+{
+    wait_released();
+    return -1;
+}
+
+static int stats_of_held_job(virDomainPtr dom, int *type, virTypedParameterPtr *params,
+                             int *nparams, unsigned int flags)
+{
+    long long end = vmg_now_ms() + 20000;
+
+    atomic_fetch_add(&stats_waiting, 1);
+    while (!atomic_load(&released) && vmg_now_ms() < end)
+        vmg_sleep_ms(10);
+    atomic_fetch_sub(&stats_waiting, 1);
+    *type = VIR_DOMAIN_JOB_NONE;
+    *params = NULL;
+    *nparams = 0;
+    return -1;
+}
+
+static int abort_recorded(virDomainPtr dom)
+{
+    atomic_store(&aborted, true);
+    return 0;
+}
+
+/* The watchdog's calls wait for libvirt: the migration is aborted all the
+ * same at the watchdog's limit, not given up 2 s before the timeout (8 s:
+ * the margin is 5 s, the abort comes two polls after 3 s, the give-up at
+ * 6 s). */
+static void test_watchdog_waiting(const void *data)
+{
+    struct vmg_migrate_config cfg = config("tcp");
+    struct vmg_migration_result result;
+    virConnectPtr conn = virConnectOpen(NODE_URI);
+    virDomainPtr dom = conn ? virDomainLookupByName(conn, "vm-running") : NULL;
+    struct vmg_context ctx;
+    long long t0, took;
+
+    if (dom == NULL) {
+        printf("Bail out! no domain vm-running in %s\n", NODE_URI);
+        exit(1);
+    }
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.xml.name = (char *)"vm-running";
+    ctx.env.timeout_ms = 8000;
+    ctx.deadline_ms = vmg_now_ms() + 8000;
+    vmg_migration_perform = perform_until_aborted;
+    vmg_migration_job_stats = stats_of_held_job;
+    vmg_migration_abort = abort_recorded;
+    t0 = vmg_now_ms();
+    vmg_migration_run(&ctx, &cfg, dom, NULL, "qemu+tcp://node2/system", NULL, 0, 0, 0, &result);
+    took = vmg_now_ms() - t0;
+    /* The threads left behind finish before the real calls are back. */
+    atomic_store(&released, true);
+    while (atomic_load(&stats_waiting) > 0)
+        vmg_sleep_ms(10);
+    vmg_sleep_ms(1000);
+    vmg_migration_perform = virDomainMigrateToURI3;
+    vmg_migration_job_stats = virDomainGetJobStats;
+    vmg_migration_abort = virDomainAbortJob;
+    printf("# migration with the watchdog waiting ended after %lld ms: %s\n", took,
+           result.error ? result.error : "no error");
+    CHECK(!result.succeeded);
+    CHECK(atomic_load(&aborted));
+    CHECK(result.aborted_by_watchdog);
+    CHECK(took >= 3000 && took < 5000);
+    vmg_migration_result_clear(&result);
+    virDomainFree(dom);
+    virConnectClose(conn);
+}
+
 static const struct unit_case cases[] = {
     { "migrate_options mapped", test_options_mapped, NULL },
     { "migrate_options refused", test_options_refused, NULL },
@@ -445,6 +537,7 @@ static const struct unit_case cases[] = {
     { "live XML", test_live_xml, NULL },
     { "unreachable target", test_unreachable_target, NULL },
     { "post command", test_post_command, NULL },
+    { "watchdog waiting for libvirt", test_watchdog_waiting, NULL },
 };
 
 int main(void)

@@ -1,0 +1,23 @@
+/* The libvirt calls of the migration and its watchdog, which the unit tests
+ * replace: libvirt's test:/// driver cannot migrate, nor hold a job the way
+ * libvirtd does while it connects the migration stream (its other calls on
+ * the domain then wait).
+ * Only migrate_watch.c and its tests include this (as libvirt's *priv.h). */
+#ifndef VMG_MIGRATE_WATCH_PRIV_H_ALLOW
+#error "migrate_watch_priv.h is for migrate_watch.c and its unit tests only"
+#endif
+#ifndef VMG_MIGRATE_WATCH_PRIV_H
+#define VMG_MIGRATE_WATCH_PRIV_H
+
+#include <libvirt/libvirt.h>
+
+/* virDomainMigrateToURI3, virDomainGetJobStats, virDomainAbortJob. */
+extern int (*vmg_migration_perform)(virDomainPtr dom, const char *dconnuri,
+                                    virTypedParameterPtr params, unsigned int nparams,
+                                    unsigned int flags);
+extern int (*vmg_migration_job_stats)(virDomainPtr dom, int *type,
+                                      virTypedParameterPtr *params, int *nparams,
+                                      unsigned int flags);
+extern int (*vmg_migration_abort)(virDomainPtr dom);
+
+#endif
