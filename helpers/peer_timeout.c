@@ -321,8 +321,13 @@ int vmg_peer_guard_raise(const struct vmg_peer_config *cfg, const struct vmg_env
     if (move)
         guard_follow(g, move);
     /* Local state first, with the remote members listed, so a kill at any
-     * point below leaves a record the next action restores from. */
-    if (vmg_pt_raise_here(g->state_dir, g->local ? &req : &(struct vmg_pt_request){ 0 },
+     * point below leaves a record the next action restores from.  Without
+     * "local" nothing is raised here, but the keeper is armed all the same:
+     * it restores the remote members if this process is killed (found on
+     * the lab: with guest:DOM alone no keeper ran, tests/e2e/guard.sh G2). */
+    if (vmg_pt_raise_here(g->state_dir,
+                          g->local ? &req : &(struct vmg_pt_request){
+                              .keeper = true, .guest_helper = req.guest_helper },
                           &g->holder, g->remotes, g->remote_expires, &summary, reason) < 0) {
         guard_free(g);
         return -1;
