@@ -17,7 +17,10 @@
 #     down by its own bandwidth cap) fails in time and destroys nothing: the
 #     migration completes and the guest goes on on the target, same boot;
 #  7. item 4: QEMU frozen (SIGSTOP) before stop: the power-off request gets
-#     no answer, stop destroys the domain and returns 0 within its timeout.
+#     no answer, stop destroys the domain and returns 0 within its timeout;
+#  8. item 4: the target's libvirtd frozen (SIGSTOP) mid-migration: migrate_to
+#     ends before its timeout, and once the daemon answers again the VM is
+#     active on exactly one node, the source, with the boot it had.
 . "$(dirname "$0")/lib.sh"
 
 NAME=safe1
@@ -25,6 +28,7 @@ CONFIG=$VMG_LAB/$NAME.xml
 AGENT_LOG=$VMG_LAB/safety-agent.log
 
 cleanup() {
+	[ -n "${lpid:-}" ] && kill -CONT "$lpid" 2>/dev/null
 	"$LAB" link-up 2 mgmt >/dev/null 2>&1
 	"$LAB" down >/dev/null 2>&1 || true
 }
@@ -215,5 +219,42 @@ check "stop succeeds (rc $rc = 0)" test "$rc" -eq 0
 check "stop ends before its 30 s timeout ($took ms)" test "$took" -lt 30000
 check "the domain is gone" eval '! active_on 1'
 check "cleanup: no domain left" remove_domain 1
+
+e2e_log "case 8: the target's libvirtd freezes mid-migration (item 4)"
+# A deadlocked libvirtd on the target: the migration under way and every
+# call on the target connection wait for it.  migrate_to must still end
+# before its timeout, and once the daemon answers again the VM is active on
+# exactly one node, with the boot it had.
+"$LAB" guest-xml "$NAME" --dirty 32 > "$CONFIG"
+check "start on vmg-n1, dirtying guest" test "$(rc_of agent 1 start)" -eq 0
+BEFORE=$("$LAB" wait-tick 1 "$NAME" --timeout 30)
+check "setup: it runs ($BEFORE)" test -n "$BEFORE"
+lpid=$(cat "$VMG_LAB/nodes/vmg-n2/pids/libvirtd.pid")
+check "setup: vmg-n2's libvirtd runs (pid $lpid)" \
+	eval 'grep -q "^Name:.*libvirtd" "/proc/$lpid/status"'
+start=$(date +%s%N)
+agent 1 migrate_to OCF_RESKEY_CRM_meta_migrate_target=vmg-n2 OCF_RESKEY_CRM_meta_timeout=40000 \
+	OCF_RESKEY_migration_transport=tcp OCF_RESKEY_migration_network=-fast \
+	OCF_RESKEY_migration_bandwidth=5 > /dev/null 2>&1 &
+migrating=$!
+if wait_until 20 incoming; then
+	kill -STOP "$lpid"
+	e2e_log "vmg-n2's libvirtd frozen $(( ($(date +%s%N) - start) / 1000000 )) ms after migrate_to began"
+else
+	fail "setup: the migration never got under way"
+fi
+wait "$migrating"
+rc=$?
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+e2e_log "migrate_to returned $rc after $took ms (timeout 40000 ms)"
+kill -CONT "$lpid" 2>/dev/null
+check "migrate_to fails (rc $rc = 1)" test "$rc" -eq 1
+check "migrate_to ends before its 40 s timeout ($took ms)" test "$took" -lt 40000
+check "once the daemon answers again, the VM is active on exactly one node" wait_until 90 one_node
+AFTER=$("$LAB" wait-tick 1 "$NAME" --after "$(count_of "$BEFORE")" --timeout 30)
+check "it goes on on vmg-n1 with the same boot ($BEFORE -> ${AFTER:-nothing})" \
+	eval '[ -n "$AFTER" ] && [ "$(boot_of "$AFTER")" = "$(boot_of "$BEFORE")" ]'
+check "stop" test "$(rc_of agent 1 stop)" -eq 0
+check "cleanup: no domain left" eval 'remove_domain 1 && remove_domain 2'
 
 e2e_finish

@@ -12,6 +12,7 @@
 #include "domain.h"
 #define VMG_DOMAIN_PRIV_H_ALLOW
 #include "domain_priv.h"
+#include "fixture.h"
 #include "log.h"
 #include "ocf.h"
 #include "spawn.h"
@@ -24,30 +25,12 @@
 /* The test driver's node, shared by every case (state carries over). */
 static virConnectPtr conn;
 
-/* A context as actions.c builds it, for the domain named in file. */
+/* A context as actions.c builds it, for the domain named in file: plain
+ * ACPI, no remembered identity. */
 static void open_context(struct vmg_context *ctx, const char *file)
 {
-    enum vmg_domain_xml_fault fault;
-    char *reason = NULL;
-
-    memset(ctx, 0, sizeof(*ctx));
-    ctx->action = "test";
-    ctx->conn = conn;
-    ctx->cfg.config = strdup(file);
-    ctx->cfg.shutdown_mode = strdup("acpi");
+    fixture_context_open(ctx, conn, file, NULL, false);
     ctx->cfg.shutdown_flags = VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN;
-    ctx->deadline_ms = vmg_now_ms() + 10000;
-    if (vmg_domain_xml_load(file, &ctx->xml, &fault, &reason) < 0) {
-        printf("Bail out! %s\n", reason);
-        exit(1);
-    }
-}
-
-static void close_context(struct vmg_context *ctx)
-{
-    vmg_domain_xml_clear(&ctx->xml);
-    free(ctx->cfg.config);
-    free(ctx->cfg.shutdown_mode);
 }
 
 /* The node file's domains, by name only (their XML is in the node file). */
@@ -73,18 +56,6 @@ static void test_state_mapping(const void *data)
     CHECK_INT(monitor_named("vm-absent"), OCF_NOT_RUNNING);
 }
 
-static int domain_state(const char *name)
-{
-    virDomainPtr dom = virDomainLookupByName(conn, name);
-    int state = -1, reason;
-
-    if (dom) {
-        virDomainGetState(dom, &state, &reason, 0);
-        virDomainFree(dom);
-    }
-    return state;
-}
-
 static void test_lifecycle(const void *data)
 {
     bool persistent = *(const bool *)data;
@@ -95,17 +66,17 @@ static void test_lifecycle(const void *data)
     CHECK_INT(vmg_domain_monitor(&ctx), OCF_NOT_RUNNING);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);              /* stop when absent */
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
-    CHECK_INT(domain_state("vm-new"), VIR_DOMAIN_RUNNING);
+    CHECK_INT(fixture_domain_state(conn, "vm-new"), VIR_DOMAIN_RUNNING);
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);             /* start when running */
     CHECK_INT(vmg_domain_monitor(&ctx), OCF_SUCCESS);
     ctx.env.check_level = 10;
     CHECK_INT(vmg_domain_monitor(&ctx), OCF_SUCCESS);
     ctx.env.check_level = 0;
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
-    CHECK_INT(domain_state("vm-new"), persistent ? VIR_DOMAIN_SHUTOFF : -1);
+    CHECK_INT(fixture_domain_state(conn, "vm-new"), persistent ? VIR_DOMAIN_SHUTOFF : -1);
     CHECK_INT(vmg_domain_monitor(&ctx), OCF_NOT_RUNNING);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);              /* stop when stopped */
-    close_context(&ctx);
+    fixture_context_close(&ctx);
 }
 
 static void test_force_stop(const void *data)
@@ -116,8 +87,8 @@ static void test_force_stop(const void *data)
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
     ctx.cfg.force_stop = true;
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
-    CHECK_INT(domain_state("vm-new"), -1);
-    close_context(&ctx);
+    CHECK_INT(fixture_domain_state(conn, "vm-new"), -1);
+    fixture_context_close(&ctx);
 }
 
 /* A transient start over a stale persistent definition replaces it. */
@@ -127,11 +98,11 @@ static void test_stale_definition(const void *data)
 
     open_context(&ctx, TEST_DATA_DIR "/vm-new.xml");
     virDomainFree(virDomainDefineXML(conn, ctx.xml.text));
-    CHECK_INT(domain_state("vm-new"), VIR_DOMAIN_SHUTOFF);
+    CHECK_INT(fixture_domain_state(conn, "vm-new"), VIR_DOMAIN_SHUTOFF);
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
-    CHECK_INT(domain_state("vm-new"), -1);
-    close_context(&ctx);
+    CHECK_INT(fixture_domain_state(conn, "vm-new"), -1);
+    fixture_context_close(&ctx);
 }
 
 /* A guest still booting misses the first power-off requests.  test:///
@@ -166,12 +137,12 @@ static void test_stop_repeats_request(const void *data)
     took = vmg_now_ms() - t0;
     vmg_domain_shutdown_request = virDomainShutdownFlags;
     vmg_domain_shutdown_resend_ms = 3000;
-    CHECK_INT(domain_state("vm-new"), -1);
+    CHECK_INT(fixture_domain_state(conn, "vm-new"), -1);
     /* the request after the ignored ones powered it off: no destroy */
     CHECK_INT(requests, *ignored + 1);
     /* 200 ms apart, far from the graceful budget (10 s - 2 s kept for destroy) */
     CHECK(took < 200LL * (*ignored + 1) + 2000);
-    close_context(&ctx);
+    fixture_context_close(&ctx);
 }
 
 /* A QEMU that does not answer its monitor (SIGSTOP in the lab): libvirt's
@@ -209,26 +180,11 @@ static void test_stop_hung_qemu(const void *data)
     while (!atomic_load(&hung_returned))
         vmg_sleep_ms(10);
     vmg_domain_shutdown_request = virDomainShutdownFlags;
-    CHECK_INT(domain_state("vm-new"), -1);
+    CHECK_INT(fixture_domain_state(conn, "vm-new"), -1);
     /* destroyed once the request had its quarter of the window (2.5 s) */
     printf("# stop with a hung QEMU took %lld ms\n", took);
     CHECK(took >= 2000 && took < 5000);
-    close_context(&ctx);
-}
-
-/* Same name, another UUID, running: someone else's VM, never touched; and
- * nobody can say ours is not here (it may be ours, started by hand): every
- * action fails (see test_safety for the inactive case). */
-static void test_foreign_uuid(const void *data)
-{
-    struct vmg_context ctx;
-
-    open_context(&ctx, TEST_DATA_DIR "/vm-running-other-uuid.xml");
-    CHECK_INT(vmg_domain_monitor(&ctx), OCF_ERR_GENERIC);
-    CHECK_INT(vmg_domain_start(&ctx), OCF_ERR_GENERIC);
-    CHECK_INT(vmg_domain_stop(&ctx), OCF_ERR_GENERIC);
-    CHECK_INT(domain_state("vm-running"), VIR_DOMAIN_RUNNING);
-    close_context(&ctx);
+    fixture_context_close(&ctx);
 }
 
 static void test_unreachable(const void *data)
@@ -263,13 +219,13 @@ static void test_snapshot(const void *data)
     open_context(&ctx, TEST_DATA_DIR "/vm-new.xml");
     ctx.cfg.snapshot = dir;
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);         /* no file: a fresh boot */
-    CHECK_INT(domain_state("vm-new"), VIR_DOMAIN_RUNNING);
+    CHECK_INT(fixture_domain_state(conn, "vm-new"), VIR_DOMAIN_RUNNING);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
-    CHECK_INT(domain_state("vm-new"), -1);
+    CHECK_INT(fixture_domain_state(conn, "vm-new"), -1);
     CHECK(exists(path));
     CHECK(!exists(tmp));
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
-    CHECK_INT(domain_state("vm-new"), VIR_DOMAIN_RUNNING);
+    CHECK_INT(fixture_domain_state(conn, "vm-new"), VIR_DOMAIN_RUNNING);
     CHECK(!exists(path));
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
 
@@ -281,11 +237,11 @@ static void test_snapshot(const void *data)
         virDomainFree(other);
     CHECK_INT(vmg_domain_start(&ctx), OCF_ERR_GENERIC);
     CHECK(exists(path));
-    CHECK_INT(domain_state("vm-new"), -1);
+    CHECK_INT(fixture_domain_state(conn, "vm-new"), -1);
     /* vm-running is back where it was for the other cases. */
     CHECK(virDomainRestore(conn, path) == 0);
     ctx.cfg.snapshot = NULL;
-    close_context(&ctx);
+    fixture_context_close(&ctx);
     unlink(path);
     CHECK(rmdir(dir) == 0);
 }
@@ -325,7 +281,7 @@ static void test_save_config(const void *data)
     CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640);
     CHECK(access(tmp, F_OK) != 0);
     free(text);
-    close_context(&ctx);
+    fixture_context_close(&ctx);
 
     /* Started from the saved file: unchanged, so not written again. */
     first = inode_of(path);
@@ -334,7 +290,7 @@ static void test_save_config(const void *data)
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
     CHECK(first != 0 && inode_of(path) == first);
-    close_context(&ctx);
+    fixture_context_close(&ctx);
     free(reason);
     unlink(path);
     CHECK(rmdir(dir) == 0);
@@ -389,7 +345,6 @@ static const struct unit_case cases[] = {
     { "stop: a guest that misses five requests", test_stop_repeats_request, &missed_five },
     { "stop: a QEMU that does not answer the power-off request", test_stop_hung_qemu, NULL },
     { "stale definition", test_stale_definition, NULL },
-    { "foreign uuid", test_foreign_uuid, NULL },
     { "unreachable libvirtd", test_unreachable, NULL },
 };
 

@@ -3,11 +3,8 @@
  * run twice.  Each case names the issue-12 item it proves. */
 #include <build-config.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <libvirt/virterror.h>
@@ -18,6 +15,7 @@
 #include "domain_priv.h"
 #define VMG_DOMAIN_XML_PRIV_H_ALLOW
 #include "domain_xml_priv.h"
+#include "fixture.h"
 #include "identity.h"
 #include "log.h"
 #include "migrate.h"
@@ -34,45 +32,11 @@ static virConnectPtr conn;
 static char rsctmp[] = "/tmp/vmg-test-safety.XXXXXX";
 static char state_dir[sizeof(rsctmp) + 16];
 
-/* A context as actions.c builds it, for the domain named in file. */
+/* A context as actions.c builds it, for the domain named in file, with
+ * the identity remembered in state_dir. */
 static void open_context(struct vmg_context *ctx, const char *file, bool persistent)
 {
-    enum vmg_domain_xml_fault fault;
-    char *reason = NULL;
-
-    memset(ctx, 0, sizeof(*ctx));
-    ctx->action = "test";
-    ctx->conn = conn;
-    ctx->env.resource = "res";
-    ctx->env.state_dir = state_dir;
-    ctx->cfg.config = strdup(file);
-    ctx->cfg.shutdown_mode = strdup("acpi");
-    ctx->cfg.persistent = persistent;
-    ctx->deadline_ms = vmg_now_ms() + 10000;
-    if (vmg_domain_xml_load(file, &ctx->xml, &fault, &reason) < 0 ||
-        vmg_identity_load(state_dir, "res", &ctx->started, &reason) < 0) {
-        printf("Bail out! %s\n", reason);
-        exit(1);
-    }
-}
-
-static void close_context(struct vmg_context *ctx)
-{
-    vmg_domain_xml_clear(&ctx->xml);
-    free(ctx->cfg.config);
-    free(ctx->cfg.shutdown_mode);
-}
-
-static int domain_state(const char *name)
-{
-    virDomainPtr dom = virDomainLookupByName(conn, name);
-    int state = -1, reason;
-
-    if (dom) {
-        virDomainGetState(dom, &state, &reason, 0);
-        virDomainFree(dom);
-    }
-    return state;
+    fixture_context_open(ctx, conn, file, state_dir, persistent);
 }
 
 /* Removes what a case left on the node, whatever state it is in. */
@@ -106,13 +70,13 @@ static void test_restart(const void *data)
     open_context(&ctx, c->file, c->persistent);
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
-    CHECK_INT(domain_state(c->name), c->persistent ? VIR_DOMAIN_SHUTOFF : -1);
+    CHECK_INT(fixture_domain_state(conn, c->name), c->persistent ? VIR_DOMAIN_SHUTOFF : -1);
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
-    CHECK_INT(domain_state(c->name), VIR_DOMAIN_RUNNING);
+    CHECK_INT(fixture_domain_state(conn, c->name), VIR_DOMAIN_RUNNING);
     CHECK_INT(vmg_domain_monitor(&ctx), OCF_SUCCESS);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
     CHECK_INT(vmg_domain_monitor(&ctx), OCF_NOT_RUNNING);
-    close_context(&ctx);
+    fixture_context_close(&ctx);
     remove_domain(c->name);
 }
 
@@ -134,20 +98,20 @@ static void test_uuid_changed(const void *data)
     remove_domain("vm-uuid");
     open_context(&ctx, TEST_DATA_DIR "/vm-uuid.xml", false);
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
-    close_context(&ctx);
+    fixture_context_close(&ctx);
     open_context(&ctx, TEST_DATA_DIR "/vm-uuid-changed.xml", false);
     CHECK(ctx.started.known);
     CHECK_INT(vmg_domain_monitor(&ctx), OCF_SUCCESS);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
-    CHECK_INT(domain_state("vm-uuid"), -1);
+    CHECK_INT(fixture_domain_state(conn, "vm-uuid"), -1);
     CHECK_INT(vmg_domain_monitor(&ctx), OCF_NOT_RUNNING);
     /* Started again, the config's new UUID is the one that runs. */
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
-    close_context(&ctx);
+    fixture_context_close(&ctx);
     open_context(&ctx, TEST_DATA_DIR "/vm-uuid-changed.xml", false);
     CHECK_STR(ctx.started.uuid, "44444444-4444-4444-8444-444444444444");
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
-    close_context(&ctx);
+    fixture_context_close(&ctx);
 }
 
 /* Item 1: the same, persistent: the definition with the old UUID is
@@ -159,15 +123,15 @@ static void test_uuid_changed_persistent(const void *data)
     remove_domain("vm-uuid");
     open_context(&ctx, TEST_DATA_DIR "/vm-uuid.xml", true);
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
-    close_context(&ctx);
+    fixture_context_close(&ctx);
     open_context(&ctx, TEST_DATA_DIR "/vm-uuid-changed.xml", true);
     CHECK_INT(vmg_domain_monitor(&ctx), OCF_SUCCESS);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
-    CHECK_INT(domain_state("vm-uuid"), VIR_DOMAIN_SHUTOFF);
+    CHECK_INT(fixture_domain_state(conn, "vm-uuid"), VIR_DOMAIN_SHUTOFF);
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
-    CHECK_INT(domain_state("vm-uuid"), VIR_DOMAIN_RUNNING);
+    CHECK_INT(fixture_domain_state(conn, "vm-uuid"), VIR_DOMAIN_RUNNING);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
-    close_context(&ctx);
+    fixture_context_close(&ctx);
     remove_domain("vm-uuid");
 }
 
@@ -180,13 +144,13 @@ static void test_renamed(const void *data)
     remove_domain("vm-uuid");
     open_context(&ctx, TEST_DATA_DIR "/vm-uuid.xml", false);
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
-    close_context(&ctx);
+    fixture_context_close(&ctx);
     open_context(&ctx, TEST_DATA_DIR "/vm-renamed.xml", false);
     CHECK_INT(vmg_domain_monitor(&ctx), OCF_SUCCESS);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
-    CHECK_INT(domain_state("vm-uuid"), -1);
+    CHECK_INT(fixture_domain_state(conn, "vm-uuid"), -1);
     CHECK_INT(vmg_domain_monitor(&ctx), OCF_NOT_RUNNING);
-    close_context(&ctx);
+    fixture_context_close(&ctx);
 }
 
 /* Item 1: a running domain of our name with another UUID: never "not
@@ -199,8 +163,8 @@ static void test_foreign_running(const void *data)
     CHECK_INT(vmg_domain_monitor(&ctx), OCF_ERR_GENERIC);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_ERR_GENERIC);
     CHECK_INT(vmg_domain_start(&ctx), OCF_ERR_GENERIC);
-    CHECK_INT(domain_state("vm-running"), VIR_DOMAIN_RUNNING);
-    close_context(&ctx);
+    CHECK_INT(fixture_domain_state(conn, "vm-running"), VIR_DOMAIN_RUNNING);
+    fixture_context_close(&ctx);
 }
 
 /* Item 1: an inactive domain of our name with another UUID: ours is not
@@ -214,14 +178,14 @@ static void test_foreign_defined(const void *data)
     open_context(&ctx, TEST_DATA_DIR "/vm-uuid-changed.xml", true);
     other = virDomainDefineXML(conn, ctx.xml.text);
     CHECK(other != NULL);
-    close_context(&ctx);
+    fixture_context_close(&ctx);
     open_context(&ctx, TEST_DATA_DIR "/vm-uuid.xml", true);
     ctx.started.known = false;
     CHECK_INT(vmg_domain_monitor(&ctx), OCF_NOT_RUNNING);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
     CHECK_INT(vmg_domain_start(&ctx), OCF_ERR_INSTALLED);
-    CHECK_INT(domain_state("vm-uuid"), VIR_DOMAIN_SHUTOFF);
-    close_context(&ctx);
+    CHECK_INT(fixture_domain_state(conn, "vm-uuid"), VIR_DOMAIN_SHUTOFF);
+    fixture_context_close(&ctx);
     if (other)
         virDomainFree(other);
     remove_domain("vm-uuid");
@@ -239,17 +203,17 @@ static void test_started_gone(const void *data)
     open_context(&ctx, TEST_DATA_DIR "/vm-nouuid.xml", false);
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
-    CHECK_INT(domain_state("vm-nouuid"), -1);
+    CHECK_INT(fixture_domain_state(conn, "vm-nouuid"), -1);
     dom = virDomainDefineXML(conn, ctx.xml.text);      /* a new random UUID */
     CHECK(dom != NULL && virDomainCreate(dom) == 0);
-    close_context(&ctx);
+    fixture_context_close(&ctx);
     open_context(&ctx, TEST_DATA_DIR "/vm-nouuid.xml", true);
     CHECK(ctx.started.known);
     CHECK_INT(vmg_domain_monitor(&ctx), OCF_SUCCESS);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
-    close_context(&ctx);
+    fixture_context_close(&ctx);
     if (dom)
         virDomainFree(dom);
     remove_domain("vm-nouuid");
@@ -332,7 +296,7 @@ static void test_config_missing_started(const void *data)
     remove_domain("vm-uuid");
     open_context(&ctx, TEST_DATA_DIR "/vm-uuid.xml", false);
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
-    close_context(&ctx);
+    fixture_context_close(&ctx);
     CHECK_INT(open_env(&ctx, "monitor", "res", missing, "0"), OCF_SUCCESS);
     CHECK(!ctx.decided);
     CHECK_STR(ctx.xml.name, "vm-uuid");
@@ -341,7 +305,7 @@ static void test_config_missing_started(const void *data)
     CHECK_INT(open_env(&ctx, "stop", "res", missing, "0"), OCF_SUCCESS);
     CHECK(!ctx.decided);
     CHECK_INT(ctx.xml.name ? vmg_domain_stop(&ctx) : -1, OCF_SUCCESS);
-    CHECK_INT(domain_state("vm-uuid"), -1);
+    CHECK_INT(fixture_domain_state(conn, "vm-uuid"), -1);
     close_env(&ctx);
     CHECK_INT(open_env(&ctx, "monitor", "res", missing, "0"), OCF_SUCCESS);
     CHECK_INT(ctx.xml.name ? vmg_domain_monitor(&ctx) : -1, OCF_NOT_RUNNING);
@@ -361,7 +325,7 @@ static void test_config_unreadable(const void *data)
     remove_domain("vm-uuid");
     open_context(&ctx, TEST_DATA_DIR "/vm-uuid.xml", false);
     CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
-    close_context(&ctx);
+    fixture_context_close(&ctx);
     CHECK_INT(open_env(&ctx, "monitor", "res", loop, "10000"), OCF_SUCCESS);
     CHECK_INT(ctx.xml.name ? vmg_domain_monitor(&ctx) : -1, OCF_SUCCESS);
     close_env(&ctx);
@@ -370,7 +334,7 @@ static void test_config_unreadable(const void *data)
     close_env(&ctx);
     CHECK_INT(open_env(&ctx, "stop", "res", loop, "0"), OCF_SUCCESS);
     CHECK_INT(ctx.xml.name ? vmg_domain_stop(&ctx) : -1, OCF_SUCCESS);
-    CHECK_INT(domain_state("vm-uuid"), -1);
+    CHECK_INT(fixture_domain_state(conn, "vm-uuid"), -1);
     close_env(&ctx);
     CHECK_INT(open_env(&ctx, "monitor", "res-none", loop, "0"), OCF_ERR_GENERIC);
     close_env(&ctx);
@@ -443,7 +407,7 @@ static void test_managed_save(const void *data)
         virDomainFree(dom);
     }
     CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
-    close_context(&ctx);
+    fixture_context_close(&ctx);
     remove_domain("vm-uuid");
 }
 
@@ -555,33 +519,15 @@ static void test_postcopy_states(const void *data)
     CHECK(!vmg_domain_in_postcopy(VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_MIGRATED));
 }
 
-/* A libvirtd that accepts connections in the kernel's backlog and never
- * answers, as a target behind a dead link holds an open. */
-static int black_hole(char *uri, size_t size)
-{
-    struct sockaddr_in addr = { .sin_family = AF_INET };
-    socklen_t len = sizeof(addr);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0 ||
-        getsockname(fd, (struct sockaddr *)&addr, &len) < 0) {
-        printf("Bail out! cannot listen on loopback: %s\n", strerror(errno));
-        exit(1);
-    }
-    snprintf(uri, size, "OCF_RESKEY_remoteuri=qemu+tcp://127.0.0.1:%u/system",
-             ntohs(addr.sin_port));
-    return fd;
-}
-
 /* Item 4: migrate_to reaches the target's libvirtd within a bounded time
  * (a quarter of its timeout, at most 10 s) and fails, the VM still here. */
 static void test_target_unreachable(const void *data)
 {
-    static char hole[128];
+    static char hole[128] = "OCF_RESKEY_remoteuri=";
     const char *const extra[] = { hole, NULL };
+    size_t prefix = strlen(hole);
     long long start, took;
-    int fd = black_hole(hole, sizeof(hole));
+    int fd = fixture_black_hole(hole + prefix, sizeof(hole) - prefix);
 
     printf("# %s\n", hole);
     start = vmg_now_ms();

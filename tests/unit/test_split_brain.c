@@ -4,17 +4,15 @@
  * socket that never answers) not holding the check past its budget. */
 #include <build-config.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <libvirt/virterror.h>
 
+#include "fixture.h"
 #include "log.h"
 #define VMG_MIGRATE_URI_PRIV_H_ALLOW
 #include "migrate_uri_priv.h"
@@ -76,22 +74,6 @@ static void test_uris(const void *data)
     check_uri("qemu+tcp://cl-n1:http/system", "tcp", "cl-n2", NULL);
 }
 
-/* Accepts connections in the kernel's backlog and never reads a byte. */
-static int black_hole(char *uri, size_t size)
-{
-    struct sockaddr_in addr = { .sin_family = AF_INET };
-    socklen_t len = sizeof(addr);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0 ||
-        getsockname(fd, (struct sockaddr *)&addr, &len) < 0) {
-        printf("Bail out! cannot listen on loopback: %s\n", strerror(errno));
-        exit(1);
-    }
-    snprintf(uri, size, "qemu+tcp://127.0.0.1:%u/system", ntohs(addr.sin_port));
-    return fd;
-}
 
 static bool no_child_left(void)
 {
@@ -141,7 +123,7 @@ static void test_seen(const void *data)
 static void test_unreachable(const void *data)
 {
     char hole[128];
-    int fd = black_hole(hole, sizeof(hole));
+    int fd = fixture_black_hole(hole, sizeof(hole));
     const char *nodes[] = { "missing", "hole", "peer" };
     const char *uris[] = { MISSING_SOCKET, hole, NODE_URI };
 
