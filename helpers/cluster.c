@@ -172,6 +172,23 @@ int vmg_cluster_wait_token_round(unsigned wait_ms, char **reason)
     return ops ? ops->wait_token_round(wait_ms, reason) : -1;
 }
 
+int vmg_cluster_hold_get(struct vmg_token_value *configured, uint32_t *runtime_ms,
+                         bool *absent, char **reason)
+{
+    const struct vmg_cluster_ops *ops = vmg_cluster_ops(reason);
+
+    if (absent)
+        *absent = false;
+    return ops ? ops->hold_get(configured, runtime_ms, absent, reason) : -1;
+}
+
+int vmg_cluster_hold_apply(const struct vmg_token_value *value, char **reason)
+{
+    const struct vmg_cluster_ops *ops = vmg_cluster_ops(reason);
+
+    return ops ? ops->hold_apply(value, reason) : -1;
+}
+
 int vmg_cluster_other_nodes(char ***names, bool *absent, char **reason)
 {
     const struct vmg_cluster_ops *ops = vmg_cluster_ops(reason);

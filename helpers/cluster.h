@@ -39,7 +39,7 @@
 /* The plugin's table, found under VMG_CLUSTER_OPS_SYMBOL; abi and size
  * refuse a plugin of another build.  The members are cib.h's and
  * corosync_token.h's functions, and virDomainQemuAgentCommand. */
-#define VMG_CLUSTER_ABI 2
+#define VMG_CLUSTER_ABI 3
 #define VMG_CLUSTER_OPS_SYMBOL "vmg_cluster_plugin_ops"
 struct vmg_cluster_ops {
     unsigned abi;
@@ -55,6 +55,9 @@ struct vmg_cluster_ops {
     int (*token_apply)(const struct vmg_token_value *value, unsigned wait_ms, char **reason);
     int (*wait_token_round)(unsigned wait_ms, char **reason);
     int (*other_nodes)(char ***names, bool *absent, char **reason);
+    int (*hold_get)(struct vmg_token_value *configured, uint32_t *runtime_ms, bool *absent,
+                    char **reason);
+    int (*hold_apply)(const struct vmg_token_value *value, char **reason);
     char *(*guest_agent_command)(virDomainPtr dom, const char *cmd, int timeout,
                                  unsigned int flags);
 };
@@ -95,6 +98,9 @@ int vmg_cluster_token_apply(const struct vmg_token_value *value, unsigned wait_m
                             char **reason);
 int vmg_cluster_wait_token_round(unsigned wait_ms, char **reason);
 int vmg_cluster_other_nodes(char ***names, bool *absent, char **reason);
+int vmg_cluster_hold_get(struct vmg_token_value *configured, uint32_t *runtime_ms,
+                         bool *absent, char **reason);
+int vmg_cluster_hold_apply(const struct vmg_token_value *value, char **reason);
 
 /* virDomainQemuAgentCommand through the plugin: the reply (caller frees),
  * or NULL with *reason (libvirt's error text when libvirt failed). */

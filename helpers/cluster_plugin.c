@@ -23,5 +23,7 @@ const struct vmg_cluster_ops vmg_cluster_plugin_ops = {
     .token_apply = vmg_corosync_token_apply,
     .wait_token_round = vmg_corosync_wait_token_round,
     .other_nodes = vmg_corosync_other_nodes,
+    .hold_get = vmg_corosync_hold_get,
+    .hold_apply = vmg_corosync_hold_apply,
     .guest_agent_command = virDomainQemuAgentCommand,
 };

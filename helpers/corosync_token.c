@@ -1,4 +1,5 @@
-/* totem.token through libcmap: get, set or delete, wait until in force. */
+/* totem.token and totem.hold through libcmap: get, set or delete, wait
+ * until in force. */
 #include <build-config.h>
 
 #include <inttypes.h>
@@ -15,6 +16,8 @@
 
 #define TOKEN_KEY "totem.token"
 #define RUNTIME_TOKEN_KEY "runtime.config.totem.token"
+#define HOLD_KEY "totem.hold"
+#define RUNTIME_HOLD_KEY "runtime.config.totem.hold"
 #define TOKEN_RX_KEY "stats.srp.orf_token_rx"
 #define POLL_MS 20
 
@@ -38,28 +41,44 @@ static int open_map(cmap_handle_t *handle, cmap_map_t map, bool *absent, char **
     return 0;
 }
 
-int vmg_corosync_token_get(struct vmg_token_value *configured, uint32_t *runtime_ms,
-                           bool *absent, char **reason)
+/* Reads key (configured; absent is no error) and runtime_key, in force. */
+static int get_pair(const char *key, const char *runtime_key, struct vmg_token_value *configured,
+                    uint32_t *runtime_ms, bool *absent, char **reason)
 {
     cmap_handle_t handle;
     cs_error_t err;
+    char what[128];
     int rc = 0;
 
     if (absent)
         *absent = false;
     if (open_map(&handle, CMAP_MAP_DEFAULT, absent, reason) < 0)
         return -1;
-    err = cmap_get_uint32(handle, TOKEN_KEY, &configured->ms);
+    err = cmap_get_uint32(handle, key, &configured->ms);
     configured->present = err == CS_OK;
     if (!configured->present)
         configured->ms = 0;
-    if (err != CS_OK && err != CS_ERR_NOT_EXIST)
-        rc = cs_fail(reason, absent, "cannot read " TOKEN_KEY, err);
-    else if (runtime_ms &&
-             (err = cmap_get_uint32(handle, RUNTIME_TOKEN_KEY, runtime_ms)) != CS_OK)
-        rc = cs_fail(reason, absent, "cannot read " RUNTIME_TOKEN_KEY, err);
+    if (err != CS_OK && err != CS_ERR_NOT_EXIST) {
+        snprintf(what, sizeof(what), "cannot read %s", key);
+        rc = cs_fail(reason, absent, what, err);
+    } else if (runtime_ms && (err = cmap_get_uint32(handle, runtime_key, runtime_ms)) != CS_OK) {
+        snprintf(what, sizeof(what), "cannot read %s", runtime_key);
+        rc = cs_fail(reason, absent, what, err);
+    }
     cmap_finalize(handle);
     return rc;
+}
+
+int vmg_corosync_token_get(struct vmg_token_value *configured, uint32_t *runtime_ms,
+                           bool *absent, char **reason)
+{
+    return get_pair(TOKEN_KEY, RUNTIME_TOKEN_KEY, configured, runtime_ms, absent, reason);
+}
+
+int vmg_corosync_hold_get(struct vmg_token_value *configured, uint32_t *runtime_ms,
+                          bool *absent, char **reason)
+{
+    return get_pair(HOLD_KEY, RUNTIME_HOLD_KEY, configured, runtime_ms, absent, reason);
 }
 
 static int read_token_rx(cmap_handle_t stats, uint64_t *count, char **reason)
@@ -106,19 +125,35 @@ int vmg_corosync_wait_token_round(unsigned wait_ms, char **reason)
     return rc;
 }
 
-/* Sets (present) or deletes (!present) totem.token in an open map. */
-static int set_token(cmap_handle_t handle, const struct vmg_token_value *value, char **reason)
+/* Sets (present) or deletes (!present) key in an open map. */
+static int set_key(cmap_handle_t handle, const char *key, const struct vmg_token_value *value,
+                   char **reason)
 {
     cs_error_t err;
 
     if (value->present)
-        err = cmap_set_uint32(handle, TOKEN_KEY, value->ms);
-    else if ((err = cmap_delete(handle, TOKEN_KEY)) == CS_ERR_NOT_EXIST)
+        err = cmap_set_uint32(handle, key, value->ms);
+    else if ((err = cmap_delete(handle, key)) == CS_ERR_NOT_EXIST)
         err = CS_OK;
-    if (err != CS_OK)
-        return cs_fail(reason, NULL, value->present ? "cannot set " TOKEN_KEY :
-                       "cannot delete " TOKEN_KEY, err);
+    if (err != CS_OK) {
+        char what[128];
+
+        snprintf(what, sizeof(what), "cannot %s %s", value->present ? "set" : "delete", key);
+        return cs_fail(reason, NULL, what, err);
+    }
     return 0;
+}
+
+int vmg_corosync_hold_apply(const struct vmg_token_value *value, char **reason)
+{
+    cmap_handle_t handle = 0;
+    int rc;
+
+    if (open_map(&handle, CMAP_MAP_DEFAULT, NULL, reason) < 0)
+        return -1;
+    rc = set_key(handle, HOLD_KEY, value, reason);
+    cmap_finalize(handle);
+    return rc;
 }
 
 int vmg_corosync_token_apply(const struct vmg_token_value *value, unsigned wait_ms,
@@ -136,7 +171,7 @@ int vmg_corosync_token_apply(const struct vmg_token_value *value, unsigned wait_
             goto cleanup;
         have_stats = true;
     }
-    if (set_token(handle, value, reason) < 0)
+    if (set_key(handle, TOKEN_KEY, value, reason) < 0)
         goto cleanup;
     /* Read the counter after the change: any later receipt arms the new value. */
     if (have_stats && (read_token_rx(stats, &before, reason) < 0 ||

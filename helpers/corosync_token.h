@@ -35,6 +35,20 @@ int vmg_corosync_token_apply(const struct vmg_token_value *value, unsigned wait_
  * is then armed); -1 if none comes within wait_ms. */
 int vmg_corosync_wait_token_round(unsigned wait_ms, char **reason);
 
+/* totem.hold, the time an idle ring's representative keeps the token.
+ * Without the key corosync derives it from the token in force at every
+ * change of a totem.* key (exec/totemconfig.c, totem_volatile_config_read()
+ * run by totem_change_notify(): token_retransmit = token / (4 + 0.2), hold =
+ * token_retransmit x 0.8 - 1000/HZ, about 0.19 x token), so a raised token
+ * would lengthen it; a key set in cmap is used as is, and deleting it
+ * derives it again.  Reads totem.hold (configured) and the value in force,
+ * runtime.config.totem.hold (may be NULL); same contract as token_get. */
+int vmg_corosync_hold_get(struct vmg_token_value *configured, uint32_t *runtime_ms,
+                          bool *absent, char **reason);
+/* Sets (present) or deletes (!present) totem.hold; in force at once (the
+ * next hold uses it). */
+int vmg_corosync_hold_apply(const struct vmg_token_value *value, char **reason);
+
 /* Names (nodelist.node.X.name, else ring0_addr) of the other nodes in the
  * nodelist that are members now, NULL-terminated, caller frees with
  * vmg_strv_free (util.h).  -1 with *reason, and *absent (may be NULL) when
