@@ -14,10 +14,12 @@
  * State file (STATE_DIR/peer-timeout.state, 0600, replaced atomically, only
  * changed under the flock of STATE_DIR/peer-timeout.lock):
  *   vmguard-peer-timeout 1
- *   target corosync|llt|llttab SAVED_PRESENT SAVED RAISED
+ *   target corosync|corosync-hold|llt|llttab SAVED_PRESENT SAVED RAISED
  *   holder ID PID START EXPIRES
  *   remote ID EXPIRES MEMBER
- * A target line exists while we have a raised value to put back; holders
+ * A target line exists while we have a raised value to put back (for
+ * corosync-hold, a pin: "0 V V", totem.hold set to the V in force, to be
+ * deleted after totem.token is restored); holders
  * are the migrations (local, or a peer's by lease) that need it; remote
  * lines are the other members a local holder raised, to be restored there. */
 #ifndef VMG_PEER_TIMEOUT_INT_H
@@ -103,7 +105,6 @@ bool vmg_pt_has_remotes(const struct vmg_pt_state *st, const char *id);
 
 /* --- peer_timeout_targets.c --------------------------------------------- */
 
-const struct vmg_pt_backend *vmg_pt_backend(enum vmg_pt_kind kind);
 /* The kind a state file's word names; -1 for none. */
 int vmg_pt_kind_by_name(const char *name);
 

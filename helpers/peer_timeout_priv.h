@@ -115,6 +115,7 @@ int vmg_pt_members_expand(const char *text, char ***members, char **reason);
  * original).  Order: the state file's, and the order of restores. */
 enum vmg_pt_kind {
     VMG_PT_T_COROSYNC,              /* totem.token, ms, through libcmap */
+    VMG_PT_T_COROSYNC_HOLD,         /* totem.hold, ms, pinned while the token is raised */
     VMG_PT_T_LLT,                   /* LLT's peerinact at run time, 0.01 s */
     VMG_PT_T_LLTTAB,                /* the set-timer peerinact line of llttab */
     VMG_PT_T_COUNT,
@@ -136,6 +137,14 @@ struct vmg_pt_backend {
     unsigned cluster;               /* the VMG_PT_* bit of a request that asks for it */
     unsigned ms_per_unit;           /* 1, or 10 for centiseconds */
     unsigned long long builtin;     /* in force when the value is absent (Corosync) */
+    /* A pin: a value the cluster derives from the one of kind pin_of when
+     * it is not configured (Corosync's totem.hold from totem.token), which
+     * the raise must not change.  Where pin_of is about to be written and
+     * the pin is not configured, it is set to the value in force (written
+     * before pin_of); it is removed once pin_of is restored, never while
+     * pin_of stays raised.  A configured value is left alone. */
+    bool pin;
+    enum vmg_pt_kind pin_of;
 
     /* The value in force.  -1 with *reason, and *gone when the cluster does
      * not run here: at restore time the value we set went with it. */
@@ -166,7 +175,10 @@ struct vmg_pt_backend {
     int (*orphan)(char **reason);
 };
 
-/* Replaces the backend of kind; NULL puts the real one back. */
+/* The backend of kind in use. */
+const struct vmg_pt_backend *vmg_pt_backend(enum vmg_pt_kind kind);
+/* Replaces the backend of kind; NULL puts the real one back.  A test may
+ * copy the real one and replace only its read and write. */
 void vmg_pt_backend_override(enum vmg_pt_kind kind, const struct vmg_pt_backend *backend);
 
 #endif

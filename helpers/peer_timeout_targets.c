@@ -4,7 +4,9 @@
  *
  * Corosync and LLT's run-time value follow the generic steps; LLT may be
  * absent (plan), and llttab, a file that records what it replaced in a
- * marker line, plans after LLT and restores itself.  A unit test replaces
+ * marker line, plans after LLT and restores itself.  Corosync's totem.hold
+ * is a pin (peer_timeout_priv.h): kept at its value in force while the
+ * token is raised.  A unit test replaces
  * a backend (vmg_pt_backend_override) to drive the generic steps without a
  * ring. */
 #include <build-config.h>
@@ -107,6 +109,60 @@ static const struct vmg_pt_backend corosync_backend = {
     .cluster = VMG_PT_COROSYNC, .ms_per_unit = 1, .builtin = COROSYNC_BUILTIN_TOKEN_MS,
     .read = corosync_read, .write = corosync_write, .settle = corosync_settle,
     .confirm = corosync_confirm, .describe = corosync_describe,
+};
+
+/* ------------------------------------------------------- corosync hold */
+
+/* totem.hold, pinned while totem.token is raised.  Without the key corosync
+ * derives it from the token at every change of a totem.* key: cmap's
+ * tracker totem_change_notify() (exec/totemconfig.c) reruns
+ * totem_volatile_config_read(), where token_retransmit = token / (4 + 0.2)
+ * and hold = token_retransmit x 0.8 - 1000/HZ (180 ms for a 1000 ms token,
+ * 2608 ms for 13750); a key present in cmap is taken as it is, and a deleted
+ * one is derived again; the value in force is runtime.config.totem.hold.
+ * The ring's representative keeps an idle token for that long
+ * (totemsrp.c, start_token_hold_retransmit_timeout()), so on a ring with a
+ * 1000 ms token the first member raised to 13750 held it 2.6 s and the
+ * members not raised yet declared it lost (measured, case M of
+ * tests/e2e/guard.sh).  Pinned before the token goes up, the hold stays what
+ * it was; unpinned only after the token is back. */
+static int hold_read(struct vmg_pt_reading *now, bool *gone, char **reason)
+{
+    struct vmg_token_value hold;
+    uint32_t runtime = 0;
+    int rc = vmg_cluster_hold_get(&hold, &runtime, gone, reason);
+
+    now->present = hold.present;
+    now->value = hold.present ? hold.ms : runtime;
+    return rc;
+}
+
+static int hold_write(bool present, unsigned long long value, char **reason)
+{
+    struct vmg_token_value hold = { present, (uint32_t)value };
+
+    return vmg_cluster_hold_apply(&hold, reason);
+}
+
+static void hold_describe(void)
+{
+    VMG_AUTOFREE(char *) why = NULL;
+    struct vmg_token_value hold;
+    uint32_t runtime = 0;
+
+    if (vmg_cluster_hold_get(&hold, &runtime, NULL, &why) < 0)
+        return;                             /* corosync_describe said why */
+    if (hold.present)
+        printf("corosync totem.hold=%" PRIu32 " runtime=%" PRIu32 "\n", hold.ms, runtime);
+    else
+        printf("corosync totem.hold=absent runtime=%" PRIu32 "\n", runtime);
+}
+
+static const struct vmg_pt_backend corosync_hold_backend = {
+    .name = "corosync-hold", .label = "corosync totem.hold", .unit = "ms",
+    .cluster = VMG_PT_COROSYNC, .ms_per_unit = 1,
+    .pin = true, .pin_of = VMG_PT_T_COROSYNC,
+    .read = hold_read, .write = hold_write, .describe = hold_describe,
 };
 
 /* ----------------------------------------------------------------- LLT */
@@ -252,20 +308,22 @@ static const struct vmg_pt_backend llttab_backend = {
 
 static const struct vmg_pt_backend *const real_backends[VMG_PT_T_COUNT] = {
     [VMG_PT_T_COROSYNC] = &corosync_backend,
+    [VMG_PT_T_COROSYNC_HOLD] = &corosync_hold_backend,
     [VMG_PT_T_LLT] = &llt_backend,
     [VMG_PT_T_LLTTAB] = &llttab_backend,
 };
 static const struct vmg_pt_backend *backends[VMG_PT_T_COUNT] = {
     [VMG_PT_T_COROSYNC] = &corosync_backend,
+    [VMG_PT_T_COROSYNC_HOLD] = &corosync_hold_backend,
     [VMG_PT_T_LLT] = &llt_backend,
     [VMG_PT_T_LLTTAB] = &llttab_backend,
 };
 
 /* Values are written LLT first and Corosync last: a failing lltconfig
  * leaves the ring untouched, and Corosync's token round is then waited for
- * outside the lock. */
+ * outside the lock.  A pin is written before the value it is pinned for. */
 static const enum vmg_pt_kind apply_order[VMG_PT_T_COUNT] = {
-    VMG_PT_T_LLT, VMG_PT_T_LLTTAB, VMG_PT_T_COROSYNC,
+    VMG_PT_T_LLT, VMG_PT_T_LLTTAB, VMG_PT_T_COROSYNC_HOLD, VMG_PT_T_COROSYNC,
 };
 
 const struct vmg_pt_backend *vmg_pt_backend(enum vmg_pt_kind kind)
@@ -345,6 +403,43 @@ int vmg_pt_plan_value(enum vmg_pt_kind kind, struct vmg_pt_state *st, unsigned l
     return 0;
 }
 
+/* A pin's plan, after its pin_of's (enum order): where pin_of is about to
+ * be written, sets the pin to the value in force, unless it is configured
+ * (the administrator's: left alone) or already ours. */
+static int plan_pin(enum vmg_pt_kind kind, struct vmg_pt_state *st, bool apply[VMG_PT_T_COUNT],
+                    char **summary, char **reason)
+{
+    const struct vmg_pt_backend *b = backends[kind];
+    struct vmg_pt_target *t = &st->t[kind];
+    struct vmg_pt_reading now = { false, 0 };
+    bool gone;
+
+    apply[kind] = false;
+    if (!apply[b->pin_of])
+        return 0;
+    if (b->read(&now, &gone, reason) < 0)
+        return -1;
+    if (t->active && now.present && now.value != t->raised) {
+        qb_log(LOG_WARNING, "%s is %llu %s, not the %llu we pinned: someone set it meanwhile; "
+               "leaving it as it is", b->label, now.value, b->unit, t->raised);
+        t->active = false;
+    }
+    if (t->active) {
+        /* Ours from an earlier raise; set again if someone deleted it. */
+        apply[kind] = !now.present;
+        return 0;
+    }
+    if (now.present) {
+        qb_log(LOG_INFO, "%s is configured (%llu %s): not pinning it", b->label, now.value,
+               b->unit);
+        return 0;
+    }
+    *t = (struct vmg_pt_target){ true, false, now.value, now.value, 0 };
+    apply[kind] = true;
+    summary_add(summary, "%s %llu %s (pinned)", b->label, now.value, b->unit);
+    return 0;
+}
+
 int vmg_pt_plan(struct vmg_pt_state *st, const struct vmg_pt_request *req,
                 bool apply[VMG_PT_T_COUNT], char **summary, char **reason)
 {
@@ -357,6 +452,11 @@ int vmg_pt_plan(struct vmg_pt_state *st, const struct vmg_pt_request *req,
 
         if (!(req->clusters & b->cluster))
             continue;
+        if (b->pin) {
+            if (plan_pin(k, st, apply, summary, reason) < 0)
+                return -1;
+            continue;
+        }
         want = (vmg_pt_wanted_ms(req, b->cluster) + b->ms_per_unit - 1) / b->ms_per_unit;
         if ((b->plan ? b->plan(k, st, req, want, apply, summary, reason)
                      : vmg_pt_plan_value(k, st, want, apply, summary, reason)) < 0)
@@ -446,8 +546,8 @@ static int restore_value(enum vmg_pt_kind kind, struct vmg_pt_state *st, char **
     } else if (t->saved_present) {
         qb_log(LOG_INFO, "%s restored: %llu -> %llu %s", b->label, t->raised, t->saved, b->unit);
     } else {
-        qb_log(LOG_INFO, "%s restored: %llu %s -> key deleted (built-in default)", b->label,
-               t->raised, b->unit);
+        qb_log(LOG_INFO, "%s restored: %llu %s -> key deleted (%s)", b->label, t->raised,
+               b->unit, b->pin ? "unpinned: derived again" : "built-in default");
     }
     t->active = false;
     return 0;
@@ -463,8 +563,13 @@ int vmg_pt_restore_if_unheld(struct vmg_pt_state *st, char **reason)
         const struct vmg_pt_backend *b = backends[k];
         VMG_AUTOFREE(char *) why = NULL;
 
-        if (!st->t[k].active ||
-            (b->restore ? b->restore(k, st, &why) : restore_value(k, st, &why)) == 0)
+        if (!st->t[k].active)
+            continue;
+        /* Unpinned only once the value it is pinned for is back (enum order
+         * restores that one first). */
+        if (b->pin && st->t[b->pin_of].active)
+            vmg_error_set(&why, "kept pinned: %s is still raised", backends[b->pin_of]->label);
+        else if ((b->restore ? b->restore(k, st, &why) : restore_value(k, st, &why)) == 0)
             continue;
         qb_log(LOG_ERR, "cannot restore %s: %s (kept in the state: the next action retries)",
                b->label, why);

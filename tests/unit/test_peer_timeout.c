@@ -523,10 +523,36 @@ static struct {
     bool running;                   /* false: no corosync answers */
     bool present;                   /* totem.token is set */
     unsigned long long value;       /* its value */
+    bool hold_present;              /* totem.hold is set */
+    unsigned long long hold;        /* its value */
+    unsigned long long hold_max;    /* the highest hold in force after any write */
+    char log[256];                  /* the writes, in order: "hold=561 token=18750 ..." */
     unsigned writes, settles, confirms;
     unsigned long long confirmed;   /* the want of the last confirm */
     bool refuse_write, refuse_settle;
 } ring;
+
+/* The hold in force, as corosync's totem_volatile_config_read() derives
+ * it when totem.hold is not set (HZ 100): 561 ms for the built-in 3000. */
+static unsigned long long hold_in_force(void)
+{
+    unsigned long long token = ring.present ? ring.value : 3000;
+    unsigned retransmit = (unsigned)((double)token / (4 + 0.2));
+
+    return ring.hold_present ? ring.hold : (unsigned long long)(retransmit * 0.8 - 10);
+}
+
+static void ring_log(const char *key, bool present, unsigned long long value)
+{
+    size_t len = strlen(ring.log);
+
+    if (present)
+        snprintf(ring.log + len, sizeof(ring.log) - len, "%s%s=%llu", len ? " " : "", key, value);
+    else
+        snprintf(ring.log + len, sizeof(ring.log) - len, "%s%s=-", len ? " " : "", key);
+    if (hold_in_force() > ring.hold_max)
+        ring.hold_max = hold_in_force();
+}
 
 static int fake_read(struct vmg_pt_reading *now, bool *gone, char **reason)
 {
@@ -545,6 +571,27 @@ static int fake_write(bool present, unsigned long long value, char **reason)
     ring.present = present;
     ring.value = present ? value : 0;
     ring.writes++;
+    ring_log("token", present, value);
+    return 0;
+}
+
+static int fake_hold_read(struct vmg_pt_reading *now, bool *gone, char **reason)
+{
+    *gone = !ring.running;
+    if (!ring.running)
+        return vmg_error_set(reason, "the fake ring is down");
+    now->present = ring.hold_present;
+    now->value = hold_in_force();
+    return 0;
+}
+
+static int fake_hold_write(bool present, unsigned long long value, char **reason)
+{
+    if (!ring.running)
+        return vmg_error_set(reason, "the fake ring refuses the write");
+    ring.hold_present = present;
+    ring.hold = present ? value : 0;
+    ring_log("hold", present, value);
     return 0;
 }
 
@@ -572,14 +619,31 @@ static const struct vmg_pt_backend fake_corosync = {
     .read = fake_read, .write = fake_write, .settle = fake_settle, .confirm = fake_confirm,
 };
 
-/* A ring with totem.token as given (0: absent), the fake in place. */
+/* Only the cmap access is fake: the pin's steps are the real backend's. */
+static struct vmg_pt_backend fake_hold;
+
+/* A ring with totem.token as given (0: absent), totem.hold absent, the
+ * fakes in place. */
 static void fake_ring(unsigned long long token)
 {
     memset(&ring, 0, sizeof(ring));
     ring.running = true;
     ring.present = token != 0;
     ring.value = token;
+    ring.hold_max = hold_in_force();
+    vmg_pt_backend_override(VMG_PT_T_COROSYNC_HOLD, NULL);
+    fake_hold = *vmg_pt_backend(VMG_PT_T_COROSYNC_HOLD);
+    fake_hold.read = fake_hold_read;
+    fake_hold.write = fake_hold_write;
+    fake_hold.describe = NULL;
     vmg_pt_backend_override(VMG_PT_T_COROSYNC, &fake_corosync);
+    vmg_pt_backend_override(VMG_PT_T_COROSYNC_HOLD, &fake_hold);
+}
+
+static void real_ring(void)
+{
+    vmg_pt_backend_override(VMG_PT_T_COROSYNC, NULL);
+    vmg_pt_backend_override(VMG_PT_T_COROSYNC_HOLD, NULL);
 }
 
 static struct vmg_pt_request corosync_request(unsigned long long pause_ms)
@@ -625,7 +689,7 @@ static void test_fake_raise_restore(const void *data)
     CHECK(!state_has("target"));
     CHECK_INT(release_ok(a.id), 0);
     CHECK_INT(ring.value, 30000);
-    vmg_pt_backend_override(VMG_PT_T_COROSYNC, NULL);
+    real_ring();
 }
 
 /* Changed by someone else while raised: theirs is kept, ours forgotten. */
@@ -651,7 +715,7 @@ static void test_fake_stale(const void *data)
     CHECK_INT(release_ok(a.id), 0);
     CHECK_INT(release_ok(b.id), 0);
     CHECK_INT(ring.value, 7000);
-    vmg_pt_backend_override(VMG_PT_T_COROSYNC, NULL);
+    real_ring();
 }
 
 /* A killed helper (dead pid) and an expired lease are dropped by recover,
@@ -678,7 +742,7 @@ static void test_fake_dead_holder(const void *data)
     CHECK_INT(recover_ok(false), 0);                    /* lease over: restore */
     CHECK_INT(ring.value, 5000);
     CHECK(!state_has(NULL));
-    vmg_pt_backend_override(VMG_PT_T_COROSYNC, NULL);
+    real_ring();
 }
 
 /* Corosync gone at restore time: the raised value went with it. */
@@ -698,7 +762,7 @@ static void test_fake_ring_down(const void *data)
     CHECK(why && strstr(why, "fake ring is down"));
     free(why);
     CHECK(!state_has(NULL));
-    vmg_pt_backend_override(VMG_PT_T_COROSYNC, NULL);
+    real_ring();
 }
 
 /* A raise the fake ring refuses (*refuse set on a fresh ring): -1 with a
@@ -716,8 +780,10 @@ static void expect_refused(bool *refuse, const char *fragment)
     CHECK(why && strstr(why, fragment));
     free(why);
     CHECK(ring.present && ring.value == 5000);
+    CHECK(!ring.hold_present);                          /* the pin (942 ms) removed */
+    CHECK(strncmp(ring.log, "hold=942 ", 9) == 0 && strstr(ring.log, " hold=-") != NULL);
     CHECK(!state_has(NULL));
-    vmg_pt_backend_override(VMG_PT_T_COROSYNC, NULL);
+    real_ring();
 }
 
 /* A raise that cannot be written or does not come into force is undone. */
@@ -752,6 +818,99 @@ static void test_fake_overlap_confirm(const void *data)
     CHECK_INT(raise_ok(&small, &b), 0);
     CHECK_INT(ring.confirms, 0);
     CHECK_INT(release_ok(b.id), 0);
+}
+
+/* totem.hold, which corosync derives from the token when it is not set,
+ * pinned at the value in force before the token goes up (written first)
+ * and unpinned after the token is back: the hold in force never changes. */
+static void test_fake_hold_pinned(const void *data)
+{
+    struct vmg_pt_request req = corosync_request(10000), big = corosync_request(20000);
+    struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
+    struct vmg_pt_holder b = lease_holder("nodeB.vm2.2.2", 600);
+
+    (void)data;
+    fake_ring(0);                                       /* 3000 built in: hold 561 */
+    CHECK_INT(raise_ok(&req, &a), 0);
+    CHECK_STR(ring.log, "hold=561 token=18750");
+    CHECK_INT(ring.hold_max, 561);                      /* not 3561, derived from 18750 */
+    CHECK(state_has("target corosync 0 3000 18750\ntarget corosync-hold 0 561 561\n"));
+    CHECK_INT(raise_ok(&big, &b), 0);                   /* higher: our pin stays as it is */
+    CHECK_STR(ring.log, "hold=561 token=18750 token=31250");
+    CHECK_INT(release_ok(a.id), 0);
+    CHECK(ring.hold_present && ring.hold == 561);       /* b still holds the raise */
+    CHECK_INT(release_ok(b.id), 0);
+    CHECK_STR(ring.log, "hold=561 token=18750 token=31250 token=- hold=-");
+    CHECK(!ring.present && !ring.hold_present);
+    CHECK_INT(ring.hold_max, 561);
+    CHECK(!state_has(NULL));
+
+    fake_ring(1000);                                    /* case M's guests: hold 180 */
+    CHECK_INT(raise_ok(&req, &a), 0);
+    CHECK_INT(release_ok(a.id), 0);
+    CHECK_STR(ring.log, "hold=180 token=18750 token=1000 hold=-");
+    CHECK_INT(ring.hold_max, 180);
+    real_ring();
+}
+
+/* A configured totem.hold is the administrator's: neither set nor removed. */
+static void test_fake_hold_configured(const void *data)
+{
+    struct vmg_pt_request req = corosync_request(10000);
+    struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
+
+    (void)data;
+    fake_ring(5000);
+    ring.hold_present = true;
+    ring.hold = 300;
+    CHECK_INT(raise_ok(&req, &a), 0);
+    CHECK(!state_has("corosync-hold"));
+    CHECK_INT(release_ok(a.id), 0);
+    CHECK_STR(ring.log, "token=18750 token=5000");
+    CHECK(ring.hold_present && ring.hold == 300);
+
+    /* Set by someone while pinned: theirs, kept at the restore. */
+    ring.hold_present = false;
+    CHECK_INT(raise_ok(&req, &a), 0);
+    CHECK(ring.hold_present && ring.hold == 942);
+    ring.hold = 400;
+    CHECK_INT(release_ok(a.id), 0);
+    CHECK(ring.hold_present && ring.hold == 400 && ring.value == 5000);
+    CHECK(!state_has(NULL));
+    real_ring();
+}
+
+/* The pin is in the state file: a killed helper's is removed by the next
+ * action's recover, after the token; a token that cannot be restored keeps
+ * it pinned (and recorded) until it is. */
+static void test_fake_hold_recover(const void *data)
+{
+    struct vmg_pt_request req = corosync_request(10000);
+    struct vmg_pt_holder dead = { .pid = dead_pid(), .start = 1 };
+    struct vmg_pt_holder a = lease_holder("nodeA.vm1.1.1", 600);
+    char *why = NULL;
+
+    (void)data;
+    fake_ring(1000);
+    snprintf(dead.id, sizeof(dead.id), "nodeA.vm1.%ld.1", dead.pid);
+    CHECK_INT(raise_ok(&req, &dead), 0);
+    CHECK(state_has("target corosync 1 1000 18750\ntarget corosync-hold 0 180 180\n"));
+    CHECK_INT(recover_ok(false), 0);
+    CHECK_STR(ring.log, "hold=180 token=18750 token=1000 hold=-");
+    CHECK(!state_has(NULL));
+
+    CHECK_INT(raise_ok(&req, &a), 0);
+    ring.refuse_write = true;
+    CHECK_INT(vmg_pt_local_release(state_dir, a.id, &why), -1);
+    free(why);
+    CHECK(ring.value == 18750 && ring.hold_present && ring.hold == 180);
+    CHECK(state_has("target corosync-hold 0 180 180"));
+    ring.refuse_write = false;
+    CHECK_INT(recover_ok(false), 0);
+    CHECK(ring.value == 1000 && !ring.hold_present);
+    CHECK_INT(ring.hold_max, 180);
+    CHECK(!state_has(NULL));
+    real_ring();
 }
 
 /* The migrating domain's member follows it to the target. */
@@ -804,6 +963,9 @@ static const struct unit_case cases[] = {
     { "corosync dead holder (fake ring)", test_fake_dead_holder, NULL },
     { "corosync down (fake ring)", test_fake_ring_down, NULL },
     { "corosync raise refused (fake ring)", test_fake_refused, NULL },
+    { "corosync hold pinned while the token is raised (fake ring)", test_fake_hold_pinned, NULL },
+    { "corosync hold configured is left alone (fake ring)", test_fake_hold_configured, NULL },
+    { "corosync hold pin recovered after a kill (fake ring)", test_fake_hold_recover, NULL },
 };
 
 int main(void)

@@ -28,6 +28,9 @@ static struct {
     bool present;
     unsigned long long value;
     unsigned long long restored_at;     /* boot ms of the last write back to 3000/absent */
+    bool hold_present;                  /* totem.hold pinned */
+    unsigned long long hold;
+    bool unpinned_raised;               /* the pin was removed with the token still raised */
 } ring;
 
 static int fake_read(struct vmg_pt_reading *now, bool *gone, char **reason)
@@ -59,6 +62,39 @@ static const struct vmg_pt_backend fake_corosync = {
     .cluster = VMG_PT_COROSYNC, .ms_per_unit = 1, .builtin = 3000,
     .read = fake_read, .write = fake_write,
 };
+
+/* totem.hold: 561 ms derived from the 3000 token while not pinned. */
+static int fake_hold_read(struct vmg_pt_reading *now, bool *gone, char **reason)
+{
+    (void)reason;
+    *gone = false;
+    now->present = ring.hold_present;
+    now->value = ring.hold_present ? ring.hold : 561;
+    return 0;
+}
+
+static int fake_hold_write(bool present, unsigned long long value, char **reason)
+{
+    (void)reason;
+    if (!present && ring.present && ring.value > 3000)
+        ring.unpinned_raised = true;
+    ring.hold_present = present;
+    ring.hold = present ? value : 0;
+    return 0;
+}
+
+/* The real pin's steps, the fake cmap. */
+static struct vmg_pt_backend fake_hold;
+
+static void fake_backends(void)
+{
+    fake_hold = *vmg_pt_backend(VMG_PT_T_COROSYNC_HOLD);
+    fake_hold.read = fake_hold_read;
+    fake_hold.write = fake_hold_write;
+    fake_hold.describe = NULL;
+    vmg_pt_backend_override(VMG_PT_T_COROSYNC, &fake_corosync);
+    vmg_pt_backend_override(VMG_PT_T_COROSYNC_HOLD, &fake_hold);
+}
 
 static unsigned long long boot_ms(void)
 {
@@ -185,8 +221,10 @@ static void test_loop_lease(const void *data)
     end_ms = h.expires * 1000;
     CHECK_INT(raise_fake(&h), 0);
     CHECK_INT(ring.value, 18750);
+    CHECK(ring.hold_present && ring.hold == 561);     /* pinned by the raise */
     CHECK_INT(vmg_pt_keeper_run(state_dir, false, NULL, &why), 0);
     CHECK(ring.present && ring.value == 3000);
+    CHECK(!ring.hold_present && !ring.unpinned_raised);  /* unpinned, after the token */
     printf("# restored %lld ms after the lease end\n",
            (long long)ring.restored_at - (long long)end_ms);
     CHECK(ring.restored_at >= end_ms);
@@ -229,6 +267,7 @@ static void test_loop_killed(const void *data)
     killed_at = boot_ms() + 600;
     CHECK_INT(vmg_pt_keeper_run(state_dir, false, NULL, &why), 0);
     CHECK(!ring.present);                   /* the absent key deleted again */
+    CHECK(!ring.hold_present && !ring.unpinned_raised);
     printf("# restored %lld ms after the kill\n",
            (long long)ring.restored_at - (long long)killed_at);
     CHECK(ring.restored_at < killed_at + VMG_PT_KEEPER_POLL_MS + 600);
@@ -287,7 +326,7 @@ int main(void)
     if (mkdir(state_dir, 0700) < 0)
         return 99;
     vmg_log_init("test", "peer-timeout-keeper");
-    vmg_pt_backend_override(VMG_PT_T_COROSYNC, &fake_corosync);
+    fake_backends();
     UNIT_RUN(cases);
     vmg_log_fini();
     snprintf(path, sizeof(path), "%s/peer-timeout.lock", state_dir);
