@@ -28,8 +28,9 @@
 #      (the same drain without the guard): node 3 is lost.
 #  G   the guest-agent transport: a Debian lab guest running Corosync is guest:g1;
 #      raised inside it through the agent, the helper SIGKILLed, restored by the keeper.
-#  M   a member of a guest cluster live-migrated with a pause (5.5 s) longer than its
-#      token (3000): guarded through guest:, no member lost; the control loses it.
+#  M   a member of a guest cluster live-migrated with a pause (about 6 s) longer than its
+#      token (1000): guarded through guest:, totem.hold pinned meanwhile, no member
+#      lost; the control loses it.
 #  L   LLT on every node (lab without Corosync: the nodes from /etc/llthosts, the
 #      lltconfig stand-in per node): raised everywhere, SIGKILL, restored by the keeper.
 #
@@ -419,23 +420,30 @@ if want M; then
 # -------------------------------------------------------------------- M
 # What the guard exists for: the migrating VM is itself a member of a cluster.
 # Corosync runs in two Debian guests, m1 on node 1 and m2 on node 2, with
-# totem.token 3000 set in their corosync.conf.  m1 keeps 96 MiB dirty and the
+# totem.token M_TOKEN (1000) set in their corosync.conf.  m1 keeps 96 MiB dirty and the
 # fast links carry 200 Mbit/s (vmg-lab link-rate: QEMU lifts a migration's
 # own bandwidth limit at the switch-over, a slow link it cannot), so with
 # migration_max_downtime 6000 its switch-over pause is seconds long.
 #  M1  migrate_to m1 from node 1 to node 2 with peer_timeout_members=guest:m1,
 #      guest:m2@node 2: totem.token read inside both guests during the migration
-#      (raised) and after it (3000 again); the pause the agent logs exceeds the
+#      (raised) and after it (M_TOKEN again); the pause the agent logs exceeds the
 #      guest token; the ring id is the same before and after (no member lost).
 #  M2  the control, the same migration back without the guard: m2 loses m1
 #      (the ring changes, m2's Corosync logs the member leaving).
-# The raised token must stay below about 4.5 x the members' own: the ring's
-# representative, once raised, holds an idle token for 0.19 x its value, and
-# the members not raised yet time out meanwhile (measured with a guest token of
-# 1000 and 13750 raised: the ring re-formed during the raise).  So margin 4000.
-M_TOKEN=3000
+# The guest token is 1000 ms (GUARD_M_TOKEN), which the guard raises to
+# (6000 + 5000 margin) / 0.8 = 13750 one member after the other.  Corosync
+# derives totem.hold (the time the representative keeps an idle token) from the
+# token, 0.19 x 13750 = 2608 ms, longer than the 1000 ms of a member not raised
+# yet: without the pin the ring re-formed during the raise.  M1 reads totem.hold
+# in both guests during the migration (pinned at the value in force before,
+# 180 ms for a 1000 ms token) and after it (the key gone, the same in force).
+M_TOKEN=${GUARD_M_TOKEN:-1000}
 M_DOWNTIME=6000                  # migration_max_downtime: the expected pause
-M_RAISED=12500                   # (6000 + 4000 margin) / 0.8; held 2380 ms < 3000
+M_MARGIN=5000                    # peer_timeout_margin's default
+M_RAISED=$(( (M_DOWNTIME + M_MARGIN) * 10 / 8 ))
+# corosync's derivation when totem.hold is not set (HZ 100), truncated as it does
+M_RETRANSMIT=$(( M_TOKEN * 10 / 42 ))
+M_HOLD=$(( M_RETRANSMIT * 8 / 10 - 10 ))
 M_HELPER=/usr/local/sbin/vmguard
 M_URI2=qemu+tcp://vmg-n2/system
 gx() {	# NODE GUEST CMD...: through the guest agent, bounded
@@ -446,6 +454,9 @@ mtoken() {	# NODE GUEST [KEY]: KEY (totem.token) inside GUEST, or "absent"
 	local v
 	v=$(gx "$1" "$2" corosync-cmapctl -g "${3:-totem.token}" 2>/dev/null) || { echo absent; return; }
 	v=${v##* }; echo "${v//[^0-9]/}"
+}
+mhold() {	# NODE GUEST: "CONFIGURED/IN_FORCE" totem.hold inside GUEST ("absent/180")
+	echo "$(mtoken "$1" "$2" totem.hold)/$(mtoken "$1" "$2" runtime.config.totem.hold)"
 }
 ring() { "$LAB" guest-members "$1" 2>/dev/null; }	# GUEST: "members=1,2 ring=1.9 quorate=yes"
 clog_size() { gx "$1" "$2" stat -c %s /var/log/corosync/corosync.log 2>/dev/null || echo 0; }
@@ -460,16 +471,19 @@ migrate_member() {
 		OCF_RESKEY_CRM_meta_migrate_target="vmg-n$to" OCF_RESKEY_migration_transport=tcp
 		OCF_RESKEY_migration_network=-fast OCF_RESKEY_migration_max_downtime="$M_DOWNTIME")
 	[ "$guarded" = yes ] && env+=(OCF_RESKEY_peer_timeout_clusters=corosync
-		OCF_RESKEY_peer_timeout_members="guest:m1,guest:m2@$M_URI2" OCF_RESKEY_peer_timeout_margin=4000
+		OCF_RESKEY_peer_timeout_members="guest:m1,guest:m2@$M_URI2" OCF_RESKEY_peer_timeout_margin="$M_MARGIN"
 		OCF_RESKEY_peer_timeout_guest_helper="$M_HELPER")
-	M_DURING="" M_SEEN=""
+	M_DURING="" M_HOLD_DURING="" M_SEEN=""
 	t0=$(now)
 	in_node "$from" env "${env[@]}" "$VMGUARD_HELPER" migrate_to > "$WORK/$g-$from.out" 2> "$WORK/$g-$from.err" &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ -z "$M_DURING" ] && [ "$guarded" = yes ]; then
 			a=$(mtoken "$from" "$g") b=$(mtoken 2 m2)
-			[ "$a" = "$M_TOKEN" ] || [ "$b" = "$M_TOKEN" ] || M_DURING="$a $b"
+			if [ "$a" != "$M_TOKEN" ] && [ "$b" != "$M_TOKEN" ]; then
+				M_DURING="$a $b"
+				M_HOLD_DURING="$(mhold "$from" "$g") $(mhold 2 m2)"
+			fi
 		fi
 		r=$(ring m2 | sed -n 's/^\(members=[^ ]*\).*/\1/p')
 		case " $M_SEEN " in *" ${r:-none} "*) ;; *) M_SEEN="$M_SEEN ${r:-none}" ;; esac
@@ -479,7 +493,7 @@ migrate_member() {
 	M_TOOK=$(elapsed "$t0" "$(now)")
 	M_DOWNTIME_MS=$(sed -n 's/.* migrated to .*, downtime \([0-9]*\) ms.*/\1/p' "$WORK/$g-$from.err" | tail -n 1)
 	[ "$M_RC" = 0 ] || sed 's/^/    /' "$WORK/$g-$from.err" | tail -n 20
-	e2e_log "M: migrate_to $g vmg-n$from -> vmg-n$to (guard: $guarded): rc $M_RC in $M_TOOK s, downtime ${M_DOWNTIME_MS:-?} ms, m2 saw:$M_SEEN"
+	e2e_log "M: migrate_to $g vmg-n$from -> vmg-n$to (guard: $guarded): rc $M_RC in $M_TOOK s, downtime ${M_DOWNTIME_MS:-?} ms, tokens during '$M_DURING', holds '$M_HOLD_DURING', m2 saw:$M_SEEN"
 }
 e2e_log "M: a guest-cluster member live-migrated with a pause longer than its token"
 "$LAB" guest-xml m1 --image debian --ip 31 --dirty 96 --fresh > "$VMG_LAB/m1.xml" &&
@@ -498,6 +512,9 @@ check "M: setup: m1 ($m1_tick) on node 1, m2 ($m2_tick) on node 2, one ring of b
 check "M: setup: totem.token $M_TOKEN in both guests ('$(mtoken 1 m1) $(mtoken 2 m2)'), the helper in both" \
 	test "$(mtoken 1 m1) $(mtoken 2 m2)" = "$M_TOKEN $M_TOKEN" -a \
 	"$(gx 1 m1 "$M_HELPER" peer-timeout query 2>/dev/null | head -n 1 | cut -c1-14)$(gx 2 m2 "$M_HELPER" peer-timeout query 2>/dev/null | head -n 1 | cut -c1-14)" = "corosync totemcorosync totem"
+hold0="$(mhold 1 m1) $(mhold 2 m2)"
+check "M: setup: totem.hold not set, $M_HOLD ms in force in both ('$hold0')" \
+	test "$hold0" = "absent/$M_HOLD absent/$M_HOLD"
 m1_tick=$("$LAB" tick 1 m1)
 mark=$(clog_size 2 m2) mark1=$(clog_size 1 m1)
 migrate_member m1 1 2 yes
@@ -512,6 +529,11 @@ check "M1: during the migration totem.token read $M_RAISED in m1 and m2 ('$M_DUR
 	test "$M_DURING" = "$M_RAISED $M_RAISED"
 after="$(mtoken 2 m1) $(mtoken 2 m2)"
 check "M1: after it, $M_TOKEN again in both ('$after')" test "$after" = "$M_TOKEN $M_TOKEN"
+check "M1: during it totem.hold was pinned at the $M_HOLD ms in force before ('$M_HOLD_DURING')" \
+	test "$M_HOLD_DURING" = "$M_HOLD/$M_HOLD $M_HOLD/$M_HOLD"
+hold1="$(mhold 2 m1) $(mhold 2 m2)"
+check "M1: after it, totem.hold unpinned, $M_HOLD ms in force in both ('$hold1')" \
+	test "$hold1" = "absent/$M_HOLD absent/$M_HOLD"
 r1=$(ring m1)
 check "M1: no member lost: the same ring before and after ('$r0' -> '$r1', m2 saw:$M_SEEN)" \
 	test "$r1" = "$r0" -a "$(ring m2)" = "$r0" -a "$M_SEEN" = " members=1,2"
