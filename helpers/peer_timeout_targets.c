@@ -47,10 +47,12 @@ static int corosync_write(bool present, unsigned long long value, char **reason)
 }
 
 /* How long a token round may take after a change: an idle ring's
- * representative holds the token for ~0.19 x its own token timeout, so once
- * a member has the raised value a round takes up to a fifth of it (measured:
- * 4 s per round with 21250 ms), plus the old timeout for a round already
- * under way.  Beyond that the ring is re-forming and "in force" would be a lie. */
+ * representative holds the token for totem.hold, ~0.19 x its own token
+ * timeout when derived; pinned (below) it stays short, but a configured hold
+ * may scale with the token, so a round may take up to a fifth of the raised
+ * value (measured before the pin: 4 s per round with 21250 ms), plus the old
+ * timeout for a round already under way.  Beyond that the ring is re-forming
+ * and "in force" would be a lie. */
 static unsigned token_wait_ms(unsigned long long raised)
 {
     VMG_AUTOFREE(char *) why = NULL;
