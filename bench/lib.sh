@@ -179,8 +179,8 @@ sys.exit(0 if ok == names else 1)' "$node" "$@" || return 1
 	for v in "$@"; do grep -qx "$v" <<<"$running" || return 1; done
 	return 0
 }
-failed_actions() {	# how many failed actions crm_mon shows
-	in1 crm_mon -1 --output-as=xml 2>/dev/null | grep -c '<failure ' || true
+failed_actions() {	# [RSC]: how many failed actions crm_mon shows (of RSC only, when given)
+	in1 crm_mon -1 --output-as=xml 2>/dev/null | grep -c "<failure op_key=\"${1:+${1}_}" || true
 }
 # transition_done_ms T0 OFF1 OFF2 : milliseconds from T0 (epoch) to the end of the last transition
 # the DC completed after the logs' offsets ("Transition N (Complete=...): Complete"; all of its

@@ -336,7 +336,7 @@ def build(rows):
         p("Standby until the cluster settled (the DC's last transition ended; polled in brackets), "
           "when migrate_to returned, how long the guest's console stopped counting (0.2 s resolution).")
         p()
-        p("| variant | run | outcome | standby → settled, s | migrate_to returned after, s | guest interruption, s | failed actions | notes |")
+        p("| variant | run | outcome | standby → settled, s | migrate_to returned after, s | guest interruption, s | failed actions of the resource | notes |")
         p("|---|---|---|---|---|---|---|---|")
         for r in dirty:
             p(f"| {r['label']} | {r.get('run', '')} | {r.get('outcome')} | "

@@ -41,6 +41,15 @@ migrate_to_end() {	# T0(epoch) LOG SRC
 where=vmg-n1
 # the resource ($rsc, one per agent) is started on NODE by Pacemaker and the VM runs there only
 rsc_settled() { [ "$(location "$rsc")" = "$1" ] && [ "$(active_on $vm)" = "$1" ]; }
+# A parameter change restarts the resource unless the agent reloads it (VirtualDomain's
+# migrate_options): the restart must be over before a drain is timed, or the drain is that
+# restart (a stop and a start, no migrate_to).
+settle_param() {	# RSC
+	in1 crm_resource --wait --timeout=120s >/dev/null 2>&1
+	wait_until 120 rsc_settled "$where" || blog "dirty: $1 did not settle on $where after a parameter change"
+	in1 crm_resource --cleanup --resource "$1" >/dev/null 2>&1
+	in1 crm_resource --wait --timeout=60s >/dev/null 2>&1
+}
 # one drain of the guest from $where to the other node
 dirty_run() {	# LABEL AGENT RUN
 	local label=$1 agent=$2 run=$3 src=$where dst s d ticks off1 off2 t0 settle done_ms before after
@@ -76,7 +85,7 @@ dirty_run() {	# LABEL AGENT RUN
 	notes="$notes; migrate_to result: ${res:-none}"
 	record dirty "label=$label" "agent=$agent" "run=$run" "outcome=$outcome" "settle_poll_ms=${settle:-300000}" \
 		${done_ms:+"settle_ms=$done_ms"} "migrate_to_ms=$(migrate_to_end "$t0" "$srclog" "$src")" \
-		"gap_ms=$(gap_ms "$ticks" "$s" "$d")" "failed_actions=$(failed_actions)" "notes=${notes#; }" "load=$(loadavg)"
+		"gap_ms=$(gap_ms "$ticks" "$s" "$d")" "failed_actions=$(failed_actions "$rsc")" "notes=${notes#; }" "load=$(loadavg)"
 	pcmk_log 1 "$off1" | grep -a "$vm" > "$BENCH_OUT/dirty-$label-$run.pcmk-n1.log"
 	pcmk_log 2 "$off2" | grep -a "$vm" > "$BENCH_OUT/dirty-$label-$run.pcmk-n2.log"
 	standby "$src" off
@@ -94,11 +103,14 @@ for agent in vmguard vd-cheap; do
 	for ((run = 1; run <= runs; run++)); do dirty_run "$agent" "$agent" "$run"; done
 	if [ "$agent" = vmguard ]; then
 		set_param "$rsc" migration_postcopy auto
+		settle_param "$rsc"
 		dirty_run vmguard-postcopy vmguard 1
 	else
 		set_param "$rsc" migrate_options "--postcopy --timeout 8 --timeout-postcopy"
+		settle_param "$rsc"
 		dirty_run vd-cheap-postcopy vd-cheap 1
 		set_param "$rsc" migrate_options "--timeout 8"
+		settle_param "$rsc"
 		dirty_run vd-cheap-suspend vd-cheap 1
 	fi
 	delete_rsc "$rsc=$vm"

@@ -40,7 +40,7 @@ drain_run() {	# AGENT N RUN SRC NAME...
 	record drain "agent=$a" "n=$n" "run=$run" "from=$src" "mem_mib=$mem" ${drain:+"drain_poll_ms=$drain"} \
 		${done_ms:+"drain_ms=$done_ms"} "cold=$cold" "load=$load" \
 		"migrate_to_ok=$(grep -ac "Result of migrate_to operation for drain[0-9]* on $src: ok" <<<"$log")" \
-		"failed_actions=$(failed_actions)" "notes=${notes# }"
+		"failed_actions=$(for v in "$@"; do failed_actions "$v"; done | awk '{ t += $1 } END { print t + 0 }')" "notes=${notes# }"
 	standby "$src" off
 	in1 crm_resource --cleanup >/dev/null 2>&1
 	[ -n "$drain" ]
