@@ -53,6 +53,14 @@ runs_on() {
 		"$LAB" wait-tick "$1" "$NAME" --after "$(count_of "$first")" --timeout 10 >/dev/null
 }
 rc_of() { "$@" >/dev/null 2>&1; echo $?; }
+# A guest keeping 32 MiB dirty started on vmg-n1 by the agent; BEFORE: its
+# first tick.
+start_dirtying() {
+	"$LAB" guest-xml "$NAME" --dirty 32 > "$CONFIG"
+	check "start on vmg-n1, dirtying guest" test "$(rc_of agent 1 start)" -eq 0
+	BEFORE=$("$LAB" wait-tick 1 "$NAME" --timeout 30)
+	check "setup: it runs ($BEFORE)" test -n "$BEFORE"
+}
 remove_domain() {
 	"$LAB" virsh "$1" destroy "$NAME" >/dev/null 2>&1
 	"$LAB" virsh "$1" managedsave-remove "$NAME" >/dev/null 2>&1
@@ -166,10 +174,7 @@ e2e_log "case 6: a stop of the source during a post-copy migration (item 6)"
 # The post-copy phase is slowed down (its own cap, 1 MiB/s, on a guest that
 # keeps 32 MiB dirty: about 30 s), so that a stop of the source lands in it.
 # The migration is virsh's, not the agent's: any post-copy job counts.
-"$LAB" guest-xml "$NAME" --dirty 32 > "$CONFIG"
-check "start on vmg-n1, dirtying guest" test "$(rc_of agent 1 start)" -eq 0
-BEFORE=$("$LAB" wait-tick 1 "$NAME" --timeout 30)
-check "setup: it runs ($BEFORE)" test -n "$BEFORE"
+start_dirtying
 timeout 300 virsh -q -c "$("$LAB" uri 1)" migrate --live --p2p --postcopy \
 	--postcopy-after-precopy --postcopy-bandwidth 1 "$NAME" qemu+tcp://vmg-n2/system \
 	tcp://vmg-n2-fast > "$VMG_LAB/postcopy-migrate.log" 2>&1 &
@@ -225,10 +230,7 @@ e2e_log "case 8: the target's libvirtd freezes mid-migration (item 4)"
 # call on the target connection wait for it.  migrate_to must still end
 # before its timeout, and once the daemon answers again the VM is active on
 # exactly one node, with the boot it had.
-"$LAB" guest-xml "$NAME" --dirty 32 > "$CONFIG"
-check "start on vmg-n1, dirtying guest" test "$(rc_of agent 1 start)" -eq 0
-BEFORE=$("$LAB" wait-tick 1 "$NAME" --timeout 30)
-check "setup: it runs ($BEFORE)" test -n "$BEFORE"
+start_dirtying
 lpid=$(cat "$VMG_LAB/nodes/vmg-n2/pids/libvirtd.pid")
 check "setup: vmg-n2's libvirtd runs (pid $lpid)" \
 	eval 'grep -q "^Name:.*libvirtd" "/proc/$lpid/status"'
