@@ -345,6 +345,17 @@ def build(rows):
               f"{fmt(r['gap_ms'] / 1000) if r.get('gap_ms') is not None else '–'} | {r.get('failed_actions')} | "
               f"{str(r.get('notes', '')).replace('|', '/')[:200]} |")
         p()
+        p("Why vmguard's `migration_postcopy=auto` moves this guest cold while VirtualDomain's "
+          "`--timeout 8 --timeout-postcopy` moves it live: vmguard switches to post-copy only when "
+          "what is left, at the rate measured so far, doubled, plus 2 s, fits before its abort "
+          "margin, because a post-copy cannot be aborted (docs/safety.md, item 6). Under the "
+          "5 MiB/s cap the first pass of the 128 MiB guest takes about 25 of the 30 s, so that "
+          "estimate never fits; QEMU lifts the cap during post-copy (no max-postcopy-bandwidth "
+          "set), which is why VirtualDomain's post-copy ends within seconds here. VirtualDomain "
+          "switches after 8 s whatever is left: faster on a fast link, but a post-copy that "
+          "outlasts migrate_to's timeout is killed with the guest's memory split between two "
+          "nodes. Estimating the post-copy at the uncapped rate is an open improvement of vmguard.")
+        p()
 
     if drain:
         p("### drain of a node with N VMs under Pacemaker")

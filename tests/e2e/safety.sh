@@ -28,7 +28,7 @@ CONFIG=$VMG_LAB/$NAME.xml
 AGENT_LOG=$VMG_LAB/safety-agent.log
 
 cleanup() {
-	[ -n "${lpid:-}" ] && kill -CONT "$lpid" 2>/dev/null
+	[ -n "${frozen:-}" ] && kill -CONT "$frozen" 2>/dev/null
 	"$LAB" link-up 2 mgmt >/dev/null 2>&1
 	"$LAB" down >/dev/null 2>&1 || true
 }
@@ -53,6 +53,40 @@ runs_on() {
 		"$LAB" wait-tick "$1" "$NAME" --after "$(count_of "$first")" --timeout 10 >/dev/null
 }
 rc_of() { "$@" >/dev/null 2>&1; echo $?; }
+# migrate_to vmg-n2 under a 40 s timeout, capped at 5 MiB/s so that the
+# dirtying guest keeps it running; the process of PIDFILE is frozen (SIGSTOP)
+# once the migration is under way, and thawed when migrate_to has returned,
+# which must be with 1 before the timeout.  Sets frozen (its pid) and rc.
+incoming() { active_on 2; }
+migrate_freezing() {	# PIDFILE
+	local start took migrating
+	start=$(date +%s%N) frozen=
+	agent 1 migrate_to OCF_RESKEY_CRM_meta_migrate_target=vmg-n2 OCF_RESKEY_CRM_meta_timeout=40000 \
+		OCF_RESKEY_migration_transport=tcp OCF_RESKEY_migration_network=-fast \
+		OCF_RESKEY_migration_bandwidth=5 > /dev/null 2>&1 &
+	migrating=$!
+	if wait_until 20 incoming && frozen=$(cat "$1") && kill -STOP "$frozen"; then
+		e2e_log "pid $frozen frozen $(( ($(date +%s%N) - start) / 1000000 )) ms after migrate_to began"
+	else
+		frozen=
+		fail "setup: the migration never got under way"
+	fi
+	wait "$migrating"
+	rc=$?
+	took=$(( ($(date +%s%N) - start) / 1000000 ))
+	e2e_log "migrate_to returned $rc after $took ms (timeout 40000 ms)"
+	[ -n "$frozen" ] && kill -CONT "$frozen"
+	check "migrate_to fails (rc $rc = 1)" test "$rc" -eq 1
+	check "migrate_to ends before its 40 s timeout ($took ms)" test "$took" -lt 40000
+}
+# A guest keeping 32 MiB dirty started on vmg-n1 by the agent; BEFORE: its
+# first tick.
+start_dirtying() {
+	"$LAB" guest-xml "$NAME" --dirty 32 > "$CONFIG"
+	check "start on vmg-n1, dirtying guest" test "$(rc_of agent 1 start)" -eq 0
+	BEFORE=$("$LAB" wait-tick 1 "$NAME" --timeout 30)
+	check "setup: it runs ($BEFORE)" test -n "$BEFORE"
+}
 remove_domain() {
 	"$LAB" virsh "$1" destroy "$NAME" >/dev/null 2>&1
 	"$LAB" virsh "$1" managedsave-remove "$NAME" >/dev/null 2>&1
@@ -91,25 +125,7 @@ e2e_log "case 2: QEMU stops answering mid-migration (item 4)"
 "$LAB" guest-xml "$NAME" --dirty 32 > "$CONFIG"
 check "start on vmg-n1, dirtying guest" test "$(rc_of agent 1 start)" -eq 0
 check "setup: it runs" runs_on 1
-start=$(date +%s%N)
-agent 1 migrate_to OCF_RESKEY_CRM_meta_migrate_target=vmg-n2 OCF_RESKEY_CRM_meta_timeout=40000 \
-	OCF_RESKEY_migration_transport=tcp OCF_RESKEY_migration_network=-fast \
-	OCF_RESKEY_migration_bandwidth=5 > /dev/null 2>&1 &
-migrating=$!
-incoming() { active_on 2; }
-if wait_until 20 incoming; then
-	pid=$(cat "$VMG_LAB/nodes/vmg-n1/run/libvirt/qemu/$NAME.pid")
-	kill -STOP "$pid"
-else
-	fail "setup: the migration never got under way"
-fi
-wait "$migrating"
-rc=$?
-took=$(( ($(date +%s%N) - start) / 1000000 ))
-e2e_log "migrate_to returned $rc after $took ms (timeout 40000 ms)"
-[ -n "${pid:-}" ] && kill -CONT "$pid"
-check "migrate_to fails (rc $rc = 1)" test "$rc" -eq 1
-check "migrate_to ends before its 40 s timeout ($took ms)" test "$took" -lt 40000
+migrate_freezing "$VMG_LAB/nodes/vmg-n1/run/libvirt/qemu/$NAME.pid"
 one_node() { [ "$( (active_on 1 && echo 1; active_on 2 && echo 2) | wc -l)" -eq 1 ]; }
 check "once QEMU answers again, the VM is active on exactly one node" wait_until 60 one_node
 "$LAB" virsh 1 destroy "$NAME" >/dev/null 2>&1
@@ -166,10 +182,7 @@ e2e_log "case 6: a stop of the source during a post-copy migration (item 6)"
 # The post-copy phase is slowed down (its own cap, 1 MiB/s, on a guest that
 # keeps 32 MiB dirty: about 30 s), so that a stop of the source lands in it.
 # The migration is virsh's, not the agent's: any post-copy job counts.
-"$LAB" guest-xml "$NAME" --dirty 32 > "$CONFIG"
-check "start on vmg-n1, dirtying guest" test "$(rc_of agent 1 start)" -eq 0
-BEFORE=$("$LAB" wait-tick 1 "$NAME" --timeout 30)
-check "setup: it runs ($BEFORE)" test -n "$BEFORE"
+start_dirtying
 timeout 300 virsh -q -c "$("$LAB" uri 1)" migrate --live --p2p --postcopy \
 	--postcopy-after-precopy --postcopy-bandwidth 1 "$NAME" qemu+tcp://vmg-n2/system \
 	tcp://vmg-n2-fast > "$VMG_LAB/postcopy-migrate.log" 2>&1 &
@@ -225,31 +238,11 @@ e2e_log "case 8: the target's libvirtd freezes mid-migration (item 4)"
 # call on the target connection wait for it.  migrate_to must still end
 # before its timeout, and once the daemon answers again the VM is active on
 # exactly one node, with the boot it had.
-"$LAB" guest-xml "$NAME" --dirty 32 > "$CONFIG"
-check "start on vmg-n1, dirtying guest" test "$(rc_of agent 1 start)" -eq 0
-BEFORE=$("$LAB" wait-tick 1 "$NAME" --timeout 30)
-check "setup: it runs ($BEFORE)" test -n "$BEFORE"
+start_dirtying
 lpid=$(cat "$VMG_LAB/nodes/vmg-n2/pids/libvirtd.pid")
 check "setup: vmg-n2's libvirtd runs (pid $lpid)" \
 	eval 'grep -q "^Name:.*libvirtd" "/proc/$lpid/status"'
-start=$(date +%s%N)
-agent 1 migrate_to OCF_RESKEY_CRM_meta_migrate_target=vmg-n2 OCF_RESKEY_CRM_meta_timeout=40000 \
-	OCF_RESKEY_migration_transport=tcp OCF_RESKEY_migration_network=-fast \
-	OCF_RESKEY_migration_bandwidth=5 > /dev/null 2>&1 &
-migrating=$!
-if wait_until 20 incoming; then
-	kill -STOP "$lpid"
-	e2e_log "vmg-n2's libvirtd frozen $(( ($(date +%s%N) - start) / 1000000 )) ms after migrate_to began"
-else
-	fail "setup: the migration never got under way"
-fi
-wait "$migrating"
-rc=$?
-took=$(( ($(date +%s%N) - start) / 1000000 ))
-e2e_log "migrate_to returned $rc after $took ms (timeout 40000 ms)"
-kill -CONT "$lpid" 2>/dev/null
-check "migrate_to fails (rc $rc = 1)" test "$rc" -eq 1
-check "migrate_to ends before its 40 s timeout ($took ms)" test "$took" -lt 40000
+migrate_freezing "$VMG_LAB/nodes/vmg-n2/pids/libvirtd.pid"
 check "once the daemon answers again, the VM is active on exactly one node" wait_until 90 one_node
 AFTER=$("$LAB" wait-tick 1 "$NAME" --after "$(count_of "$BEFORE")" --timeout 30)
 check "it goes on on vmg-n1 with the same boot ($BEFORE -> ${AFTER:-nothing})" \
