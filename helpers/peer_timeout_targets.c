@@ -28,14 +28,22 @@
 
 /* ------------------------------------------------------------ corosync */
 
+/* A corosync key as read: its configured value, or the one in force
+ * (runtime.config.totem.*) when the key is absent. */
+static void corosync_reading(struct vmg_pt_reading *now, const struct vmg_token_value *key,
+                             uint32_t runtime)
+{
+    now->present = key->present;
+    now->value = key->present ? key->ms : runtime;
+}
+
 static int corosync_read(struct vmg_pt_reading *now, bool *gone, char **reason)
 {
-    struct vmg_token_value token;
+    struct vmg_token_value token = { 0 };
     uint32_t runtime = 0;
     int rc = vmg_cluster_token_get(&token, &runtime, gone, reason);
 
-    now->present = token.present;
-    now->value = token.present ? token.ms : runtime;
+    corosync_reading(now, &token, runtime);
     return rc;
 }
 
@@ -130,12 +138,11 @@ static const struct vmg_pt_backend corosync_backend = {
  * it was; unpinned only after the token is back. */
 static int hold_read(struct vmg_pt_reading *now, bool *gone, char **reason)
 {
-    struct vmg_token_value hold;
+    struct vmg_token_value hold = { 0 };
     uint32_t runtime = 0;
     int rc = vmg_cluster_hold_get(&hold, &runtime, gone, reason);
 
-    now->present = hold.present;
-    now->value = hold.present ? hold.ms : runtime;
+    corosync_reading(now, &hold, runtime);
     return rc;
 }
 
