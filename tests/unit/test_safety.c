@@ -479,11 +479,16 @@ static void test_validate_all(const void *data)
                                                 NULL };
     static const char *const bad_members[] = { "OCF_RESKEY_peer_timeout_clusters=corosync",
                                                "OCF_RESKEY_peer_timeout_members=-x", NULL };
+    static const char *const bad_pc_word[] = { "OCF_RESKEY_migration_postcopy_bandwidth=fast",
+                                               NULL };
+    static const char *const bad_pc_neg[] = { "OCF_RESKEY_migration_postcopy_bandwidth=-5",
+                                              NULL };
     static const char *const good[] = { "OCF_RESKEY_migration_port=49152-49215",
                                         "OCF_RESKEY_migration_network=n1=10.0.0.1,n2=fd00::2",
-                                        "OCF_RESKEY_peer_timeout_clusters=corosync", NULL };
+                                        "OCF_RESKEY_peer_timeout_clusters=corosync",
+                                        "OCF_RESKEY_migration_postcopy_bandwidth=100", NULL };
     const char *const *bad[] = { bad_port, bad_range, bad_map, bad_suffix, bad_clusters,
-                                 bad_members };
+                                 bad_members, bad_pc_word, bad_pc_neg };
     size_t i;
 
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
