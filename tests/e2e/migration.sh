@@ -511,6 +511,8 @@ if want 9; then
 		eval 'pcmk_log "$FROM" | grep -q "would not end in the [0-9]* ms left: .*migration_postcopy_bandwidth lets the estimate count on the link"'
 	check "no bandwidth: never switched to post-copy" pcmk_log_lacks "$FROM" "switched to post-copy"
 	check "no bandwidth: moved cold (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" moved_cold "$rc"
+	helper_lines() { pcmk_log "$FROM" | grep "VirtualMachine($RSC)\[[0-9]*\]: .*migrate_to: " | grep -v "output \[" || true; }
+	helper_lines
 	undrain "$FROM"
 	on_cluster crm_resource --cleanup --resource "$RSC" >/dev/null 2>&1
 	wait_until 60 settled
@@ -529,7 +531,8 @@ if want 9; then
 		eval 'migrate_to_ended_in_time "$FROM" && migrate_to_result "$FROM" | grep -q ": ok"'
 	check "bandwidth 100: moved live (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" moved_live "$rc"
 	echo "bandwidth 100: standby -> settled on $TO: $(( (t1 - t0) / 1000000 )) ms"
-	pcmk_log "$FROM" | grep -E "switched to post-copy|migrated to $TO in|${RSC}_migrate_to_0.*(exec|execution)" || true
+	helper_lines
+	pcmk_log "$FROM" | grep -o "lrm_rsc_op\[@id='${RSC}_migrate_to_0'\]: .*@exec-time=[0-9]*" | grep -o "@exec-time=[0-9]*" || true
 	delete_param migration_postcopy_bandwidth
 	delete_param migration_postcopy
 	undrain "$FROM"
