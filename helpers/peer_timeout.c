@@ -70,12 +70,13 @@ const char *vmg_pt_clusters_text(unsigned clusters)
     return "";
 }
 
-unsigned long long vmg_pt_wanted_ms(const struct vmg_pt_request *req, unsigned cluster)
+unsigned long long vmg_pt_wanted_ms(const struct vmg_pt_request *req, enum vmg_pt_kind kind)
 {
     unsigned long long want = req->pause_ms + req->margin_ms;
+    unsigned pct = vmg_pt_backend(kind)->want_pct;
 
-    if (cluster == VMG_PT_COROSYNC)
-        want = (want * 5 + 3) / 4;
+    if (pct)
+        want = (want * pct + 99) / 100;
     return want > req->max_ms ? req->max_ms : want;
 }
 

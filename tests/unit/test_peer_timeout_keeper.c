@@ -57,12 +57,6 @@ static int fake_write(bool present, unsigned long long value, char **reason)
     return 0;
 }
 
-static const struct vmg_pt_backend fake_corosync = {
-    .name = "corosync", .label = "fake totem.token", .unit = "ms",
-    .cluster = VMG_PT_COROSYNC, .ms_per_unit = 1, .builtin = 3000,
-    .read = fake_read, .write = fake_write,
-};
-
 /* totem.hold: 561 ms derived from the 3000 token while not pinned. */
 static int fake_hold_read(struct vmg_pt_reading *now, bool *gone, char **reason)
 {
@@ -83,11 +77,19 @@ static int fake_hold_write(bool present, unsigned long long value, char **reason
     return 0;
 }
 
-/* The real pin's steps, the fake cmap. */
-static struct vmg_pt_backend fake_hold;
+/* The real backends' values and the pin's steps, the fake cmap (which
+ * needs no settle: a value is in force at once). */
+static struct vmg_pt_backend fake_corosync, fake_hold;
 
 static void fake_backends(void)
 {
+    fake_corosync = *vmg_pt_backend(VMG_PT_T_COROSYNC);
+    fake_corosync.label = "fake totem.token";
+    fake_corosync.read = fake_read;
+    fake_corosync.write = fake_write;
+    fake_corosync.settle = NULL;
+    fake_corosync.confirm = NULL;
+    fake_corosync.describe = NULL;
     fake_hold = *vmg_pt_backend(VMG_PT_T_COROSYNC_HOLD);
     fake_hold.read = fake_hold_read;
     fake_hold.write = fake_hold_write;
