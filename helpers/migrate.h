@@ -59,7 +59,7 @@ int vmg_migration_prechecks(struct vmg_context *ctx, const struct vmg_migrate_co
 struct vmg_migration_result {
     bool succeeded;
     bool aborted_by_watchdog;
-    char *error;                    /* libvirt's message on failure */
+    char *error;                    /* on failure, why (libvirt's message): never NULL */
     unsigned long long elapsed_ms;  /* from libvirt's completed job, 0 unknown */
     unsigned long long downtime_ms;
     unsigned long long data_mib;

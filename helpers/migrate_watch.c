@@ -111,10 +111,10 @@ static void *migration_thread_main(void *opaque)
     t->rc = vmg_migration_perform(t->dom, t->daemon_uri, t->params, (unsigned int)t->nparams,
                                   t->flags);
     if (t->rc < 0)
-        t->error = strdup(vmg_virt_error());    /* libvirt errors are per thread */
+        vmg_error_set(&t->error, "%s", vmg_virt_error());  /* libvirt's are per thread */
     atomic_store(&t->done, true);
-    if (write(t->done_fd, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0)
-        t->error = t->error ? t->error : strdup("cannot report the end of the migration");
+    if (write(t->done_fd, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0 && t->error == NULL)
+        vmg_error_set(&t->error, "cannot report the end of the migration");
     migration_thread_unref(t);
     return NULL;
 }
@@ -513,7 +513,7 @@ static struct migration_thread *start_threads(struct migration_thread *t, struct
 
     if (t == NULL || wa == NULL || (t->done_fd = eventfd(0, EFD_CLOEXEC)) < 0 ||
         pthread_create(&thread, NULL, migration_thread_main, t) != 0) {
-        result->error = strdup("cannot start the migration thread");
+        vmg_error_set(&result->error, "cannot start the migration thread");
         return NULL;
     }
     pthread_detach(thread);
@@ -561,7 +561,7 @@ void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config 
         if (wa)
             watcher_free(wa);
         if (result->error == NULL)
-            result->error = strdup("cannot start the migration thread");
+            vmg_error_set(&result->error, "cannot start the migration thread");
         sigaction(SIGTERM, &old_term, NULL);
         return;
     }
@@ -570,8 +570,8 @@ void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config 
     if (!wait_migration(t, give_up_at)) {
         /* Left behind: the process ends soon, the guardian aborts later. */
         atomic_store(&wa->stop, true);
-        result->error = strdup("libvirt did not end the migration before Pacemaker's timeout "
-                               "(QEMU or libvirtd does not answer); the VM may be paused here");
+        vmg_error_set(&result->error, "libvirt did not end the migration before Pacemaker's "
+                      "timeout (QEMU or libvirtd does not answer); the VM may be paused here");
         result->switched_to_postcopy = atomic_load(&wa->postcopy);
         qb_log(LOG_ERR, "giving up on the migration of %s: %s", ctx->xml.name, result->error);
         migration_thread_unref(t);
@@ -587,7 +587,7 @@ void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config 
         collect_stats(dom, dconn, result);
     } else if (abort_reason) {
         result->aborted_by_watchdog = true;
-        result->error = strdup(abort_reason);
+        vmg_error_set(&result->error, "%s", abort_reason);
     } else {
         result->error = t->error;
         t->error = NULL;
