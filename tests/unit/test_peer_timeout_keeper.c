@@ -291,7 +291,7 @@ static void test_loop_single(const void *data)
     h.expires = (boot_ms() + 1500 + 500) / 1000;
     CHECK_INT(raise_fake(&h), 0);
     if ((first = fork()) == 0)
-        _exit(vmg_pt_keeper_run(state_dir, false, NULL, NULL) == 0 ? 0 : 1);
+        _exit(vmg_pt_keeper_run(state_dir, false, NULL, &why) == 0 ? 0 : 1);
     usleep(200 * 1000);
     CHECK_INT(vmg_pt_keeper_run(state_dir, false, NULL, &why), -1);
     CHECK(why && strstr(why, "another keeper runs"));
