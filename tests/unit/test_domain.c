@@ -9,6 +9,8 @@
 
 #include <libvirt/virterror.h>
 
+#define VMG_CONTEXT_PRIV_H_ALLOW
+#include "context_priv.h"
 #include "domain.h"
 #define VMG_DOMAIN_PRIV_H_ALLOW
 #include "domain_priv.h"
