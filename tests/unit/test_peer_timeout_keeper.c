@@ -42,18 +42,21 @@ static int fake_read(struct vmg_pt_reading *now, bool *gone, char **reason)
     return 0;
 }
 
-static int fake_write(bool present, unsigned long long value, char **reason)
+static unsigned long long boot_ms(void)
 {
     struct timespec ts;
 
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+    return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
+}
+
+static int fake_write(bool present, unsigned long long value, char **reason)
+{
     (void)reason;
     ring.present = present;
     ring.value = present ? value : 0;
-    if (!present || value <= 3000) {
-        clock_gettime(CLOCK_BOOTTIME, &ts);
-        ring.restored_at = (unsigned long long)ts.tv_sec * 1000 +
-                           (unsigned long long)ts.tv_nsec / 1000000;
-    }
+    if (!present || value <= 3000)
+        ring.restored_at = boot_ms();
     return 0;
 }
 
@@ -96,14 +99,6 @@ static void fake_backends(void)
     fake_hold.describe = NULL;
     vmg_pt_backend_override(VMG_PT_T_COROSYNC, &fake_corosync);
     vmg_pt_backend_override(VMG_PT_T_COROSYNC_HOLD, &fake_hold);
-}
-
-static unsigned long long boot_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_BOOTTIME, &ts);
-    return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
 }
 
 /* --------------------------------------------------------- timing */
