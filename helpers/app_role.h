@@ -49,11 +49,6 @@ extern const size_t vmg_app_params_count;
  * *reason naming the parameter. */
 int vmg_app_validate(const struct vmg_app_config *cfg, char **reason);
 
-/* 0 when ha_primary_probe is unset or says "not primary" (exit 1); -1 with
- * *reason when it says primary, or anything else (doubt is primary). */
-int vmg_app_probe(const struct vmg_app_config *cfg, virDomainPtr dom, long long deadline_ms,
-                  char **reason);
-
 /* The planned switchover before a live migration: 0 when the VM may be
  * live-migrated (not primary by the probe, or no longer primary after
  * ha_primary_switchover, within ha_primary_switchover_timeout and

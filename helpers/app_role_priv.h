@@ -34,6 +34,11 @@ struct vmg_app_transport {
 /* Replaces the transport (NULL: the real one, ssh or guest agent). */
 void vmg_app_set_transport(const struct vmg_app_transport *transport);
 
+/* 0 when ha_primary_probe is unset or says "not primary" (exit 1); -1 with
+ * *reason when it says primary, or anything else (doubt is primary). */
+int vmg_app_probe(const struct vmg_app_config *cfg, virDomainPtr dom, long long deadline_ms,
+                  char **reason);
+
 /* Milliseconds between two probes while waiting for the role to move. */
 extern long long vmg_app_poll_ms;
 

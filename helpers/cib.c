@@ -14,11 +14,18 @@
 #include "cib.h"
 #include "util.h"
 
+/* Pacemaker's types in scoped variables (util.h): the connection signs off
+ * when deleted. */
+typedef cib_t *vmg_cib_conn;
+typedef xmlNode *vmg_cib_xml;
+VMG_DEFINE_AUTOPTR(vmg_cib_conn, cib_delete)
+VMG_DEFINE_AUTOPTR(vmg_cib_xml, free_xml)
+
 int vmg_cib_query(const char *xpath, int timeout_s, xmlNode **result, char **reason)
 {
-    cib_t *cib = NULL;
-    xmlNode *output = NULL;
-    int rc, ret = -1;
+    VMG_AUTOPTR(vmg_cib_conn) cib = NULL;
+    VMG_AUTOPTR(vmg_cib_xml) output = NULL;
+    int rc;
 
     *result = NULL;
     *reason = NULL;
@@ -26,35 +33,19 @@ int vmg_cib_query(const char *xpath, int timeout_s, xmlNode **result, char **rea
     crm_xml_init();
     /* cib_new() honours $CIB_file and $CIB_shadow like the command-line tools. */
     cib = cib_new();
-    if (cib == NULL) {
-        vmg_error_set(reason, "cannot allocate a CIB connection");
-        goto cleanup;
-    }
+    if (cib == NULL)
+        return vmg_error_set(reason, "cannot allocate a CIB connection");
     rc = cib->cmds->signon(cib, "vmguard", cib_query);
-    if (rc != pcmk_ok) {
-        vmg_error_set(reason, "cannot connect to the CIB manager: %s", pcmk_strerror(rc));
-        goto cleanup;
-    }
+    if (rc != pcmk_ok)
+        return vmg_error_set(reason, "cannot connect to the CIB manager: %s", pcmk_strerror(rc));
     cib->call_timeout = timeout_s;
     rc = cib->cmds->query(cib, xpath, &output, cib_xpath | cib_scope_local | cib_sync_call);
-    if (rc == -ENXIO) {
-        ret = 0;                /* a valid CIB without what was asked for */
-        goto cleanup;
-    }
-    if (rc != pcmk_ok) {
-        vmg_error_set(reason, "CIB query failed: %s", pcmk_strerror(rc));
-        goto cleanup;
-    }
-    *result = output;
-    output = NULL;
-    ret = 0;
-
-cleanup:
-    if (output)
-        free_xml(output);
-    if (cib)
-        cib_delete(cib);        /* signs off when connected */
-    return ret;
+    if (rc == -ENXIO)
+        return 0;               /* a valid CIB without what was asked for */
+    if (rc != pcmk_ok)
+        return vmg_error_set(reason, "CIB query failed: %s", pcmk_strerror(rc));
+    *result = vmg_steal(&output);
+    return 0;
 }
 
 void vmg_cib_free(xmlNode *result)
@@ -190,9 +181,10 @@ int vmg_cib_set_utilization(const char *resource, const struct vmg_cib_attr *wan
                             char **reason)
 {
     char xpath[VMG_CIB_NAME_MAX + 64];
-    xmlNode *answer = NULL, *primitive;
-    cib_t *cib = NULL;
-    int rc, ret = -1;
+    VMG_AUTOPTR(vmg_cib_conn) cib = NULL;   /* deleted last: writes $CIB_file */
+    VMG_AUTOPTR(vmg_cib_xml) answer = NULL;
+    xmlNode *primitive;
+    int rc;
 
     *written = 0;
     *fault = VMG_CIB_FAILED;
@@ -205,26 +197,16 @@ int vmg_cib_set_utilization(const char *resource, const struct vmg_cib_attr *wan
     rc = cib->cmds->signon(cib, "vmguard", cib_command);
     if (rc != pcmk_ok) {
         *fault = VMG_CIB_UNREACHABLE;
-        vmg_error_set(reason, "cannot connect to the CIB manager: %s", pcmk_strerror(rc));
-        goto cleanup;
+        return vmg_error_set(reason, "cannot connect to the CIB manager: %s", pcmk_strerror(rc));
     }
     cib->call_timeout = timeout_s;
     rc = cib->cmds->query(cib, xpath, &answer, cib_xpath | cib_sync_call);
     primitive = rc == pcmk_ok ? answer_primitive(answer) : NULL;
-    if (primitive == NULL) {
-        if (rc == pcmk_ok || rc == -ENXIO) {
-            *fault = VMG_CIB_NO_RESOURCE;
-            vmg_error_set(reason, "resource %s is not a primitive in the CIB", resource);
-        } else {
-            vmg_error_set(reason, "CIB query for %s failed: %s", resource, pcmk_strerror(rc));
-        }
-        goto cleanup;
+    if (primitive == NULL && (rc == pcmk_ok || rc == -ENXIO)) {
+        *fault = VMG_CIB_NO_RESOURCE;
+        return vmg_error_set(reason, "resource %s is not a primitive in the CIB", resource);
     }
-    ret = write_utilization(cib, resource, primitive, want, n, written, reason);
-
-cleanup:
-    if (answer)
-        free_xml(answer);
-    cib_delete(cib);            /* signs off when connected, writes $CIB_file */
-    return ret;
+    if (primitive == NULL)
+        return vmg_error_set(reason, "CIB query for %s failed: %s", resource, pcmk_strerror(rc));
+    return write_utilization(cib, resource, primitive, want, n, written, reason);
 }

@@ -85,16 +85,6 @@ const struct vmg_cluster_ops *vmg_cluster_ops(char **reason)
     return ops;
 }
 
-bool vmg_cluster_loaded(void)
-{
-    bool yes;
-
-    pthread_mutex_lock(&load_lock);
-    yes = loaded != NULL;
-    pthread_mutex_unlock(&load_lock);
-    return yes;
-}
-
 int vmg_cluster_cib_query(const char *xpath, int timeout_s, xmlNode **result, char **reason)
 {
     const struct vmg_cluster_ops *ops = vmg_cluster_ops(reason);

@@ -67,9 +67,6 @@ struct vmg_cluster_ops {
  * executable.  NULL with *reason when it cannot be loaded. */
 const struct vmg_cluster_ops *vmg_cluster_ops(char **reason);
 
-/* True once the plugin is loaded in this process (for tests and logs). */
-bool vmg_cluster_loaded(void);
-
 /* cib.h through the plugin: an XPath query to the local CIB manager (or
  * $CIB_file).  0 with *result (free with vmg_cluster_cib_free) on a match,
  * 0 with *result NULL when nothing matched, -1 with *reason. */

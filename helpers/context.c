@@ -8,6 +8,8 @@
 #include <libvirt/virterror.h>
 
 #include "context.h"
+#define VMG_CONTEXT_PRIV_H_ALLOW
+#include "context_priv.h"
 #include "log.h"
 #include "ocf.h"
 #include "util.h"

@@ -75,22 +75,12 @@ void vmg_context_close(struct vmg_context *ctx);
  * bad value. */
 int vmg_context_params(const struct vmg_param *table, size_t n, void *target);
 
-/* shutdown_mode into flags: "acpi-then-agent" (0: ACPI, then the agent for
- * the second half) or virsh shutdown's --mode, a comma list of acpi, agent,
- * initctl, signal, paravirt (libvirt tries them in its own order).  -1 with
- * *reason naming the mode that is not known. */
-int vmg_shutdown_mode_parse(const char *text, unsigned *flags, char **reason);
-
 /* VirtualDomain parameters that are set but that vmguard does not (yet) do:
  * OCF_ERR_CONFIGURED after an exit reason naming the first one and what
  * to use instead, else OCF_SUCCESS.  Run by validate-all and start, so a
  * resource moved over from VirtualDomain never loses a behaviour silently;
  * never by stop or monitor, which must keep working on such a resource. */
 int vmg_context_supported(const struct vmg_context *ctx);
-
-/* Opens ctx->conn to ctx->cfg.hypervisor, waiting a while for a libvirtd
- * that is restarting.  -1 with *reason. */
-int vmg_connect(struct vmg_context *ctx, char **reason);
 
 /* Milliseconds left before ctx->deadline_ms, 0 when passed or unset. */
 long long vmg_ms_left(const struct vmg_context *ctx);

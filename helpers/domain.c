@@ -477,7 +477,7 @@ int vmg_domain_stop(struct vmg_context *ctx)
 {
     enum vmg_health health;
     const char *detail;
-    virDomainPtr dom;
+    VMG_AUTOPTR(virDomainPtr) dom = NULL;
     int state = VIR_DOMAIN_NOSTATE, reason, rc;
 
     dom = vmg_domain_lookup(ctx, &health, &detail);
@@ -485,25 +485,21 @@ int vmg_domain_stop(struct vmg_context *ctx)
     case VMG_HEALTH_ABSENT:
     case VMG_HEALTH_STOPPED:
         qb_log(LOG_INFO, "%s is already stopped (%s)", ctx->xml.name, detail);
-        rc = OCF_SUCCESS;
-        goto cleanup;
+        return OCF_SUCCESS;
     case VMG_HEALTH_FOREIGN:
         qb_log(LOG_WARNING, "%s is not here: the name is %s; leaving that one alone",
                ctx->xml.name, detail);
-        rc = OCF_SUCCESS;
-        goto cleanup;
+        return OCF_SUCCESS;
     case VMG_HEALTH_FOREIGN_ACTIVE:
         /* Saying "stopped" could let this VM run twice; destroying it could
          * kill someone else's. */
         ocf_exit_reason("cannot tell whether %s runs here: the name is %s; stop or rename "
                         "that domain by hand", ctx->xml.name, detail);
-        rc = OCF_ERR_GENERIC;
-        goto cleanup;
+        return OCF_ERR_GENERIC;
     case VMG_HEALTH_UNKNOWN:
         /* Claiming "stopped" here could let it run on two nodes. */
         ocf_exit_reason("cannot tell the state of %s: %s", ctx->xml.name, detail);
-        rc = OCF_ERR_GENERIC;
-        goto cleanup;
+        return OCF_ERR_GENERIC;
     case VMG_HEALTH_RUNNING:
     case VMG_HEALTH_FAILED:
         break;
@@ -514,35 +510,26 @@ int vmg_domain_stop(struct vmg_context *ctx)
         ocf_exit_reason("%s is still in post-copy migration: not destroyed, it would lose "
                         "the guest; recover it (virsh migrate --postcopy-resume) or destroy "
                         "both sides by hand", ctx->xml.name);
-        rc = OCF_ERR_GENERIC;
-        goto cleanup;
+        return OCF_ERR_GENERIC;
     }
     if (state == VIR_DOMAIN_SHUTOFF) {
         qb_log(LOG_INFO, "%s left this node with its migration", ctx->xml.name);
-        rc = OCF_SUCCESS;
-        goto cleanup;
+        return OCF_SUCCESS;
     }
     if (ctx->cfg.save_config_on_stop || ctx->cfg.sync_config_on_stop)
         save_config(ctx, dom);
     if (!ctx->cfg.force_stop && state == VIR_DOMAIN_RUNNING && ctx->cfg.snapshot &&
-        save_state(ctx, dom)) {
-        rc = OCF_SUCCESS;
-        goto cleanup;
-    }
+        save_state(ctx, dom))
+        return OCF_SUCCESS;
     /* Only a running guest can react to a shutdown request. */
     if (!ctx->cfg.force_stop && state == VIR_DOMAIN_RUNNING &&
         shutdown_gracefully(ctx, dom, destroy_reserve_ms(ctx))) {
         qb_log(LOG_INFO, "%s shut down gracefully", ctx->xml.name);
-        rc = OCF_SUCCESS;
-        goto cleanup;
+        return OCF_SUCCESS;
     }
     rc = destroy(ctx, dom);
     if (rc == OCF_SUCCESS)
         qb_log(LOG_INFO, "%s stopped", ctx->xml.name);
-
-cleanup:
-    if (dom)
-        virDomainFree(dom);
     return rc;
 }
 

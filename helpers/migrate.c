@@ -171,12 +171,10 @@ static int report_failure(struct vmg_context *ctx, virDomainPtr dom, const char 
     if (health == VMG_HEALTH_RUNNING && virDomainIsActive(dom) == 1)
         ocf_exit_reason("live migration of %s to %s %s: %s; the VM keeps running on this node",
                         ctx->xml.name, target,
-                        result->aborted_by_watchdog ? "was aborted" : "failed",
-                        result->error ? result->error : "unknown error");
+                        result->aborted_by_watchdog ? "was aborted" : "failed", result->error);
     else
         ocf_exit_reason("live migration of %s to %s failed: %s; the VM is now %s here",
-                        ctx->xml.name, target, result->error ? result->error : "unknown error",
-                        detail);
+                        ctx->xml.name, target, result->error, detail);
     return OCF_ERR_GENERIC;
 }
 
@@ -337,8 +335,7 @@ static int check_migratable(struct vmg_context *ctx, struct migration *m)
     }
     if (m->dconn == NULL) {
         ocf_exit_reason("cannot reach libvirt on %s at %s: %s", m->target,
-                        m->shown ? m->shown : "?",
-                        m->dconn_error ? m->dconn_error : "out of memory");
+                        m->shown ? m->shown : "?", m->dconn_error);
         return OCF_ERR_GENERIC;
     }
     /* As VirtualDomain: what the domain needs, up on the target first. */

@@ -33,10 +33,6 @@ int vmg_guardian_start(long long abort_at_ms);
 /* Tells the guardian the migration is over, and closes fd (-1: nothing). */
 void vmg_guardian_release(int fd);
 
-/* True when a job of type (virDomainGetJobStats) with these parameters is
- * an outgoing migration: the only job the guardian may abort. */
-bool vmg_migration_job_is_outgoing(int type, virTypedParameterPtr params, int nparams);
-
 /* What the watchdog keeps before Pacemaker's timeout to abort and report. */
 long long vmg_migration_abort_margin_ms(const struct vmg_context *ctx);
 
@@ -44,21 +40,6 @@ long long vmg_migration_abort_margin_ms(const struct vmg_context *ctx);
  * migration, whatever its end: remote members get REMOTE_RESTORE_MS (20 s,
  * peer_timeout_remote.c), the local restore and its lock a few more. */
 #define VMG_MIGRATION_RESTORE_MS 25000
-
-/* Whether a switch to post-copy, once made, can finish in left_ms: what is
- * left (remaining bytes) at the rate pre-copy achieved (bytes/s), with room
- * for page faults and the switch-over.  false when the rate is unknown:
- * once switched, the migration can no longer be aborted. */
-bool vmg_postcopy_fits(unsigned long long remaining, unsigned long long bps, long long left_ms);
-/* The rate (bytes/s) a post-copy is estimated at, from the pre-copy's
- * measured rate (bytes/s), its cap and the post-copy's bandwidth (MiB/s,
- * 0 = none).  QEMU lifts the pre-copy cap in post-copy: a pre-copy held at
- * its cap says nothing of the link, and a stated post-copy bandwidth is
- * taken as what the link carries; otherwise the lower of the two.  Without
- * a post-copy bandwidth, the measured rate (0: unknown). */
-unsigned long long vmg_postcopy_rate(unsigned long long measured_bps,
-                                     unsigned long long precopy_cap_mib,
-                                     unsigned long long postcopy_mib);
 
 /* Before anything starts: -1 with *reason, the first reason to refuse. */
 int vmg_migration_prechecks(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
@@ -68,7 +49,7 @@ int vmg_migration_prechecks(struct vmg_context *ctx, const struct vmg_migrate_co
 struct vmg_migration_result {
     bool succeeded;
     bool aborted_by_watchdog;
-    char *error;                    /* libvirt's message on failure */
+    char *error;                    /* on failure, why (libvirt's message): never NULL */
     unsigned long long elapsed_ms;  /* from libvirt's completed job, 0 unknown */
     unsigned long long downtime_ms;
     unsigned long long data_mib;

@@ -30,6 +30,8 @@
 #include "guardian.h"
 #include "log.h"
 #include "migrate.h"
+#define VMG_MIGRATE_GUARDIAN_PRIV_H_ALLOW
+#include "migrate_guardian_priv.h"
 #include "ocf.h"
 #include "peer_timeout.h"
 #include "virt.h"

@@ -111,10 +111,10 @@ static void *migration_thread_main(void *opaque)
     t->rc = vmg_migration_perform(t->dom, t->daemon_uri, t->params, (unsigned int)t->nparams,
                                   t->flags);
     if (t->rc < 0)
-        t->error = strdup(vmg_virt_error());    /* libvirt errors are per thread */
+        vmg_error_set(&t->error, "%s", vmg_virt_error());  /* libvirt's are per thread */
     atomic_store(&t->done, true);
-    if (write(t->done_fd, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0)
-        t->error = t->error ? t->error : strdup("cannot report the end of the migration");
+    if (write(t->done_fd, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0 && t->error == NULL)
+        vmg_error_set(&t->error, "cannot report the end of the migration");
     migration_thread_unref(t);
     return NULL;
 }
@@ -311,13 +311,23 @@ static void act_on_timeout(struct vmg_context *ctx, const struct vmg_migrate_con
     }
 }
 
+/* libvirt's job statistics, released at the end of the scope. */
+struct job_stats {
+    virTypedParameterPtr params;
+    int n;
+};
+
+static void job_stats_clear(struct job_stats *js)
+{
+    virTypedParamsFree(js->params, js->n);
+}
+
 /* Returns a reason to abort now, or NULL to keep going. */
 static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,
                               virDomainPtr dom, struct watch_state *w, long long margin)
 {
-    virTypedParameterPtr stats = NULL;
-    int type = VIR_DOMAIN_JOB_NONE, n = 0;
-    const char *verdict = NULL;
+    VMG_SCOPED(job_stats_clear) struct job_stats js = { NULL, 0 };
+    int type = VIR_DOMAIN_JOB_NONE;
     unsigned long long needed;
     bool new_iteration, postcopy;
 
@@ -326,46 +336,45 @@ static const char *watch_once(struct vmg_context *ctx, const struct vmg_migrate_
     /* A post-copy cannot be aborted: it was only started if it fits. */
     if (!w->postcopy && vmg_ms_left(ctx) <= margin)
         return "it would not finish before Pacemaker's timeout";
-    if (vmg_migration_job_stats(dom, &type, &stats, &n, 0) < 0 || type == VIR_DOMAIN_JOB_NONE)
-        goto cleanup;       /* not started yet, or just finished */
+    if (vmg_migration_job_stats(dom, &type, &js.params, &js.n, 0) < 0 ||
+        type == VIR_DOMAIN_JOB_NONE)
+        return NULL;        /* not started yet, or just finished */
 
     if (vmg_now_ms() >= w->next_progress_ms) {
-        log_progress(ctx, stats, n);
+        log_progress(ctx, js.params, js.n);
         w->next_progress_ms = vmg_now_ms() + PROGRESS_LOG_MS;
     }
     if (w->postcopy)
-        goto cleanup;       /* post-copy always completes: never abort it */
+        return NULL;        /* post-copy always completes: never abort it */
     if (w->timeout_at_ms && vmg_now_ms() >= w->timeout_at_ms) {
         act_on_timeout(ctx, cfg, dom, w);
-        goto cleanup;
+        return NULL;
     }
-    new_iteration = track_convergence(stats, n, w);
+    new_iteration = track_convergence(js.params, js.n, w);
     if (strcmp(cfg->postcopy, "always") == 0 && w->iteration >= 2 &&
-        postcopy_in_time(ctx, cfg, stats, n, margin) &&
+        postcopy_in_time(ctx, cfg, js.params, js.n, margin) &&
         start_postcopy(ctx, dom, w, "finished its first pre-copy pass"))
-        goto cleanup;
+        return NULL;
     /* Decided as an iteration begins: what is left then is what the
      * switch-over would have to send; later in the pass it is less. */
     if (!new_iteration || w->stalls == 0)
-        goto cleanup;
-    needed = needed_downtime_ms(stats, n);
-    postcopy = postcopy_left(ctx, cfg, w, stats, n, margin);
+        return NULL;
+    needed = needed_downtime_ms(js.params, js.n);
+    postcopy = postcopy_left(ctx, cfg, w, js.params, js.n, margin);
     if (needed > cfg->downtime_limit * HOPELESS_FACTOR && !postcopy) {
         /* Waiting for Pacemaker's timeout would only delay the cold move. */
         snprintf(w->verdict, sizeof(w->verdict), "it does not converge: what is left needs "
                  "about %llu ms of downtime, far above migration_downtime_limit (%llu ms)",
                  needed, cfg->downtime_limit);
-        verdict = w->verdict;
-    } else if (w->stalls >= STALLS_BEFORE_ESCALATION &&
-               escalate(ctx, cfg, dom, w, needed, postcopy)) {
-        w->stalls = 0;
-    } else if (w->stalls >= STALLS_BEFORE_GIVING_UP) {
-        verdict = "it does not converge and the downtime limit is reached";
+        return w->verdict;
     }
-
-cleanup:
-    virTypedParamsFree(stats, n);
-    return verdict;
+    if (w->stalls >= STALLS_BEFORE_ESCALATION && escalate(ctx, cfg, dom, w, needed, postcopy)) {
+        w->stalls = 0;
+        return NULL;
+    }
+    if (w->stalls >= STALLS_BEFORE_GIVING_UP)
+        return "it does not converge and the downtime limit is reached";
+    return NULL;
 }
 
 static void collect_stats(virDomainPtr dom, virConnectPtr dconn,
@@ -536,7 +545,7 @@ static struct migration_thread *start_threads(struct migration_thread *t, struct
 
     if (t == NULL || wa == NULL || (t->done_fd = eventfd(0, EFD_CLOEXEC)) < 0 ||
         pthread_create(&thread, NULL, migration_thread_main, t) != 0) {
-        result->error = strdup("cannot start the migration thread");
+        vmg_error_set(&result->error, "cannot start the migration thread");
         return NULL;
     }
     pthread_detach(thread);
@@ -584,7 +593,7 @@ void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config 
         if (wa)
             watcher_free(wa);
         if (result->error == NULL)
-            result->error = strdup("cannot start the migration thread");
+            vmg_error_set(&result->error, "cannot start the migration thread");
         sigaction(SIGTERM, &old_term, NULL);
         return;
     }
@@ -593,8 +602,8 @@ void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config 
     if (!wait_migration(t, give_up_at)) {
         /* Left behind: the process ends soon, the guardian aborts later. */
         atomic_store(&wa->stop, true);
-        result->error = strdup("libvirt did not end the migration before Pacemaker's timeout "
-                               "(QEMU or libvirtd does not answer); the VM may be paused here");
+        vmg_error_set(&result->error, "libvirt did not end the migration before Pacemaker's "
+                      "timeout (QEMU or libvirtd does not answer); the VM may be paused here");
         result->switched_to_postcopy = atomic_load(&wa->postcopy);
         qb_log(LOG_ERR, "giving up on the migration of %s: %s", ctx->xml.name, result->error);
         migration_thread_unref(t);
@@ -610,7 +619,7 @@ void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config 
         collect_stats(dom, dconn, result);
     } else if (abort_reason) {
         result->aborted_by_watchdog = true;
-        result->error = strdup(abort_reason);
+        vmg_error_set(&result->error, "%s", abort_reason);
     } else {
         result->error = t->error;
         t->error = NULL;

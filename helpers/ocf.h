@@ -5,8 +5,9 @@
  * it dispatches to and the static steps of those in the same file
  * (vmg_domain_start/stop/monitor, vmg_migrate_to/from), the shared steps
  * that decide an action's code (vmg_context_open, vmg_context_params,
- * vmg_split_brain_guard) and main's other entry points
- * (vmg_migration_guardian, vmg_peer_timeout_cli).  Everything below follows
+ * vmg_context_supported, vmg_migrate_params_load, vmg_split_brain_guard)
+ * and main's other entry points (vmg_migration_guardian,
+ * vmg_peer_timeout_cli).  Everything below follows
  * util.h's error contract, 0 or -1 with a reason, and the action layer
  * turns the reason into the exit reason, keeping its words. */
 #ifndef VMG_OCF_H

@@ -70,12 +70,13 @@ const char *vmg_pt_clusters_text(unsigned clusters)
     return "";
 }
 
-unsigned long long vmg_pt_wanted_ms(const struct vmg_pt_request *req, unsigned cluster)
+unsigned long long vmg_pt_wanted_ms(const struct vmg_pt_request *req, enum vmg_pt_kind kind)
 {
     unsigned long long want = req->pause_ms + req->margin_ms;
+    unsigned pct = vmg_pt_backend(kind)->want_pct;
 
-    if (cluster == VMG_PT_COROSYNC)
-        want = (want * 5 + 3) / 4;
+    if (pct)
+        want = (want * pct + 99) / 100;
     return want > req->max_ms ? req->max_ms : want;
 }
 
@@ -371,6 +372,30 @@ int vmg_peer_guard_restore(struct vmg_peer_guard *guard, char **reason)
     return rc;
 }
 
+/* Off the action's critical path: a keeper does the restores (remote ones
+ * included, in parallel and bounded), so this costs a stat() when nothing
+ * is raised and a few ms otherwise.  Only when no keeper can be started
+ * does the action restore this node itself (no transport: still quick). */
+static void guard_recover(const struct vmg_peer_config *cfg, const struct vmg_env *env)
+{
+    const char *dir = env->state_dir ? env->state_dir : VMG_PT_DEFAULT_STATE_DIR;
+    bool llttab = cfg->llttab;
+    VMG_AUTOFREE(char *) why = NULL;
+
+    if (!vmg_pt_state_exists(dir)) {
+        if (!llttab || vmg_pt_restore_orphans(&why) == 0)
+            return;
+    } else if (vmg_pt_keeper_arm(dir, llttab, cfg->guest_helper, &why) == 0) {
+        return;
+    } else {
+        qb_log(LOG_ERR, "cannot start the peer-timeout keeper: %s; restoring this node now",
+               why);
+        if (vmg_pt_recover_local(dir, &why) == 0)
+            return;
+    }
+    qb_log(LOG_ERR, "peer-timeout recovery incomplete: %s", why);
+}
+
 void vmg_peer_guard_recover_env(const struct vmg_env *env)
 {
     VMG_AUTOFREE(char *) why = NULL;
@@ -378,33 +403,6 @@ void vmg_peer_guard_recover_env(const struct vmg_env *env)
 
     if (vmg_params_load(vmg_peer_params, vmg_peer_params_count, &cfg, &why) < 0)
         return;
-    vmg_peer_guard_recover(&cfg, env, NULL);
+    guard_recover(&cfg, env);
     vmg_params_free(vmg_peer_params, vmg_peer_params_count, &cfg);
-}
-
-/* Off the action's critical path: a keeper does the restores (remote ones
- * included, in parallel and bounded), so this costs a stat() when nothing
- * is raised and a few ms otherwise.  Only when no keeper can be started
- * does the action restore this node itself (no transport: still quick). */
-int vmg_peer_guard_recover(const struct vmg_peer_config *cfg, const struct vmg_env *env,
-                           char **reason)
-{
-    const char *dir = env->state_dir ? env->state_dir : VMG_PT_DEFAULT_STATE_DIR;
-    bool llttab = cfg && cfg->llttab;
-    VMG_AUTOFREE(char *) why = NULL;
-
-    if (!vmg_pt_state_exists(dir)) {
-        if (!llttab || vmg_pt_restore_orphans(&why) == 0)
-            return 0;
-    } else if (vmg_pt_keeper_arm(dir, llttab, cfg && cfg->guest_helper ? cfg->guest_helper
-                                                                       : NULL, &why) == 0) {
-        return 0;
-    } else {
-        qb_log(LOG_ERR, "cannot start the peer-timeout keeper: %s; restoring this node now",
-               why);
-        if (vmg_pt_recover_local(dir, &why) == 0)
-            return 0;
-    }
-    qb_log(LOG_ERR, "peer-timeout recovery incomplete: %s", why);
-    return vmg_error_set(reason, "peer-timeout recovery incomplete: %s", why);
 }

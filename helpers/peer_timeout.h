@@ -65,16 +65,12 @@ void vmg_peer_guard_moved(struct vmg_peer_guard *guard);
  * no-op. */
 int vmg_peer_guard_restore(struct vmg_peer_guard *guard, char **reason);
 
-/* Restore leftovers of a helper that was killed while a guard was raised;
- * called first by start/stop/monitor/migrate_*.  Cheap when there is no
- * state.  Logs a failure, and returns -1 with *reason (may be NULL). */
-int vmg_peer_guard_recover(const struct vmg_peer_config *cfg, const struct vmg_env *env,
-                           char **reason);
-
-/* The same as the first step of an action (start, stop, monitor, the
- * guardian): whatever a killed migrate_to left raised is restored by the
- * next action that touches the domain.  Loads the peer_timeout_* parameters
- * itself; an invalid one skips it (validate-all and migrate_to report it). */
+/* Restores leftovers of a helper that was killed while a guard was raised:
+ * the first step of an action (start, stop, monitor, migrate_*, the
+ * guardian), so whatever a killed migrate_to left raised is restored by the
+ * next action that touches the domain.  Cheap when there is no state; logs
+ * a failure.  Loads the peer_timeout_* parameters itself; an invalid one
+ * skips it (validate-all and migrate_to report it). */
 void vmg_peer_guard_recover_env(const struct vmg_env *env);
 
 /* For validate-all: the parameters' syntax (cluster names, member words),

@@ -257,7 +257,7 @@ int vmg_pt_keeper_run(const char *dir, bool llttab, const char *guest_helper, ch
     if (k.child > 0)
         waitpid(k.child, NULL, 0);
     if (due < 0) {
-        qb_log(LOG_ERR, "keeper of %s stops: %s", dir, reason && *reason ? *reason : "?");
+        qb_log(LOG_ERR, "keeper of %s stops: %s", dir, *reason);
         return -1;
     }
     if (llttab && vmg_pt_restore_orphans(reason) < 0)

@@ -48,11 +48,6 @@ struct vmg_pt_holder {
  * with *reason on an unknown name. */
 int vmg_pt_parse_clusters(const char *text, unsigned *clusters, char **reason);
 
-/* Value to set in ms: pause + margin, for Corosync divided by 0.8 because
- * an idle ring holds the token for ~0.19 x token (measured), capped at
- * max_ms.  cluster: one VMG_PT_* bit. */
-unsigned long long vmg_pt_wanted_ms(const struct vmg_pt_request *req, unsigned cluster);
-
 /* Fills holder for the calling process. */
 int vmg_pt_holder_self(struct vmg_pt_holder *holder, const char *node, const char *resource,
                        char **reason);
@@ -137,6 +132,10 @@ struct vmg_pt_backend {
     unsigned cluster;               /* the VMG_PT_* bit of a request that asks for it */
     unsigned ms_per_unit;           /* 1, or 10 for centiseconds */
     unsigned long long builtin;     /* in force when the value is absent (Corosync) */
+    /* The value to set, in percent of pause + margin (0: 100).  Corosync's
+     * is 125 (divided by 0.8): an idle ring holds the token for ~0.19 x
+     * token (measured). */
+    unsigned want_pct;
     /* A pin: a value the cluster derives from the one of kind pin_of when
      * it is not configured (Corosync's totem.hold from totem.token), which
      * the raise must not change.  Where pin_of is about to be written and
@@ -180,5 +179,9 @@ const struct vmg_pt_backend *vmg_pt_backend(enum vmg_pt_kind kind);
 /* Replaces the backend of kind; NULL puts the real one back.  A test may
  * copy the real one and replace only its read and write. */
 void vmg_pt_backend_override(enum vmg_pt_kind kind, const struct vmg_pt_backend *backend);
+
+/* Value to set in ms for the target of kind: pause + margin, times its
+ * backend's want_pct, capped at max_ms. */
+unsigned long long vmg_pt_wanted_ms(const struct vmg_pt_request *req, enum vmg_pt_kind kind);
 
 #endif

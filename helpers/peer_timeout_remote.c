@@ -444,7 +444,7 @@ int vmg_pt_remote_raise(char *const *members, size_t n, const char *id,
         calls[i].args = args;
     }
     call_all(calls, n, guest_helper,
-                    (unsigned)(REMOTE_RAISE_BASE_MS + vmg_pt_wanted_ms(req, VMG_PT_COROSYNC) / 4));
+             (unsigned)(REMOTE_RAISE_BASE_MS + vmg_pt_wanted_ms(req, VMG_PT_T_COROSYNC) / 4));
     for (i = 0; i < n; i++) {
         char last[256];
 

@@ -117,6 +117,7 @@ static void corosync_describe(void)
 static const struct vmg_pt_backend corosync_backend = {
     .name = "corosync", .label = "corosync totem.token", .unit = "ms",
     .cluster = VMG_PT_COROSYNC, .ms_per_unit = 1, .builtin = COROSYNC_BUILTIN_TOKEN_MS,
+    .want_pct = 125,
     .read = corosync_read, .write = corosync_write, .settle = corosync_settle,
     .confirm = corosync_confirm, .describe = corosync_describe,
 };
@@ -466,7 +467,7 @@ int vmg_pt_plan(struct vmg_pt_state *st, const struct vmg_pt_request *req,
                 return -1;
             continue;
         }
-        want = (vmg_pt_wanted_ms(req, b->cluster) + b->ms_per_unit - 1) / b->ms_per_unit;
+        want = (vmg_pt_wanted_ms(req, k) + b->ms_per_unit - 1) / b->ms_per_unit;
         if ((b->plan ? b->plan(k, st, req, want, apply, summary, reason)
                      : vmg_pt_plan_value(k, st, want, apply, summary, reason)) < 0)
             return -1;

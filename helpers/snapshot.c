@@ -29,6 +29,13 @@ static int sync_path(const char *path, int flags, char **reason)
     return 0;
 }
 
+static int rename_path(const char *from, const char *to, char **reason)
+{
+    if (rename(from, to) < 0)
+        return vmg_error_set(reason, "cannot rename %s to %s: %s", from, to, strerror(errno));
+    return 0;
+}
+
 int vmg_snapshot_save(struct vmg_context *ctx, virDomainPtr dom, char **reason)
 {
     char tmp[PATH_MAX], path[PATH_MAX];
@@ -45,11 +52,12 @@ int vmg_snapshot_save(struct vmg_context *ctx, virDomainPtr dom, char **reason)
     }
     /* The domain is off now; a file that cannot be completed is removed,
      * so start boots afresh rather than resume a torn state. */
-    if (sync_path(tmp, O_RDONLY, reason) < 0 || rename(tmp, path) < 0 ||
+    if (sync_path(tmp, O_RDONLY, reason) < 0 || rename_path(tmp, path, reason) < 0 ||
         sync_path(ctx->cfg.snapshot, O_RDONLY | O_DIRECTORY, reason) < 0) {
-        qb_log(LOG_ERR, "the saved state of %s is lost: %s", ctx->xml.name,
-               *reason ? *reason : strerror(errno));
+        qb_log(LOG_ERR, "the saved state of %s is lost: %s", ctx->xml.name, *reason);
         unlink(tmp);
+        free(*reason);                      /* the domain is off all the same */
+        *reason = NULL;
         return 0;
     }
     qb_log(LOG_NOTICE, "state of %s saved to %s", ctx->xml.name, path);

@@ -237,68 +237,56 @@ static char *directory_of(const char *path)
     return strndup(path, (size_t)(slash - path));
 }
 
+/* A temporary file's path: the file goes with it at the end of the scope,
+ * unless the path was stolen (vmg_steal) once the file was renamed. */
+static void unlink_freep(char **path)
+{
+    if (*path) {
+        unlink(*path);
+        free(*path);
+    }
+}
+
 int vmg_write_atomic(const char *path, const char *data, size_t len, mode_t mode, char **reason)
 {
-    char *tmp = NULL, *dir = NULL;
-    int fd = -1, dir_fd = -1, rc = -1;
+    VMG_SCOPED(unlink_freep) char *tmp = NULL;
+    VMG_AUTOFREE(char *) dir = NULL;
+    VMG_AUTOCLOSE int fd = -1, dir_fd = -1;
     size_t done = 0;
 
-    if (asprintf(&tmp, "%s.vmguard-tmp.%ld", path, (long)getpid()) < 0 ||
-        (dir = directory_of(path)) == NULL) {
-        vmg_error_set(reason, "out of memory writing %s", path);
-        goto cleanup;
+    if (asprintf(&tmp, "%s.vmguard-tmp.%ld", path, (long)getpid()) < 0) {
+        tmp = NULL;
+        return vmg_error_set(reason, "out of memory writing %s", path);
     }
+    if ((dir = directory_of(path)) == NULL)
+        return vmg_error_set(reason, "out of memory writing %s", path);
 
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-    if (fd < 0) {
-        vmg_error_set(reason, "cannot create %s: %s", tmp, strerror(errno));
-        goto cleanup;
-    }
+    if (fd < 0)
+        return vmg_error_set(reason, "cannot create %s: %s", tmp, strerror(errno));
     /* O_CREAT honours the umask; the mode is part of the contract. */
-    if (fchmod(fd, mode) < 0) {
-        vmg_error_set(reason, "cannot set the mode of %s: %s", tmp, strerror(errno));
-        goto cleanup;
-    }
+    if (fchmod(fd, mode) < 0)
+        return vmg_error_set(reason, "cannot set the mode of %s: %s", tmp, strerror(errno));
     while (done < len) {
         ssize_t n = write(fd, data + done, len - done);
 
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0) {
-            vmg_error_set(reason, "cannot write %s: %s", tmp, strerror(errno));
-            goto cleanup;
-        }
+        if (n < 0)
+            return vmg_error_set(reason, "cannot write %s: %s", tmp, strerror(errno));
         done += (size_t)n;
     }
-    if (fsync(fd) < 0 || close(fd) < 0) {
-        fd = -1;
-        vmg_error_set(reason, "cannot flush %s to disk: %s", tmp, strerror(errno));
-        goto cleanup;
-    }
-    fd = -1;
-    if (rename(tmp, path) < 0) {
-        vmg_error_set(reason, "cannot rename the new file over %s: %s", path, strerror(errno));
-        goto cleanup;
-    }
-    free(tmp);
-    tmp = NULL;
+    if (fsync(fd) < 0 || close(vmg_steal_fd(&fd)) < 0)
+        return vmg_error_set(reason, "cannot flush %s to disk: %s", tmp, strerror(errno));
+    if (rename(tmp, path) < 0)
+        return vmg_error_set(reason, "cannot rename the new file over %s: %s", path,
+                             strerror(errno));
+    free(vmg_steal(&tmp));
     /* The rename itself must reach the disk too. */
     dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0 || fsync(dir_fd) < 0) {
-        vmg_error_set(reason, "cannot flush directory %s: %s", dir, strerror(errno));
-        goto cleanup;
-    }
-    rc = 0;
-cleanup:
-    if (fd >= 0)
-        close(fd);
-    if (tmp)
-        unlink(tmp);
-    if (dir_fd >= 0)
-        close(dir_fd);
-    free(tmp);
-    free(dir);
-    return rc;
+    if (dir_fd < 0 || fsync(dir_fd) < 0)
+        return vmg_error_set(reason, "cannot flush directory %s: %s", dir, strerror(errno));
+    return 0;
 }
 
 int vmg_read_small_file(const char *path, size_t max, char **data, char **reason)

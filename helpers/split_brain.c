@@ -70,35 +70,30 @@ static void write_report(int fd, char kind, const char *text)
         _exit(1);
 }
 
-/* Runs in the child: R active, I defined but inactive, A absent, E error. */
-static void probe_child(int fd, const char *uri, const char *uuid, const char *name)
-    __attribute__((noreturn));
-
-static void probe_child(int fd, const char *uri, const char *uuid, const char *name)
+/* Reports the domain's state at uri on fd: R active, I defined but
+ * inactive, A absent, E error. */
+static void probe(int fd, const char *uri, const char *uuid, const char *name)
 {
-    virConnectPtr conn;
-    virDomainPtr dom = NULL;
+    VMG_AUTOPTR(virConnectPtr) conn = NULL;
+    VMG_AUTOPTR(virDomainPtr) dom = NULL;
     int active;
 
-    /* Its own process group, so that killing it also kills an ssh it spawned. */
-    setpgid(0, 0);
     conn = virConnectOpenReadOnly(uri);
     if (conn == NULL) {
         write_report(fd, 'E', vmg_virt_error());
-        goto cleanup;
+        return;
     }
     /* By UUID, then by name: a domain of that name that runs with another
      * UUID may be this VM started from an older config, or by hand. */
     dom = uuid ? virDomainLookupByUUIDString(conn, uuid) : NULL;
     if (dom == NULL || virDomainIsActive(dom) != 1) {
-        virDomainPtr named = virDomainLookupByName(conn, name);
+        VMG_AUTOPTR(virDomainPtr) named = NULL;
 
+        named = virDomainLookupByName(conn, name);
         if (named && (dom == NULL || virDomainIsActive(named) == 1)) {
             if (dom)
                 virDomainFree(dom);
-            dom = named;
-        } else if (named) {
-            virDomainFree(named);
+            dom = vmg_steal(&named);
         }
     }
     if (dom == NULL) {
@@ -106,17 +101,22 @@ static void probe_child(int fd, const char *uri, const char *uuid, const char *n
             write_report(fd, 'A', "");
         else
             write_report(fd, 'E', vmg_virt_error());
-        goto cleanup;
+        return;
     }
     active = virDomainIsActive(dom);
     write_report(fd, active == 1 ? 'R' : active == 0 ? 'I' : 'E',
                  active < 0 ? vmg_virt_error() : "");
+}
 
-cleanup:
-    if (dom)
-        virDomainFree(dom);
-    if (conn)
-        virConnectClose(conn);
+/* Runs in the child, and ends it. */
+static void probe_child(int fd, const char *uri, const char *uuid, const char *name)
+    __attribute__((noreturn));
+
+static void probe_child(int fd, const char *uri, const char *uuid, const char *name)
+{
+    /* Its own process group, so that killing it also kills an ssh it spawned. */
+    setpgid(0, 0);
+    probe(fd, uri, uuid, name);
     /* No atexit handlers: they belong to the parent. */
     _exit(0);
 }

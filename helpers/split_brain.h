@@ -26,16 +26,6 @@ struct vmg_split_brain_config {
 extern const struct vmg_param vmg_split_brain_params[];
 extern const size_t vmg_split_brain_params_count;
 
-/* -1 when ctx's domain (by UUID, or by name) is active on another node
- * than the local one and skip_node (e.g. the migration source), with
- * *reason "NAME already runs on NODE"; 0 when it was not seen anywhere.
- * Each peer is reached the way a migration to it would be (migration
- * parameters mig, see vmg_migration_daemon_uri).  Returns within
- * VMG_SPLIT_BRAIN_PEER_MS and within a third of the time left before
- * ctx->deadline_ms, plus a few milliseconds. */
-int vmg_split_brain_check(struct vmg_context *ctx, const struct vmg_migrate_config *mig,
-                          const char *skip_node, char **reason);
-
 /* The step of start and migrate_from that decides them (action layer):
  * OCF_ERR_GENERIC with an exit reason when the domain runs on another node
  * (but skip_node), else OCF_SUCCESS; loads split_brain_check and the

@@ -12,6 +12,8 @@
 
 #include "cluster.h"
 #include "stop_budget.h"
+#define VMG_STOP_BUDGET_PRIV_H_ALLOW
+#include "stop_budget_priv.h"
 #include "util.h"
 
 #define CIB_TIMEOUT_S 5

@@ -23,10 +23,6 @@
  * more than half, so the guest always gets a chance to shut down. */
 long long vmg_destroy_reserve_ms(long long left_ms);
 
-/* A Pacemaker duration ("90", "90s", "1500ms", "2min", "2m", "1h") in ms;
- * -1 when it is not one. */
-long long vmg_parse_duration_ms(const char *text);
-
 /* The stop timeout resource has in the CIB (its stop op, else the
  * op_defaults, else Pacemaker's default): 0 with *timeout_ms, -1 with
  * *reason when the CIB cannot be read or names no such resource. */

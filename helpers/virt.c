@@ -84,9 +84,9 @@ static void *open_thread(void *opaque)
 
     call->conn = virConnectOpen(call->uri);
     if (call->conn == NULL)
-        call->error = strdup(vmg_virt_error());     /* libvirt errors are per thread */
-    if (write(call->done_fd, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0)
-        call->error = call->error ? call->error : strdup("cannot report the open");
+        vmg_error_set(&call->error, "%s", vmg_virt_error());   /* libvirt's are per thread */
+    if (write(call->done_fd, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0 && call->error == NULL)
+        vmg_error_set(&call->error, "cannot report the open");
     open_call_unref(call);
     return NULL;
 }
@@ -121,7 +121,7 @@ int vmg_virt_open_bounded(const char *uri, long long timeout_ms, virConnectPtr *
     pthread_join(thread, NULL);
     *conn = call->conn;
     call->conn = NULL;
-    rc = *conn ? 0 : vmg_error_set(reason, "%s", call->error ? call->error : "out of memory");
+    rc = *conn ? 0 : vmg_error_set(reason, "%s", call->error);
     open_call_unref(call);
     return rc;
 }
@@ -157,7 +157,7 @@ static void *domain_call_thread(void *opaque)
     call->rc = call->fn(call->dom, call->flags);
     if (call->rc < 0) {
         call->code = virGetLastErrorCode();
-        call->error = strdup(vmg_virt_error());     /* libvirt errors are per thread */
+        vmg_error_set(&call->error, "%s", vmg_virt_error());   /* libvirt's are per thread */
     }
     /* Unwritten, the caller sees no answer: a timeout, and never reads rc. */
     if (write(call->done_fd, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0)
@@ -198,8 +198,7 @@ int vmg_virt_domain_call_bounded(vmg_domain_call_fn fn, virDomainPtr dom, unsign
     }
     pthread_join(thread, NULL);
     *code = call->rc < 0 ? call->code : VIR_ERR_OK;
-    rc = call->rc < 0 ? vmg_error_set(reason, "%s", call->error ? call->error : "out of memory")
-                      : 0;
+    rc = call->rc < 0 ? vmg_error_set(reason, "%s", call->error) : 0;
     domain_call_unref(call);
     return rc;
 }

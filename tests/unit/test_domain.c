@@ -9,6 +9,8 @@
 
 #include <libvirt/virterror.h>
 
+#define VMG_CONTEXT_PRIV_H_ALLOW
+#include "context_priv.h"
 #include "domain.h"
 #define VMG_DOMAIN_PRIV_H_ALLOW
 #include "domain_priv.h"
@@ -253,6 +255,44 @@ static ino_t inode_of(const char *path)
     return stat(path, &st) == 0 ? st.st_ino : 0;
 }
 
+/* vmg_write_atomic: the whole file with its mode, or the old one and no
+ * temporary file left behind (a directory in the way fails the rename). */
+static void test_write_atomic(const void *data)
+{
+    char dir[] = "/tmp/vmg-atomic-XXXXXX", path[128], busy[128], tmp[192];
+    char *text = NULL, *reason = NULL;
+    struct stat st;
+
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/file", dir);
+    snprintf(tmp, sizeof(tmp), "%s.vmguard-tmp.%ld", path, (long)getpid());
+    CHECK_INT(vmg_write_atomic(path, "one", 3, 0600, &reason), 0);
+    CHECK(reason == NULL);
+    CHECK_INT(vmg_read_small_file(path, 64, &text, &reason), 0);
+    CHECK_STR(text, "one");
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600);
+    CHECK(access(tmp, F_OK) != 0);
+    free(text);
+
+    snprintf(busy, sizeof(busy), "%s/busy", dir);
+    snprintf(tmp, sizeof(tmp), "%s.vmguard-tmp.%ld", busy, (long)getpid());
+    CHECK(mkdir(busy, 0700) == 0);
+    CHECK_INT(vmg_write_atomic(busy, "two", 3, 0600, &reason), -1);
+    CHECK(reason && strstr(reason, "cannot rename the new file over"));
+    CHECK(access(tmp, F_OK) != 0);
+    free(reason);
+    reason = NULL;
+
+    snprintf(busy, sizeof(busy), "%s/none/file", dir);
+    CHECK_INT(vmg_write_atomic(busy, "three", 5, 0600, &reason), -1);
+    CHECK(reason && strstr(reason, "cannot create"));
+    free(reason);
+    snprintf(busy, sizeof(busy), "%s/busy", dir);
+    rmdir(busy);
+    unlink(path);
+    CHECK(rmdir(dir) == 0);                             /* nothing else was left */
+}
+
 /* save_config_on_stop: libvirt's definition replaces the file once. */
 static void test_save_config(const void *data)
 {
@@ -335,6 +375,7 @@ static const int heard_first = 0, missed_one = 1, missed_five = 5;
 static const struct unit_case cases[] = {
     { "state mapping", test_state_mapping, NULL },
     { "start_resources", test_start_resources, NULL },
+    { "atomic write", test_write_atomic, NULL },
     { "save_config_on_stop", test_save_config, NULL },
     { "snapshot", test_snapshot, NULL },
     { "lifecycle, transient", test_lifecycle, &transient },

@@ -10,6 +10,8 @@
 #include "domain_xml.h"
 #include "log.h"
 #include "migrate.h"
+#define VMG_MIGRATE_GUARDIAN_PRIV_H_ALLOW
+#include "migrate_guardian_priv.h"
 #include "ocf.h"
 #include "spawn.h"
 #define VMG_MIGRATE_URI_PRIV_H_ALLOW

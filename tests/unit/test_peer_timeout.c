@@ -170,11 +170,14 @@ static void test_wanted(const void *data)
 {
     struct vmg_pt_request req = llt_request(10000);
 
-    CHECK_INT(vmg_pt_wanted_ms(&req, VMG_PT_LLT), 15000);
+    CHECK_INT(vmg_pt_wanted_ms(&req, VMG_PT_T_LLT), 15000);
+    CHECK_INT(vmg_pt_wanted_ms(&req, VMG_PT_T_LLTTAB), 15000);
     /* Corosync: divided by 0.8 for the token hold */
-    CHECK_INT(vmg_pt_wanted_ms(&req, VMG_PT_COROSYNC), 18750);
+    CHECK_INT(vmg_pt_wanted_ms(&req, VMG_PT_T_COROSYNC), 18750);
+    req.pause_ms = 10001;                               /* rounded up: 15001 / 0.8 */
+    CHECK_INT(vmg_pt_wanted_ms(&req, VMG_PT_T_COROSYNC), 18752);
     req.max_ms = 12000;
-    CHECK_INT(vmg_pt_wanted_ms(&req, VMG_PT_COROSYNC), 12000);
+    CHECK_INT(vmg_pt_wanted_ms(&req, VMG_PT_T_COROSYNC), 12000);
 }
 
 static void test_raise_restore(const void *data)
@@ -613,14 +616,9 @@ static int fake_confirm(unsigned long long want, char **reason)
     return 0;
 }
 
-static const struct vmg_pt_backend fake_corosync = {
-    .name = "corosync", .label = "fake totem.token", .unit = "ms",
-    .cluster = VMG_PT_COROSYNC, .ms_per_unit = 1, .builtin = 3000,
-    .read = fake_read, .write = fake_write, .settle = fake_settle, .confirm = fake_confirm,
-};
-
-/* Only the cmap access is fake: the pin's steps are the real backend's. */
-static struct vmg_pt_backend fake_hold;
+/* Only the cmap access is fake: the rest (the built-in value, the value
+ * wanted, the pin's steps) is the real backends'. */
+static struct vmg_pt_backend fake_corosync, fake_hold;
 
 /* A ring with totem.token as given (0: absent), totem.hold absent, the
  * fakes in place. */
@@ -631,6 +629,14 @@ static void fake_ring(unsigned long long token)
     ring.present = token != 0;
     ring.value = token;
     ring.hold_max = hold_in_force();
+    vmg_pt_backend_override(VMG_PT_T_COROSYNC, NULL);
+    fake_corosync = *vmg_pt_backend(VMG_PT_T_COROSYNC);
+    fake_corosync.label = "fake totem.token";
+    fake_corosync.read = fake_read;
+    fake_corosync.write = fake_write;
+    fake_corosync.settle = fake_settle;
+    fake_corosync.confirm = fake_confirm;
+    fake_corosync.describe = NULL;
     vmg_pt_backend_override(VMG_PT_T_COROSYNC_HOLD, NULL);
     fake_hold = *vmg_pt_backend(VMG_PT_T_COROSYNC_HOLD);
     fake_hold.read = fake_hold_read;

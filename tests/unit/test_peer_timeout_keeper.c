@@ -42,26 +42,23 @@ static int fake_read(struct vmg_pt_reading *now, bool *gone, char **reason)
     return 0;
 }
 
-static int fake_write(bool present, unsigned long long value, char **reason)
+static unsigned long long boot_ms(void)
 {
     struct timespec ts;
 
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+    return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
+}
+
+static int fake_write(bool present, unsigned long long value, char **reason)
+{
     (void)reason;
     ring.present = present;
     ring.value = present ? value : 0;
-    if (!present || value <= 3000) {
-        clock_gettime(CLOCK_BOOTTIME, &ts);
-        ring.restored_at = (unsigned long long)ts.tv_sec * 1000 +
-                           (unsigned long long)ts.tv_nsec / 1000000;
-    }
+    if (!present || value <= 3000)
+        ring.restored_at = boot_ms();
     return 0;
 }
-
-static const struct vmg_pt_backend fake_corosync = {
-    .name = "corosync", .label = "fake totem.token", .unit = "ms",
-    .cluster = VMG_PT_COROSYNC, .ms_per_unit = 1, .builtin = 3000,
-    .read = fake_read, .write = fake_write,
-};
 
 /* totem.hold: 561 ms derived from the 3000 token while not pinned. */
 static int fake_hold_read(struct vmg_pt_reading *now, bool *gone, char **reason)
@@ -83,25 +80,25 @@ static int fake_hold_write(bool present, unsigned long long value, char **reason
     return 0;
 }
 
-/* The real pin's steps, the fake cmap. */
-static struct vmg_pt_backend fake_hold;
+/* The real backends' values and the pin's steps, the fake cmap (which
+ * needs no settle: a value is in force at once). */
+static struct vmg_pt_backend fake_corosync, fake_hold;
 
 static void fake_backends(void)
 {
+    fake_corosync = *vmg_pt_backend(VMG_PT_T_COROSYNC);
+    fake_corosync.label = "fake totem.token";
+    fake_corosync.read = fake_read;
+    fake_corosync.write = fake_write;
+    fake_corosync.settle = NULL;
+    fake_corosync.confirm = NULL;
+    fake_corosync.describe = NULL;
     fake_hold = *vmg_pt_backend(VMG_PT_T_COROSYNC_HOLD);
     fake_hold.read = fake_hold_read;
     fake_hold.write = fake_hold_write;
     fake_hold.describe = NULL;
     vmg_pt_backend_override(VMG_PT_T_COROSYNC, &fake_corosync);
     vmg_pt_backend_override(VMG_PT_T_COROSYNC_HOLD, &fake_hold);
-}
-
-static unsigned long long boot_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_BOOTTIME, &ts);
-    return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
 }
 
 /* --------------------------------------------------------- timing */
@@ -289,7 +286,7 @@ static void test_loop_single(const void *data)
     h.expires = (boot_ms() + 1500 + 500) / 1000;
     CHECK_INT(raise_fake(&h), 0);
     if ((first = fork()) == 0)
-        _exit(vmg_pt_keeper_run(state_dir, false, NULL, NULL) == 0 ? 0 : 1);
+        _exit(vmg_pt_keeper_run(state_dir, false, NULL, &why) == 0 ? 0 : 1);
     usleep(200 * 1000);
     CHECK_INT(vmg_pt_keeper_run(state_dir, false, NULL, &why), -1);
     CHECK(why && strstr(why, "another keeper runs"));

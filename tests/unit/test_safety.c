@@ -19,8 +19,12 @@
 #include "identity.h"
 #include "log.h"
 #include "migrate.h"
+#define VMG_MIGRATE_WATCH_PRIV_H_ALLOW
+#include "migrate_watch_priv.h"
 #include "ocf.h"
 #include "stop_budget.h"
+#define VMG_STOP_BUDGET_PRIV_H_ALLOW
+#include "stop_budget_priv.h"
 #include "unit.h"
 #include "virt.h"
 
