@@ -2,13 +2,17 @@
 #include <build-config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "config_sync.h"
+#define VMG_CONFIG_SYNC_PRIV_H_ALLOW
+#include "config_sync_priv.h"
 #include "log.h"
 #include "spawn.h"
 #include "virt.h"
@@ -16,14 +20,16 @@
 #define VALIDATOR "/usr/bin/virt-xml-validate"
 #define TOOL_TIMEOUT_MAX_MS 30000
 
+static const char *const default_csync2_paths[] = VMG_CSYNC2_PATHS;
+const char *const *vmg_csync2_paths = default_csync2_paths;
+
 const char *vmg_csync2_path(void)
 {
-    static const char *const paths[] = VMG_CSYNC2_PATHS;
     size_t i;
 
-    for (i = 0; paths[i]; i++)
-        if (access(paths[i], X_OK) == 0)
-            return paths[i];
+    for (i = 0; vmg_csync2_paths[i]; i++)
+        if (access(vmg_csync2_paths[i], X_OK) == 0)
+            return vmg_csync2_paths[i];
     return NULL;
 }
 
@@ -70,25 +76,44 @@ static void run_csync2(struct vmg_context *ctx)
         qb_log(LOG_WARNING, "synchronising %s failed: %s", ctx->cfg.config, reason);
 }
 
+/* The file itself, beside which the new one is written and renamed over
+ * it: a config that is a symbolic link (to shared storage, say) stays one,
+ * and its target is replaced, as VirtualDomain's "cat >" does. */
 static int write_config(struct vmg_context *ctx, const char *xml, char **reason)
 {
+    VMG_AUTOFREE(char *) target = NULL;
+    VMG_AUTOFREE(char *) dir = NULL;
+    VMG_AUTOCLOSE int dir_fd = -1;
     char tmp[PATH_MAX];
     struct stat st;
     int rc;
 
-    if (stat(ctx->cfg.config, &st) < 0)
+    if ((target = realpath(ctx->cfg.config, NULL)) == NULL || stat(target, &st) < 0)
         return vmg_error_set(reason, "cannot examine %s: %s", ctx->cfg.config,
                              strerror(errno));
     /* Validated as the very file that is renamed into place. */
-    snprintf(tmp, sizeof(tmp), "%s.vmguard-new", ctx->cfg.config);
+    snprintf(tmp, sizeof(tmp), "%s.vmguard-new", target);
     if (vmg_write_atomic(tmp, xml, strlen(xml), st.st_mode & 07777, reason) < 0)
         return -1;
     rc = check_new(ctx, xml, tmp, reason);
-    if (rc == 0 && rename(tmp, ctx->cfg.config) < 0)
-        rc = vmg_error_set(reason, "cannot replace %s: %s", ctx->cfg.config, strerror(errno));
-    if (rc < 0)
+    if (rc == 0 && rename(tmp, target) < 0)
+        rc = vmg_error_set(reason, "cannot replace %s: %s", target, strerror(errno));
+    if (rc < 0) {
         unlink(tmp);
-    return rc;
+        return rc;
+    }
+    /* The rename must reach the disk before csync2 spreads the file. */
+    if ((dir = strdup(target)) != NULL) {
+        char *slash = strrchr(dir, '/');
+
+        if (slash)
+            slash[slash == dir ? 1 : 0] = '\0';        /* "/x.xml": "/" */
+    }
+    if (dir == NULL || (dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+        fsync(dir_fd) < 0)
+        qb_log(LOG_WARNING, "%s is replaced, but its directory cannot be flushed to disk: %s",
+               target, dir ? strerror(errno) : "out of memory");
+    return 0;
 }
 
 int vmg_config_save(struct vmg_context *ctx, virDomainPtr dom, char **reason)

@@ -17,6 +17,9 @@
  * left of the action. */
 #define CIB_TIMEOUT_MAX_S 5
 #define CACHE_MAX 512
+/* Cache contents that no description of attributes matches. */
+#define CACHE_OFF "off"
+#define CACHE_UNSYNCED "unsynced"
 
 enum { CPU, HV_MEMORY, HOST_MEMORY, NATTRS };
 
@@ -123,10 +126,15 @@ enum vmg_utilization_outcome vmg_utilization_update(struct vmg_context *ctx, vir
                vmg_virt_error());
         return VMG_UTILIZATION_FAILED;
     }
-    if (!wanted(&ctx->cfg, &info, values, want, &n))
-        return VMG_UTILIZATION_OFF;
-    describe(want, n, text, sizeof(text));
     cache_path(ctx, path, sizeof(path));
+    if (!wanted(&ctx->cfg, &info, values, want, &n)) {
+        /* Remembered, so that turning a parameter on (a reload, without a
+         * start) is a change the next monitor writes, not a seed. */
+        if (cache_compare(path, CACHE_OFF) != 1)
+            cache_store(ctx, path, CACHE_OFF);
+        return VMG_UTILIZATION_OFF;
+    }
+    describe(want, n, text, sizeof(text));
     switch (cache_compare(path, text)) {
     case 1:
         return VMG_UTILIZATION_CACHED;
@@ -148,8 +156,13 @@ enum vmg_utilization_outcome vmg_utilization_update(struct vmg_context *ctx, vir
          * asked about again until the next start. */
         qb_log(fault == VMG_CIB_FAILED ? LOG_WARNING : fault == VMG_CIB_NO_RESOURCE ? LOG_INFO
                : LOG_DEBUG, "utilization of %s not updated: %s", id, reason);
+        /* A failed query or write is tried again by the next monitor
+         * (a cache that matches nothing); no CIB manager at all, outside
+         * a cluster, leaves the cache as it was. */
         if (fault == VMG_CIB_NO_RESOURCE)
             cache_store(ctx, path, text);
+        else if (fault == VMG_CIB_FAILED)
+            cache_store(ctx, path, CACHE_UNSYNCED);
         return VMG_UTILIZATION_FAILED;
     }
     if (written)

@@ -11,7 +11,10 @@
  * administrator may have edited it meanwhile).  A monitor that finds no
  * cache at all (the resource was started by VirtualDomain, which wrote the
  * same values, or by a vmguard without this) takes the domain's values as
- * the CIB's: it writes only when they change from then on. */
+ * the CIB's: it writes only when they change from then on.  Parameters
+ * that were all false, and a write that failed, leave a cache that matches
+ * no values: a reload that turns them on, or the failure, is caught up by
+ * the next monitor. */
 #ifndef VMG_UTILIZATION_H
 #define VMG_UTILIZATION_H
 

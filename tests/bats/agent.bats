@@ -340,6 +340,45 @@ run_waiter() {
 	[ "$status" -eq 0 ]
 }
 
+# The parameters of resource-agents 4.12's VirtualDomain.
+VD_PARAMS_4_12="config hypervisor force_stop migration_transport migration_user
+	migration_downtime migration_speed migration_network_suffix migrateuri migrate_options
+	monitor_scripts autoset_utilization_cpu autoset_utilization_host_memory
+	autoset_utilization_hv_memory unset_utilization_cpu unset_utilization_host_memory
+	unset_utilization_hv_memory migrateport remoteuri save_config_on_stop sync_config_on_stop
+	snapshot backingfile stateless copyindirs shutdown_mode start_resources"
+
+param_names() { xmllint --xpath '//parameters/parameter/@name' - | grep -o '"[^"]*"' | tr -d '"'; }
+
+@test "every VirtualDomain parameter is documented by vmguard and read by its helper" {
+	names=$VD_PARAMS_4_12
+	vd=/usr/lib/ocf/resource.d/heartbeat/VirtualDomain
+	# And those of the VirtualDomain installed here, which may be newer.
+	if [ -x "$vd" ]; then
+		installed=$(OCF_ROOT=/usr/lib/ocf "$vd" meta-data | param_names)
+		echo "installed VirtualDomain: $(wc -w <<< "$installed") parameters"
+		[ "$(wc -w <<< "$installed")" -ge 27 ]
+		names="$names $installed"
+	fi
+	ours=$("$AGENT" meta-data | param_names)
+	[ "$(wc -w <<< "$ours")" -ge 27 ]
+	missing=
+	for name in $names; do
+		grep -qx "$name" <<< "$ours" || missing="$missing $name"
+	done
+	echo "not in vmguard's metadata:${missing:- none}"
+	[ -z "$missing" ]
+	# Read, not only documented: a value no parameter may hold is refused
+	# naming it (a parameter the helper ignored would pass).
+	for name in $(tr ' ' '\n' <<< "$names" | sort -u); do
+		env "OCF_RESKEY_$name=$(printf 'x\001')" "$AGENT" validate-all > "$TMP/out" 2>&1 &&
+			rc=0 || rc=$?
+		echo "$name: $rc $(reason_of "$(cat "$TMP/out")")"
+		[ "$rc" -eq 6 ]
+		[[ "$(reason_of "$(cat "$TMP/out")")" == *"parameter $name "* ]]
+	done
+}
+
 @test "shutdown_mode takes virsh's modes and comma lists; stop works with them" {
 	for mode in acpi agent initctl signal paravirt acpi,agent agent,initctl,signal; do
 		OCF_RESKEY_shutdown_mode=$mode run "$AGENT" validate-all

@@ -12,7 +12,9 @@
 #     capacities that hold one guest each, a second VM that prefers the same
 #     node ends up on the other one, because vmguard wrote its utilization;
 #     the values are the domain's, and monitors of unchanged domains leave
-#     the CIB alone (its epoch does not move).
+#     the CIB alone (its epoch does not move).  Control: the second VM with
+#     its utilization off stays beside the first; turned on by a reload (no
+#     start), its next monitor writes it and the two are apart again.
 . "$(dirname "$0")/lib.sh"
 
 RSC=vdvm
@@ -209,6 +211,41 @@ e0=$(epoch)
 sleep $(( 3 * MONITOR_S + 1 ))
 check "monitors of unchanged domains write nothing: CIB epoch stays $e0" test "$(epoch)" = "$e0"
 check "... and the VMs did not move meanwhile" spread
+check "no failed action (a failed start did not spread them)" eval '! on_cluster crm_mon -1 | grep -qi "failed"'
+
+# Control: the same VM started with the utilization off stays beside the
+# other; turned on by a reload (no start), its next monitor writes it.
+on_cluster crm configure delete --force "$RSC2" >/dev/null 2>&1
+check "setup: $RSC2 removed, $RSC back on $node" wait_until 90 eval \
+	'[ -z "$(active_on "$RSC2")" ] && settled_on "$RSC" "$node"'
+on_cluster crm configure primitive "$RSC2" ocf:vmguard:VirtualMachine \
+	params config="$VMG_LAB/$RSC2.xml" autoset_utilization_cpu=false \
+	autoset_utilization_hv_memory=false autoset_utilization_host_memory=false \
+	meta allow-migrate=true op monitor interval=${MONITOR_S}s timeout=30s &&
+on_cluster crm configure location "$RSC2-prefers" "$RSC2" 100: "$node" ||
+	fail "setup: $RSC2 with its utilization off"
+together() { settled_on "$RSC" "$node" && settled_on "$RSC2" "$node"; }
+check "control: with $RSC2's utilization off, both VMs run on $node" wait_until 90 together
+sleep $(( 2 * MONITOR_S ))
+check "control: ... and stay there, $RSC2 without utilization" eval \
+	'together && [ -z "$(utilization "$RSC2" cpu)$(utilization "$RSC2" hv_memory)$(utilization "$RSC2" host_memory)" ]'
+marks=("$(log_mark "${PCMK_LOGS[0]}")" "$(log_mark "${PCMK_LOGS[1]}")")
+# One parameter in one change: the monitors between several would each see
+# a change from the one before.
+on_cluster crm_resource --resource "$RSC2" --delete-parameter autoset_utilization_hv_memory \
+	>/dev/null || fail "setup: delete autoset_utilization_hv_memory"
+check "turned on by a reload: the two VMs run on different nodes again" wait_until 120 spread
+check "... $RSC2's hv_memory written by a monitor (128), cpu and host_memory still off" \
+	eval '[ "$(utilization "$RSC2" hv_memory)" = 128 ] &&
+	      [ -z "$(utilization "$RSC2" cpu)$(utilization "$RSC2" host_memory)" ]'
+reloads_since() {	# R: the logs since marks have a reload of R and no start of it
+	local i text=
+	for i in 0 1; do text+=$(log_since "${PCMK_LOGS[$i]}" "${marks[$i]}") || return 1; done
+	grep -qE "Result of reload operation for $1 " <<< "$text" &&
+		! grep -qE "Result of start operation for $1 " <<< "$text"
+}
+check "... after a reload of $RSC2, with no start" reloads_since "$RSC2"
+check "no failed action" eval '! on_cluster crm_mon -1 | grep -qi "failed"'
 
 for r in "$RSC2" "$RSC"; do
 	on_cluster crm configure delete --force "$r" >/dev/null 2>&1

@@ -12,6 +12,8 @@
 #define VMG_CONTEXT_PRIV_H_ALLOW
 #include "context_priv.h"
 #include "domain.h"
+#define VMG_CONFIG_SYNC_PRIV_H_ALLOW
+#include "config_sync_priv.h"
 #define VMG_DOMAIN_PRIV_H_ALLOW
 #include "domain_priv.h"
 #include "fixture.h"
@@ -336,6 +338,93 @@ static void test_save_config(const void *data)
     CHECK(rmdir(dir) == 0);
 }
 
+/* Writes the original vm-new.xml to path, so that libvirt's differs. */
+static void put_vm_new(const char *path)
+{
+    char *text = NULL, *reason = NULL;
+
+    vmg_read_small_file(TEST_DATA_DIR "/vm-new.xml", 65536, &text, &reason);
+    CHECK(text && vmg_write_atomic(path, text, strlen(text), 0640, &reason) == 0);
+    free(text);
+    free(reason);
+}
+
+/* One start and stop of the domain of file with save (and sync). */
+static void start_stop_saving(const char *file, bool sync)
+{
+    struct vmg_context ctx;
+
+    open_context(&ctx, file);
+    ctx.cfg.save_config_on_stop = true;
+    ctx.cfg.sync_config_on_stop = sync;
+    CHECK_INT(vmg_domain_start(&ctx), OCF_SUCCESS);
+    CHECK_INT(vmg_domain_stop(&ctx), OCF_SUCCESS);
+    fixture_context_close(&ctx);
+}
+
+/* A config that is a symbolic link stays one: its target is replaced. */
+static void test_save_config_symlink(const void *data)
+{
+    char dir[] = "/tmp/vmg-cfg-XXXXXX", real[128], link[128];
+    char *text = NULL, *reason = NULL;
+    struct stat st;
+
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(real, sizeof(real), "%s/shared.xml", dir);
+    snprintf(link, sizeof(link), "%s/vm-new.xml", dir);
+    put_vm_new(real);
+    CHECK(symlink("shared.xml", link) == 0);
+    start_stop_saving(link, false);
+    CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+    vmg_read_small_file(real, 65536, &text, &reason);
+    CHECK(text && strstr(text, "<devices>"));
+    CHECK(stat(real, &st) == 0 && (st.st_mode & 07777) == 0640);
+    free(text);
+    free(reason);
+    unlink(link);
+    unlink(real);
+    CHECK(rmdir(dir) == 0);
+}
+
+/* sync_config_on_stop: csync2 -x CONFIG, without a shell, after a write
+ * only; the stand-in records its arguments one a line. */
+static void test_sync_config(const void *data)
+{
+    char dir[] = "/tmp/vmg-cfg-XXXXXX", path[128], tool[128], calls[128], script[512];
+    const char *paths[] = { "/nonexistent/csync2", tool, NULL };
+    const char *const *saved = vmg_csync2_paths;
+    char *text = NULL, *reason = NULL, want[300];
+
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/vm-new.xml", dir);
+    snprintf(tool, sizeof(tool), "%s/csync2", dir);
+    snprintf(calls, sizeof(calls), "%s/calls", dir);
+    snprintf(script, sizeof(script),
+             "#!/bin/sh\nfor a; do printf '%%s\\n' \"$a\"; done >> %s\n", calls);
+    CHECK(vmg_write_atomic(tool, script, strlen(script), 0755, &reason) == 0);
+    vmg_csync2_paths = paths;
+    CHECK_STR(vmg_csync2_path(), tool);
+
+    put_vm_new(path);
+    start_stop_saving(path, true);
+    snprintf(want, sizeof(want), "-x\n%s\n", path);
+    vmg_read_small_file(calls, 4096, &text, &reason);
+    CHECK_STR(text, want);
+    free(text);
+    text = NULL;
+
+    /* Unchanged: neither written nor synchronised again. */
+    unlink(calls);
+    start_stop_saving(path, true);
+    CHECK(access(calls, F_OK) != 0);
+
+    vmg_csync2_paths = saved;
+    free(reason);
+    unlink(tool);
+    unlink(path);
+    CHECK(rmdir(dir) == 0);
+}
+
 /* start_resources against test:///default's network "default" and pool
  * "default-pool", stopped first. */
 static void test_start_resources(const void *data)
@@ -378,6 +467,8 @@ static const struct unit_case cases[] = {
     { "atomic write", test_write_atomic, NULL },
     { "save_config_on_stop", test_save_config, NULL },
     { "snapshot", test_snapshot, NULL },
+    { "save_config_on_stop through a symbolic link", test_save_config_symlink, NULL },
+    { "sync_config_on_stop runs csync2 -x", test_sync_config, NULL },
     { "lifecycle, transient", test_lifecycle, &transient },
     { "lifecycle, persistent", test_lifecycle, &persistent },
     { "force_stop", test_force_stop, NULL },

@@ -185,9 +185,36 @@ static void test_seeded(const void *data)
     virDomainFree(dom);
 }
 
+/* Parameters turned on by a reload (no start): the next monitor writes
+ * them, rather than take the domain's values as the CIB's. */
+static void test_turned_on(const void *data)
+{
+    struct vmg_context ctx;
+    virDomainPtr dom = virDomainLookupByName(conn, "vm-running");
+
+    copy_cib();
+    open_context(&ctx, "vm1");
+    vmg_utilization_forget(&ctx);
+    ctx.cfg.autoset_utilization_cpu = false;
+    ctx.cfg.autoset_utilization_hv_memory = false;
+    ctx.cfg.autoset_utilization_host_memory = false;
+    CHECK_INT(vmg_utilization_update(&ctx, dom, false), VMG_UTILIZATION_OFF);   /* start */
+    CHECK_INT(vmg_utilization_update(&ctx, dom, true), VMG_UTILIZATION_OFF);    /* monitor */
+    CHECK_INT(count_sets("vm1"), 0);
+    ctx.cfg.autoset_utilization_cpu = true;
+    ctx.cfg.autoset_utilization_hv_memory = true;
+    CHECK_INT(vmg_utilization_update(&ctx, dom, true), VMG_UTILIZATION_SYNCED);
+    CHECK_ATTR("vm1", "cpu", "1");
+    CHECK_ATTR("vm1", "hv_memory", "64");
+    CHECK_INT(vmg_utilization_update(&ctx, dom, true), VMG_UTILIZATION_CACHED);
+    vmg_utilization_forget(&ctx);
+    virDomainFree(dom);
+}
+
 static void test_failures(const void *data)
 {
     struct vmg_context ctx;
+    virDomainPtr dom;
 
     copy_cib();
     open_context(&ctx, "not-in-cib");
@@ -198,6 +225,13 @@ static void test_failures(const void *data)
     CHECK_INT(update(&ctx), VMG_UTILIZATION_FAILED);
     open_context(&ctx, "bad'name");
     CHECK_INT(update(&ctx), VMG_UTILIZATION_FAILED);
+    /* A start whose write failed: the monitors try again, they do not
+     * take the domain's values as written. */
+    dom = virDomainLookupByName(conn, "vm-running");
+    CHECK_INT(vmg_utilization_update(&ctx, dom, true), VMG_UTILIZATION_FAILED);
+    CHECK_INT(vmg_utilization_update(&ctx, dom, true), VMG_UTILIZATION_FAILED);
+    virDomainFree(dom);
+    vmg_utilization_forget(&ctx);
     unlink(cib_path);
     open_context(&ctx, "vm1");
     vmg_utilization_forget(&ctx);
@@ -210,6 +244,7 @@ static const struct unit_case cases[] = {
     { "written, then cached", test_written_then_cached, NULL },
     { "an existing set, and unset", test_existing_set_and_unset, NULL },
     { "seeded by a monitor", test_seeded, NULL },
+    { "turned on without a start", test_turned_on, NULL },
     { "failures are reported, not fatal", test_failures, NULL },
 };
 
