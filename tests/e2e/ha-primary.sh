@@ -204,7 +204,7 @@ AFTER_P=$(tick "$P" "$N1")
 check "drain of $N2: $S moved live to $N1 (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
 	eval '[ "$rc" -eq 0 ] && live'
 check "... and $P, marked by its node attribute, cold to $N1 ($(boot_of "$BEFORE_P") -> $(boot_of "$AFTER_P"))" \
-	eval 'settled_on "$P" "$N1" && [ -n "$(boot_of "$BEFORE_P")" ] && [ -n "$(boot_of "$AFTER_P")" ] &&
+	eval 'wait_until 60 settled_on "$P" "$N1" && [ -n "$(boot_of "$BEFORE_P")" ] && [ -n "$(boot_of "$AFTER_P")" ] &&
 	      [ "$(boot_of "$BEFORE_P")" != "$(boot_of "$AFTER_P")" ]'
 check "its migrate_to gave the node attribute as the reason" eval \
 	'since "$marks" "$N2" | grep -q "$P is HA-primary (the transient node attribute $P-is-primary=true on $N2"'
