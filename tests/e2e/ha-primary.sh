@@ -131,7 +131,15 @@ for vm in vm-a vm-b; do
 	TARGET_ROLE=Stopped create_vm "$vm" "$WORK/$vm.xml" ha_primary_resource=db-clone ||
 		{ fail "create $vm"; exit 1; }
 done
-# The README's constraint, before the VMs start; finite here, so that a
+# The README's pcs form (mandatory: -INFINITY), as pcs writes it into the
+# CIB; then the crm form, which the rest of the test keeps.
+on_cluster pcs constraint colocation add vm-b with vm-a score=-INFINITY id=vm-pair-apart-pcs >/dev/null 2>&1
+pcs_rule=$(on_cluster cibadmin --query --scope constraints 2>/dev/null | grep -o '<rsc_colocation [^>]*"vm-pair-apart-pcs"[^>]*>')
+check "the README's pcs command makes the anti-colocation [$pcs_rule]" eval \
+	'grep -q "rsc=\"vm-b\"" <<< "$pcs_rule" && grep -q "with-rsc=\"vm-a\"" <<< "$pcs_rule" &&
+	 grep -q "score=\"-INFINITY\"" <<< "$pcs_rule"'
+on_cluster cibadmin --delete --scope constraints --xml-text "<rsc_colocation id='vm-pair-apart-pcs'/>" >/dev/null 2>&1
+# The README's crm form, before the VMs start; finite here, so that a
 # drain of one of the two nodes can still put both VMs on the other.
 on_cluster crm configure colocation vm-pair-apart -500: vm-b vm-a
 check "the anti-colocation constraint is in the CIB" eval \
