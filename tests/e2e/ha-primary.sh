@@ -18,7 +18,11 @@
 #     the role moved; drained again as a secondary it moves live without a
 #     switchover (with pre and post commands over ssh this time); with a
 #     switchover that does not move the role, the drain moves it cold after
-#     the bounded wait.
+#     the bounded wait; a probe that does not answer within
+#     ha_command_timeout (doubt is primary) and a failing
+#     migration_pre_command move it cold, with the reason; a failing
+#     migration_post_command fails migrate_from with its first output line,
+#     and what that leaves behind is printed.
 . "$(dirname "$0")/lib.sh"
 
 N1=vmg-n1 N2=vmg-n2
@@ -252,7 +256,8 @@ switchover)
 	echo "handing over" ;;
 ha-stop) echo stopped > "$d/service" ;;
 ha-start)
-	[ "$(cat "$d/service" 2>/dev/null)" = stopped ] || { echo "the HA service was not stopped"; exit 1; }
+	[ "$(cat "$d/service" 2>/dev/null)" = stopped ] ||
+		{ echo "the HA service was not stopped"; echo "service: $(cat "$d/service")"; exit 1; }
 	echo started > "$d/service" ;;
 *) echo "usage: vmg-role is-primary|switchover|ha-stop|ha-start"; exit 2 ;;
 esac
@@ -331,6 +336,85 @@ check "drain of $GN: $G moved cold to $TO (boot $(boot_of "$BEFORE") -> $(boot_o
 check "migrate_to refused after the bounded wait, with the reason" eval \
 	'since "$marks" "$GN" | grep -q "$G is HA-primary (ha_primary_switchover ran, but the role did not move: ha_primary_probe did not say \"not primary\" within [0-9]* ms"'
 e2e_log "the drain took $(( $(date +%s) - start )) s"
+check "nothing is banned" no_bans
+standby "$GN" off
+idle
+
+# The guest after a cold move: its agent up, the application's script and
+# state as a step needs them (a cold stop may lose what was not synced).
+app_ready() {	# NODE ROLE SERVICE
+	wait_until 120 gexec "$1" /bin/true &&
+	"$LAB" guest-put "$(node_index "$1")" "$G" "$WORK/vmg-role" /usr/local/bin/vmg-role 0755 &&
+	gexec "$1" /bin/sh -c "mkdir -p /var/lib/vmg-role && echo $2 > /var/lib/vmg-role/role &&
+		echo $3 > /var/lib/vmg-role/service && sync"
+}
+failed_actions() { on_cluster crm_mon -1 2>/dev/null | sed -n '/Failed Resource Actions/,$p'; }
+for p in ha_primary_switchover migration_pre_command migration_post_command; do delete_param "$G" "$p"; done
+set_param "$G" ha_primary_switchover_timeout 30
+
+e2e_log "B4: a probe that does not answer: doubt is primary, moved cold"
+GN=$(location "$G")
+TO=$(other_node "$GN")
+app_ready "$GN" secondary started || fail "$G ready on $GN"
+set_param "$G" ha_primary_probe "guest:/bin/sleep 60"
+set_param "$G" ha_command_timeout 3
+sleep 3
+marks=$(log_marks)
+start=$(date +%s)
+move "$G" "$TO" drain; rc=$?
+check "drain of $GN: $G moved cold to $TO (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
+	eval '[ "$rc" -eq 0 ] && cold'
+check "migrate_to refused: the probe gave no answer in ha_command_timeout, doubt is primary" eval \
+	'since "$marks" "$GN" | grep -q "$G is HA-primary (ha_primary_probe gave no clear answer (.*did not finish in time), and doubt is primary)"'
+ms=$(failed_actions | sed -n "s/.*$G migrate_to on $GN returned 'error'.* after \([0-9.]*\)\(m\?s\).*/\1 \2/p" | tail -n 1)
+e2e_log "the refused migrate_to took [$ms] (ha_command_timeout 3 s); the drain $(( $(date +%s) - start )) s"
+check "the refusal came after the bound: 3-6 s" eval \
+	'read -r v u <<< "$ms"; [ "$u" = ms ] && v=$(( ${v%%.*} / 1000 )); v=${v%%.*}; [ "$v" -ge 3 ] && [ "$v" -lt 6 ]'
+standby "$GN" off
+idle
+set_param "$G" ha_primary_probe "guest:/usr/local/bin/vmg-role is-primary"
+delete_param "$G" ha_command_timeout
+
+e2e_log "B5: a migration_pre_command that fails: refused with its reason, moved cold"
+GN=$(location "$G")
+TO=$(other_node "$GN")
+app_ready "$GN" secondary started || fail "$G ready on $GN"
+set_param "$G" migration_pre_command "guest:/usr/local/bin/vmg-role stop-ha"
+sleep 3
+marks=$(log_marks)
+move "$G" "$TO" drain; rc=$?
+check "drain of $GN: $G moved cold to $TO (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
+	eval '[ "$rc" -eq 0 ] && cold'
+check "migrate_to refused with the pre command's exit code and first output line" eval \
+	'since "$marks" "$GN" | grep -q "$G is not live-migrated: migration_pre_command failed (exit code 2: usage: vmg-role is-primary|switchover|ha-stop|ha-start)"'
+failed_actions | grep "$G migrate_to" | sed 's/^/    /'
+check "nothing is banned" no_bans
+standby "$GN" off
+idle
+delete_param "$G" migration_pre_command
+
+e2e_log "B6: a migration_post_command that fails: migrate_from fails with its reason"
+GN=$(location "$G")
+TO=$(other_node "$GN")
+# The HA service was not stopped (no pre command): the post command's
+# ha-start fails, with two lines of output.
+app_ready "$GN" secondary started || fail "$G ready on $GN"
+set_param "$G" migration_post_command "guest:/usr/local/bin/vmg-role ha-start"
+sleep 3
+marks=$(log_marks)
+move "$G" "$TO" drain; rc=$?
+check "drain of $GN: $G runs on $TO" test "$rc" -eq 0
+check "migrate_from failed with the post command's exit code and first output line only" eval \
+	'since "$marks" "$TO" | grep -q "$G runs here, but migration_post_command failed (exit code 1: the HA service was not stopped)" &&
+	 ! since "$marks" "$TO" | grep -q "migration_post_command failed.*service: started"'
+idle
+WHERE=$(location "$G")
+AFTER=$(tick "$G" "$WHERE")
+fa=$(failed_actions | grep "$G migrate_from")
+fc=$(on_cluster crm_failcount --query --resource "$G" --node "$TO" 2>&1)
+e2e_log "left behind: failed action [$fa]; crm_failcount [$fc]; $G on [$WHERE], live: $(live && echo yes || echo "no, restarted: boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER")")"
+on_cluster cibadmin --query --scope status 2>/dev/null | grep -o "operation_key=\"${G}_[^\"]*\"\|exit-reason=\"[^\"]\+\"" | sed 's/^/    status: /'
+check "crm_mon shows the failed migrate_from on $TO" eval 'grep -q "migrate_from on $TO returned .error." <<< "$fa"'
 check "nothing is banned" no_bans
 standby "$GN" off
 e2e_log "B took $(( $(date +%s) - T1 )) s; all $(( $(date +%s) - T0 )) s"
