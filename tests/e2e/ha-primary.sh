@@ -58,6 +58,7 @@ standby() { on_cluster crm_attribute --node "$1" --name standby --update "$2" >/
 set_param() { on_cluster crm_resource --resource "$1" --set-parameter "$2" --parameter-value "$3" >/dev/null; }
 delete_param() { on_cluster crm_resource --resource "$1" --delete-parameter "$2" >/dev/null 2>&1 || true; }
 no_bans() { ! on_cluster cibadmin --query --scope constraints 2>/dev/null | grep -q "cli-ban"; }
+no_failcount() { on_cluster crm_failcount --query --resource "$1" --node "$2" 2>&1 | grep -q "value=0$"; }
 
 create_vm() {	# RSC XML [NAME=VALUE...]: a VirtualMachine resource, sticky
 	local rsc=$1 xml=$2 nv='' kv
@@ -336,6 +337,7 @@ check "drain of $GN: $G moved cold to $TO (boot $(boot_of "$BEFORE") -> $(boot_o
 check "migrate_to refused after the bounded wait, with the reason" eval \
 	'since "$marks" "$GN" | grep -q "$G is HA-primary (ha_primary_switchover ran, but the role did not move: ha_primary_probe did not say \"not primary\" within [0-9]* ms"'
 e2e_log "the drain took $(( $(date +%s) - start )) s"
+check "no fail-count for the refusal" no_failcount "$G" "$GN"
 check "nothing is banned" no_bans
 standby "$GN" off
 idle
@@ -370,6 +372,7 @@ ms=$(failed_actions | sed -n "s/.*$G migrate_to on $GN returned 'error'.* after 
 e2e_log "the refused migrate_to took [$ms] (ha_command_timeout 3 s); the drain $(( $(date +%s) - start )) s"
 check "the refusal came after the bound: 3-6 s" eval \
 	'read -r v u <<< "$ms"; [ "$u" = ms ] && v=$(( ${v%%.*} / 1000 )); v=${v%%.*}; [ "$v" -ge 3 ] && [ "$v" -lt 6 ]'
+check "no fail-count for the refusal" no_failcount "$G" "$GN"
 standby "$GN" off
 idle
 set_param "$G" ha_primary_probe "guest:/usr/local/bin/vmg-role is-primary"
@@ -388,6 +391,7 @@ check "drain of $GN: $G moved cold to $TO (boot $(boot_of "$BEFORE") -> $(boot_o
 check "migrate_to refused with the pre command's exit code and first output line" eval \
 	'since "$marks" "$GN" | grep -q "$G is not live-migrated: migration_pre_command failed (exit code 2: usage: vmg-role is-primary|switchover|ha-stop|ha-start)"'
 failed_actions | grep "$G migrate_to" | sed 's/^/    /'
+check "no fail-count for the refusal" no_failcount "$G" "$GN"
 check "nothing is banned" no_bans
 standby "$GN" off
 idle
@@ -413,8 +417,13 @@ AFTER=$(tick "$G" "$WHERE")
 fa=$(failed_actions | grep "$G migrate_from")
 fc=$(on_cluster crm_failcount --query --resource "$G" --node "$TO" 2>&1)
 e2e_log "left behind: failed action [$fa]; crm_failcount [$fc]; $G on [$WHERE], live: $(live && echo yes || echo "no, restarted: boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER")")"
-on_cluster cibadmin --query --scope status 2>/dev/null | grep -o "operation_key=\"${G}_[^\"]*\"\|exit-reason=\"[^\"]\+\"" | sed 's/^/    status: /'
+# What the CIB keeps of the failure (the exit reason, if any).
+on_cluster cibadmin --query --scope status 2>/dev/null | grep -o "<lrm_rsc_op id=\"${G}_last_failure_0\"[^>]*>" |
+	grep -o ' \(operation\|exit-reason\|rc-code\|on_node\)="[^"]*"' | tr -d '\n' | sed 's/^/    last failure:/; s/$/\n/'
 check "crm_mon shows the failed migrate_from on $TO" eval 'grep -q "migrate_from on $TO returned .error." <<< "$fa"'
+check "no fail-count for it" eval 'grep -q "value=0$" <<< "$fc"'
+check "Pacemaker recovered it by a stop and a start on $TO (README)" eval \
+	'[ "$WHERE" = "$TO" ] && cold'
 check "nothing is banned" no_bans
 standby "$GN" off
 e2e_log "B took $(( $(date +%s) - T1 )) s; all $(( $(date +%s) - T0 )) s"
