@@ -18,7 +18,11 @@
 #     the role moved; drained again as a secondary it moves live without a
 #     switchover (with pre and post commands over ssh this time); with a
 #     switchover that does not move the role, the drain moves it cold after
-#     the bounded wait.
+#     the bounded wait; a probe that does not answer within
+#     ha_command_timeout (doubt is primary) and a failing
+#     migration_pre_command move it cold, with the reason; a failing
+#     migration_post_command fails migrate_from with its first output line,
+#     and what that leaves behind is printed.
 . "$(dirname "$0")/lib.sh"
 
 N1=vmg-n1 N2=vmg-n2
@@ -54,6 +58,7 @@ standby() { on_cluster crm_attribute --node "$1" --name standby --update "$2" >/
 set_param() { on_cluster crm_resource --resource "$1" --set-parameter "$2" --parameter-value "$3" >/dev/null; }
 delete_param() { on_cluster crm_resource --resource "$1" --delete-parameter "$2" >/dev/null 2>&1 || true; }
 no_bans() { ! on_cluster cibadmin --query --scope constraints 2>/dev/null | grep -q "cli-ban"; }
+no_failcount() { on_cluster crm_failcount --query --resource "$1" --node "$2" 2>&1 | grep -q "value=0$"; }
 
 create_vm() {	# RSC XML [NAME=VALUE...]: a VirtualMachine resource, sticky
 	local rsc=$1 xml=$2 nv='' kv
@@ -131,7 +136,15 @@ for vm in vm-a vm-b; do
 	TARGET_ROLE=Stopped create_vm "$vm" "$WORK/$vm.xml" ha_primary_resource=db-clone ||
 		{ fail "create $vm"; exit 1; }
 done
-# The README's constraint, before the VMs start; finite here, so that a
+# The README's pcs form (mandatory: -INFINITY), as pcs writes it into the
+# CIB; then the crm form, which the rest of the test keeps.
+on_cluster pcs constraint colocation add vm-b with vm-a score=-INFINITY id=vm-pair-apart-pcs >/dev/null 2>&1
+pcs_rule=$(on_cluster cibadmin --query --scope constraints 2>/dev/null | grep -o '<rsc_colocation [^>]*"vm-pair-apart-pcs"[^>]*>')
+check "the README's pcs command makes the anti-colocation [$pcs_rule]" eval \
+	'grep -q "rsc=\"vm-b\"" <<< "$pcs_rule" && grep -q "with-rsc=\"vm-a\"" <<< "$pcs_rule" &&
+	 grep -q "score=\"-INFINITY\"" <<< "$pcs_rule"'
+on_cluster cibadmin --delete --scope constraints --xml-text "<rsc_colocation id='vm-pair-apart-pcs'/>" >/dev/null 2>&1
+# The README's crm form, before the VMs start; finite here, so that a
 # drain of one of the two nodes can still put both VMs on the other.
 on_cluster crm configure colocation vm-pair-apart -500: vm-b vm-a
 check "the anti-colocation constraint is in the CIB" eval \
@@ -204,7 +217,7 @@ AFTER_P=$(tick "$P" "$N1")
 check "drain of $N2: $S moved live to $N1 (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
 	eval '[ "$rc" -eq 0 ] && live'
 check "... and $P, marked by its node attribute, cold to $N1 ($(boot_of "$BEFORE_P") -> $(boot_of "$AFTER_P"))" \
-	eval 'settled_on "$P" "$N1" && [ -n "$(boot_of "$BEFORE_P")" ] && [ -n "$(boot_of "$AFTER_P")" ] &&
+	eval 'wait_until 60 settled_on "$P" "$N1" && [ -n "$(boot_of "$BEFORE_P")" ] && [ -n "$(boot_of "$AFTER_P")" ] &&
 	      [ "$(boot_of "$BEFORE_P")" != "$(boot_of "$AFTER_P")" ]'
 check "its migrate_to gave the node attribute as the reason" eval \
 	'since "$marks" "$N2" | grep -q "$P is HA-primary (the transient node attribute $P-is-primary=true on $N2"'
@@ -244,7 +257,8 @@ switchover)
 	echo "handing over" ;;
 ha-stop) echo stopped > "$d/service" ;;
 ha-start)
-	[ "$(cat "$d/service" 2>/dev/null)" = stopped ] || { echo "the HA service was not stopped"; exit 1; }
+	[ "$(cat "$d/service" 2>/dev/null)" = stopped ] ||
+		{ echo "the HA service was not stopped"; echo "service: $(cat "$d/service")"; exit 1; }
 	echo started > "$d/service" ;;
 *) echo "usage: vmg-role is-primary|switchover|ha-stop|ha-start"; exit 2 ;;
 esac
@@ -323,6 +337,93 @@ check "drain of $GN: $G moved cold to $TO (boot $(boot_of "$BEFORE") -> $(boot_o
 check "migrate_to refused after the bounded wait, with the reason" eval \
 	'since "$marks" "$GN" | grep -q "$G is HA-primary (ha_primary_switchover ran, but the role did not move: ha_primary_probe did not say \"not primary\" within [0-9]* ms"'
 e2e_log "the drain took $(( $(date +%s) - start )) s"
+check "no fail-count for the refusal" no_failcount "$G" "$GN"
+check "nothing is banned" no_bans
+standby "$GN" off
+idle
+
+# The guest after a cold move: its agent up, the application's script and
+# state as a step needs them (a cold stop may lose what was not synced).
+app_ready() {	# NODE ROLE SERVICE
+	wait_until 120 gexec "$1" /bin/true &&
+	"$LAB" guest-put "$(node_index "$1")" "$G" "$WORK/vmg-role" /usr/local/bin/vmg-role 0755 &&
+	gexec "$1" /bin/sh -c "mkdir -p /var/lib/vmg-role && echo $2 > /var/lib/vmg-role/role &&
+		echo $3 > /var/lib/vmg-role/service && sync"
+}
+failed_actions() { on_cluster crm_mon -1 2>/dev/null | sed -n '/Failed Resource Actions/,$p'; }
+for p in ha_primary_switchover migration_pre_command migration_post_command; do delete_param "$G" "$p"; done
+set_param "$G" ha_primary_switchover_timeout 30
+
+e2e_log "B4: a probe that does not answer: doubt is primary, moved cold"
+GN=$(location "$G")
+TO=$(other_node "$GN")
+app_ready "$GN" secondary started || fail "$G ready on $GN"
+set_param "$G" ha_primary_probe "guest:/bin/sleep 60"
+set_param "$G" ha_command_timeout 3
+sleep 3
+marks=$(log_marks)
+start=$(date +%s)
+move "$G" "$TO" drain; rc=$?
+check "drain of $GN: $G moved cold to $TO (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
+	eval '[ "$rc" -eq 0 ] && cold'
+check "migrate_to refused: the probe gave no answer in ha_command_timeout, doubt is primary" eval \
+	'since "$marks" "$GN" | grep -q "$G is HA-primary (ha_primary_probe gave no clear answer (.*did not finish in time), and doubt is primary)"'
+ms=$(failed_actions | sed -n "s/.*$G migrate_to on $GN returned 'error'.* after \([0-9.]*\)\(m\?s\).*/\1 \2/p" | tail -n 1)
+e2e_log "the refused migrate_to took [$ms] (ha_command_timeout 3 s); the drain $(( $(date +%s) - start )) s"
+check "the refusal came after the bound: 3-6 s" eval \
+	'read -r v u <<< "$ms"; [ "$u" = ms ] && v=$(( ${v%%.*} / 1000 )); v=${v%%.*}; [ "$v" -ge 3 ] && [ "$v" -lt 6 ]'
+check "no fail-count for the refusal" no_failcount "$G" "$GN"
+standby "$GN" off
+idle
+set_param "$G" ha_primary_probe "guest:/usr/local/bin/vmg-role is-primary"
+delete_param "$G" ha_command_timeout
+
+e2e_log "B5: a migration_pre_command that fails: refused with its reason, moved cold"
+GN=$(location "$G")
+TO=$(other_node "$GN")
+app_ready "$GN" secondary started || fail "$G ready on $GN"
+set_param "$G" migration_pre_command "guest:/usr/local/bin/vmg-role stop-ha"
+sleep 3
+marks=$(log_marks)
+move "$G" "$TO" drain; rc=$?
+check "drain of $GN: $G moved cold to $TO (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
+	eval '[ "$rc" -eq 0 ] && cold'
+check "migrate_to refused with the pre command's exit code and first output line" eval \
+	'since "$marks" "$GN" | grep -q "$G is not live-migrated: migration_pre_command failed (exit code 2: usage: vmg-role is-primary|switchover|ha-stop|ha-start)"'
+failed_actions | grep "$G migrate_to" | sed 's/^/    /'
+check "no fail-count for the refusal" no_failcount "$G" "$GN"
+check "nothing is banned" no_bans
+standby "$GN" off
+idle
+delete_param "$G" migration_pre_command
+
+e2e_log "B6: a migration_post_command that fails: migrate_from fails with its reason"
+GN=$(location "$G")
+TO=$(other_node "$GN")
+# The HA service was not stopped (no pre command): the post command's
+# ha-start fails, with two lines of output.
+app_ready "$GN" secondary started || fail "$G ready on $GN"
+set_param "$G" migration_post_command "guest:/usr/local/bin/vmg-role ha-start"
+sleep 3
+marks=$(log_marks)
+move "$G" "$TO" drain; rc=$?
+check "drain of $GN: $G runs on $TO" test "$rc" -eq 0
+check "migrate_from failed with the post command's exit code and first output line only" eval \
+	'since "$marks" "$TO" | grep -q "$G runs here, but migration_post_command failed (exit code 1: the HA service was not stopped)" &&
+	 ! since "$marks" "$TO" | grep -q "migration_post_command failed.*service: started"'
+idle
+WHERE=$(location "$G")
+AFTER=$(tick "$G" "$WHERE")
+fa=$(failed_actions | grep "$G migrate_from")
+fc=$(on_cluster crm_failcount --query --resource "$G" --node "$TO" 2>&1)
+e2e_log "left behind: failed action [$fa]; crm_failcount [$fc]; $G on [$WHERE], live: $(live && echo yes || echo "no, restarted: boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER")")"
+# What the CIB keeps of the failure (the exit reason, if any).
+on_cluster cibadmin --query --scope status 2>/dev/null | grep -o "<lrm_rsc_op id=\"${G}_last_failure_0\"[^>]*>" |
+	grep -o ' \(operation\|exit-reason\|rc-code\|on_node\)="[^"]*"' | tr -d '\n' | sed 's/^/    last failure:/; s/$/\n/'
+check "crm_mon shows the failed migrate_from on $TO" eval 'grep -q "migrate_from on $TO returned .error." <<< "$fa"'
+check "no fail-count for it" eval 'grep -q "value=0$" <<< "$fc"'
+check "Pacemaker recovered it by a stop and a start on $TO (README)" eval \
+	'[ "$WHERE" = "$TO" ] && cold'
 check "nothing is banned" no_bans
 standby "$GN" off
 e2e_log "B took $(( $(date +%s) - T1 )) s; all $(( $(date +%s) - T0 )) s"
