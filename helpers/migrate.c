@@ -112,6 +112,11 @@ static int build_request(const struct vmg_migrate_config *cfg, virDomainPtr dom,
     if (bandwidth && virTypedParamsAddULLong(params, n, &max, VIR_MIGRATE_PARAM_BANDWIDTH,
                                              bandwidth) < 0)
         return -1;
+    /* QEMU lifts the pre-copy cap in post-copy (max-postcopy-bandwidth 0). */
+    if (cfg->postcopy_bandwidth && strcmp(cfg->postcopy, "off") != 0 &&
+        virTypedParamsAddULLong(params, n, &max, VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY,
+                                cfg->postcopy_bandwidth) < 0)
+        return -1;
     if (cfg->compression && *cfg->compression) {
         *flags |= VIR_MIGRATE_COMPRESSED;
         if (add_compression(cfg, params, n, &max) < 0)

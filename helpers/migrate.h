@@ -50,6 +50,15 @@ long long vmg_migration_abort_margin_ms(const struct vmg_context *ctx);
  * for page faults and the switch-over.  false when the rate is unknown:
  * once switched, the migration can no longer be aborted. */
 bool vmg_postcopy_fits(unsigned long long remaining, unsigned long long bps, long long left_ms);
+/* The rate (bytes/s) a post-copy is estimated at, from the pre-copy's
+ * measured rate (bytes/s), its cap and the post-copy's bandwidth (MiB/s,
+ * 0 = none).  QEMU lifts the pre-copy cap in post-copy: a pre-copy held at
+ * its cap says nothing of the link, and a stated post-copy bandwidth is
+ * taken as what the link carries; otherwise the lower of the two.  Without
+ * a post-copy bandwidth, the measured rate (0: unknown). */
+unsigned long long vmg_postcopy_rate(unsigned long long measured_bps,
+                                     unsigned long long precopy_cap_mib,
+                                     unsigned long long postcopy_mib);
 
 /* Before anything starts: -1 with *reason, the first reason to refuse. */
 int vmg_migration_prechecks(struct vmg_context *ctx, const struct vmg_migrate_config *cfg,

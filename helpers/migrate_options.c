@@ -127,6 +127,17 @@ static int opt_bandwidth(const struct option_args *a)
     return 0;
 }
 
+static int opt_postcopy_bandwidth(const struct option_args *a)
+{
+    unsigned long long n = 0;
+
+    if (number(a, 1, 1ULL << 40, &n) < 0)
+        return -1;
+    if (a->cfg->postcopy_bandwidth == 0)
+        a->cfg->postcopy_bandwidth = n;
+    return 0;
+}
+
 static int opt_timeout(const struct option_args *a)
 {
     return number(a, 1, 86400, &a->cfg->timeout_s);
@@ -178,6 +189,7 @@ static const struct option options[] = {
     { "--parallel", false, opt_parallel },
     { "--parallel-connections", true, opt_parallel_connections },
     { "--bandwidth", true, opt_bandwidth },
+    { "--postcopy-bandwidth", true, opt_postcopy_bandwidth },
     { "--timeout", true, opt_timeout },
     { "--timeout-suspend", false, opt_ignore },     /* --timeout's default */
     { "--timeout-postcopy", false, opt_timeout_postcopy },

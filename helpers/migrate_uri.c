@@ -33,6 +33,8 @@ const struct vmg_param vmg_migrate_params[] = {
       NULL },
     { "migration_auto_converge", VMG_PARAM_BOOL, "false", MIG(auto_converge), 0, 0, NULL },
     { "migration_postcopy", VMG_PARAM_ENUM, "off", MIG(postcopy), 0, 0, postcopy_modes },
+    { "migration_postcopy_bandwidth", VMG_PARAM_UINT, "0", MIG(postcopy_bandwidth), 0,
+      1ULL << 40, NULL },
     { "migration_compression", VMG_PARAM_STRING, NULL, MIG(compression), 0, 0, NULL },
     { "migration_parallel", VMG_PARAM_UINT, "0", MIG(parallel), 0, 255, NULL },
     { "migration_persistent", VMG_PARAM_ENUM, "auto", MIG(persistent), 0, 0, persistence },

@@ -27,6 +27,7 @@ struct vmg_migrate_config {
     unsigned long long downtime_limit;  /* ms the watchdog may raise it to */
     bool auto_converge;
     char *postcopy;             /* off, auto, always */
+    unsigned long long postcopy_bandwidth;      /* MiB/s once in post-copy, 0 = unlimited */
     char *compression;          /* comma-separated libvirt methods, empty = none */
     unsigned long long parallel;        /* connections, 0 = one */
     char *persistent;           /* auto, true, false */

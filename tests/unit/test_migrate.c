@@ -227,6 +227,7 @@ static void test_options_mapped(const void *data)
 
     CHECK_INT(load_options("--live --p2p --compressed --auto-converge --postcopy "
                            "--parallel-connections 4 --bandwidth=100 --timeout 30 "
+                           "--postcopy-bandwidth 200 "
                            "--migrateuri tcp://%n-mig:49200 --persistent --undefinesource",
                            &cfg, &reason), 0);
     CHECK_STR(reason, NULL);
@@ -235,6 +236,7 @@ static void test_options_mapped(const void *data)
     CHECK_STR(cfg.postcopy, "auto");
     CHECK_INT(cfg.parallel, 4);
     CHECK_INT(cfg.bandwidth, 100);
+    CHECK_INT(cfg.postcopy_bandwidth, 200);
     CHECK_INT(cfg.timeout_s, 30);
     CHECK(!cfg.timeout_postcopy);
     CHECK_STR(cfg.migrateuri, "tcp://%n-mig:49200");
@@ -245,16 +247,19 @@ static void test_options_mapped(const void *data)
     /* A typed parameter that is set wins over the option. */
     setenv("OCF_RESKEY_migration_compression", "zstd", 1);
     setenv("OCF_RESKEY_migration_parallel", "8", 1);
-    CHECK_INT(load_options("--comp-methods=mt --parallel-connections 2 "
+    setenv("OCF_RESKEY_migration_postcopy_bandwidth", "50", 1);
+    CHECK_INT(load_options("--comp-methods=mt --parallel-connections 2 --postcopy-bandwidth=9 "
                            "--postcopy-after-precopy --timeout 5 --timeout-postcopy",
                            &cfg, &reason), 0);
     CHECK_STR(cfg.compression, "zstd");
     CHECK_INT(cfg.parallel, 8);
+    CHECK_INT(cfg.postcopy_bandwidth, 50);
     CHECK_STR(cfg.postcopy, "always");
     CHECK(cfg.timeout_postcopy);
     release_options(&cfg);
     unsetenv("OCF_RESKEY_migration_compression");
     unsetenv("OCF_RESKEY_migration_parallel");
+    unsetenv("OCF_RESKEY_migration_postcopy_bandwidth");
 
     /* migrateport is migration_port's alias. */
     setenv("OCF_RESKEY_migrateport", "49300", 1);
@@ -288,6 +293,7 @@ static const struct refused_case refused[] = {
     { "--timeout 0", NULL, "--timeout needs a whole number from 1" },
     { "--timeout 10s", NULL, "not '10s'" },
     { "--parallel-connections 1000", NULL, "--parallel-connections needs a whole number" },
+    { "--postcopy-bandwidth -5", NULL, "--postcopy-bandwidth needs a whole number" },
     { "--live=yes", NULL, "--live takes no value" },
     { "--timeout 5 --timeout-postcopy", NULL, "--timeout-postcopy needs --postcopy" },
     { "--tunnelled", "OCF_RESKEY_migrateuri=tcp://%n:49152", "migrateuri cannot be used" },

@@ -479,11 +479,16 @@ static void test_validate_all(const void *data)
                                                 NULL };
     static const char *const bad_members[] = { "OCF_RESKEY_peer_timeout_clusters=corosync",
                                                "OCF_RESKEY_peer_timeout_members=-x", NULL };
+    static const char *const bad_pc_word[] = { "OCF_RESKEY_migration_postcopy_bandwidth=fast",
+                                               NULL };
+    static const char *const bad_pc_neg[] = { "OCF_RESKEY_migration_postcopy_bandwidth=-5",
+                                              NULL };
     static const char *const good[] = { "OCF_RESKEY_migration_port=49152-49215",
                                         "OCF_RESKEY_migration_network=n1=10.0.0.1,n2=fd00::2",
-                                        "OCF_RESKEY_peer_timeout_clusters=corosync", NULL };
+                                        "OCF_RESKEY_peer_timeout_clusters=corosync",
+                                        "OCF_RESKEY_migration_postcopy_bandwidth=100", NULL };
     const char *const *bad[] = { bad_port, bad_range, bad_map, bad_suffix, bad_clusters,
-                                 bad_members };
+                                 bad_members, bad_pc_word, bad_pc_neg };
     size_t i;
 
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -506,6 +511,25 @@ static void test_postcopy_fits(const void *data)
     CHECK(!vmg_postcopy_fits(gib, 100 * mibps, 0));
     CHECK(!vmg_postcopy_fits(gib, 0, 600000));              /* rate unknown */
     CHECK(vmg_postcopy_fits(0, 100 * mibps, 3000));
+}
+
+/* Item 6: the post-copy's own rate.  The bench's guest (dirty 32 MiB, the
+ * pre-copy capped at 5 MiB/s, 30 s timeout): about 40 MiB left with 15 s
+ * to go is 18 s at the cap, 2.8 s at a stated 100 MiB/s. */
+static void test_postcopy_rate(const void *data)
+{
+    const unsigned long long mibps = 1ULL << 20;
+
+    CHECK_INT(vmg_postcopy_rate(5 * mibps, 5, 0), 5 * mibps);      /* unset: as measured */
+    CHECK_INT(vmg_postcopy_rate(5 * mibps, 5, 100), 100 * mibps);  /* cap-bound */
+    CHECK_INT(vmg_postcopy_rate(4 * mibps, 5, 100), 100 * mibps);  /* near the cap */
+    CHECK_INT(vmg_postcopy_rate(2 * mibps, 100, 100), 2 * mibps);  /* below it: the link */
+    CHECK_INT(vmg_postcopy_rate(60 * mibps, 0, 100), 60 * mibps);  /* uncapped: the link */
+    CHECK_INT(vmg_postcopy_rate(200 * mibps, 0, 100), 100 * mibps);
+    CHECK_INT(vmg_postcopy_rate(0, 5, 100), 0);                     /* rate unknown */
+    CHECK(!vmg_postcopy_fits(40 * mibps, vmg_postcopy_rate(5 * mibps, 5, 0), 15000));
+    CHECK(vmg_postcopy_fits(40 * mibps, vmg_postcopy_rate(5 * mibps, 5, 100), 15000));
+    CHECK(!vmg_postcopy_fits(40 * mibps, vmg_postcopy_rate(2 * mibps, 0, 100), 15000));
 }
 
 /* Item 6: a stop never destroys a domain in post-copy, on either side. */
@@ -622,6 +646,7 @@ static const struct unit_case cases[] = {
     { "5: managed save, persistent", test_managed_save, &persistent_true },
     { "5: managed save, transient", test_managed_save, &persistent_false },
     { "6: post-copy only when it fits", test_postcopy_fits, NULL },
+    { "6: post-copy at its own rate", test_postcopy_rate, NULL },
     { "6: post-copy states", test_postcopy_states, NULL },
     { "7: migration leftovers", test_migration_leftovers, NULL },
 };
