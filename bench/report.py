@@ -363,14 +363,17 @@ def build(rows):
         p()
         p("Why vmguard's `migration_postcopy=auto` moves this guest cold while VirtualDomain's "
           "`--timeout 8 --timeout-postcopy` moves it live: vmguard switches to post-copy only when "
-          "what is left, at the rate measured so far, doubled, plus 2 s, fits before its abort "
-          "margin, because a post-copy cannot be aborted (docs/safety.md, item 6). Under the "
-          "5 MiB/s cap the first pass of the 128 MiB guest takes about 25 of the 30 s, so that "
-          "estimate never fits; QEMU lifts the cap during post-copy (no max-postcopy-bandwidth "
-          "set), which is why VirtualDomain's post-copy ends within seconds here. VirtualDomain "
+          "what is left, at the rate it expects, doubled, plus 2 s, fits before its abort margin, "
+          "because a post-copy cannot be aborted (docs/safety.md, item 6), and it decides when a "
+          "pre-copy pass stalls. Under the 5 MiB/s cap the first pass of the 128 MiB guest ends "
+          "about 24 s into the 30 s, too late for any post-copy to fit; and unless "
+          "`migration_postcopy_bandwidth` says what the link carries, it expects the rate measured "
+          "in pre-copy, though QEMU lifts the cap in post-copy (with that parameter and a 40 s "
+          "timeout, the test suite's migration case 9 moves the same guest live). VirtualDomain "
           "switches after 8 s whatever is left: faster on a fast link, but a post-copy that "
           "outlasts migrate_to's timeout is killed with the guest's memory split between two "
-          "nodes. Estimating the post-copy at the uncapped rate is an open improvement of vmguard.")
+          "nodes. Given VirtualDomain's own `migrate_options`, vmguard does what virsh does with "
+          "them (the `vmguard-vdopts-*` rows).")
         p()
 
     if drain:
