@@ -117,6 +117,7 @@ create_rsc() {
 }
 # set_param ID NAME VALUE : change an instance attribute of a primitive
 set_param() { in1 crm_resource --resource "$1" --set-parameter "$2" --parameter-value "$3" >/dev/null; }
+del_param() { in1 crm_resource --resource "$1" --delete-parameter "$2" >/dev/null; }
 maintenance() { in1 crm_attribute --type crm_config --name maintenance-mode --update "$1" >/dev/null; }
 # forget_rsc ID... : delete primitives while the cluster is in maintenance-mode (nothing is stopped)
 forget_rsc() {

@@ -5,6 +5,8 @@
 # stop/start 60 s.  The guest stays; each run drains it from the node it is on to the other.
 #   vmguard             defaults (the watchdog raises the max downtime, then aborts: cold move)
 #   vmguard-postcopy    migration_postcopy=auto (the watchdog switches to post-copy)
+#   vmguard-vdopts-postcopy, vmguard-vdopts-suspend: vmguard given VirtualDomain's
+#                       migrate_options below (the drop-in: same options, same behaviour?)
 #   vd-cheap            VirtualDomain, cheapest configuration (virsh migrate runs until
 #                       Pacemaker's timeout kills it)
 #   vd-cheap-postcopy   its own remedy: migrate_options="--postcopy --timeout 8 --timeout-postcopy"
@@ -105,6 +107,13 @@ for agent in vmguard vd-cheap; do
 		set_param "$rsc" migration_postcopy auto
 		settle_param "$rsc"
 		dirty_run vmguard-postcopy vmguard 1
+		del_param "$rsc" migration_postcopy
+		set_param "$rsc" migrate_options "--postcopy --timeout 8 --timeout-postcopy"
+		settle_param "$rsc"
+		dirty_run vmguard-vdopts-postcopy vmguard 1
+		set_param "$rsc" migrate_options "--timeout 8"
+		settle_param "$rsc"
+		dirty_run vmguard-vdopts-suspend vmguard 1
 	else
 		set_param "$rsc" migrate_options "--postcopy --timeout 8 --timeout-postcopy"
 		settle_param "$rsc"
