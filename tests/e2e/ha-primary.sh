@@ -322,6 +322,24 @@ check "nothing is banned" no_bans
 standby "$TO" off
 idle
 
+# A drain of $GN whose live migration is refused: the VM moved cold to $TO,
+# the refusal (a grep pattern) in $GN's log since the drain began.
+drain_refused() {	# WHAT PATTERN
+	marks=$(log_marks)
+	move "$G" "$TO" drain; rc=$?
+	check "drain of $GN: $G moved cold to $TO (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
+		eval '[ "$rc" -eq 0 ] && cold'
+	check "$1" logged_since_marks "$GN" "$2"
+}
+logged_since_marks() { since "$marks" "$1" | grep -q "$2"; }	# NODE PATTERN
+# What a refused live migration leaves: no fail-count, no ban; $GN back.
+refusal_left_nothing() {
+	check "no fail-count for the refusal" no_failcount "$G" "$GN"
+	check "nothing is banned" no_bans
+	standby "$GN" off
+	idle
+}
+
 e2e_log "B3: a switchover that does not move the role: refused in time, moved cold"
 GN=$(location "$G")
 TO=$(other_node "$GN")
@@ -329,18 +347,11 @@ gexec "$GN" /bin/sh -c 'echo primary > /var/lib/vmg-role/role'
 set_param "$G" ha_primary_switchover "guest:/bin/true"
 set_param "$G" ha_primary_switchover_timeout 4
 sleep 3
-marks=$(log_marks)
 start=$(date +%s)
-move "$G" "$TO" drain; rc=$?
-check "drain of $GN: $G moved cold to $TO (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
-	eval '[ "$rc" -eq 0 ] && cold'
-check "migrate_to refused after the bounded wait, with the reason" eval \
-	'since "$marks" "$GN" | grep -q "$G is HA-primary (ha_primary_switchover ran, but the role did not move: ha_primary_probe did not say \"not primary\" within [0-9]* ms"'
+drain_refused "migrate_to refused after the bounded wait, with the reason" \
+	"$G is HA-primary (ha_primary_switchover ran, but the role did not move: ha_primary_probe did not say \"not primary\" within [0-9]* ms"
 e2e_log "the drain took $(( $(date +%s) - start )) s"
-check "no fail-count for the refusal" no_failcount "$G" "$GN"
-check "nothing is banned" no_bans
-standby "$GN" off
-idle
+refusal_left_nothing
 
 # The guest after a cold move: its agent up, the application's script and
 # state as a step needs them (a cold stop may lose what was not synced).
@@ -361,20 +372,14 @@ app_ready "$GN" secondary started || fail "$G ready on $GN"
 set_param "$G" ha_primary_probe "guest:/bin/sleep 60"
 set_param "$G" ha_command_timeout 3
 sleep 3
-marks=$(log_marks)
 start=$(date +%s)
-move "$G" "$TO" drain; rc=$?
-check "drain of $GN: $G moved cold to $TO (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
-	eval '[ "$rc" -eq 0 ] && cold'
-check "migrate_to refused: the probe gave no answer in ha_command_timeout, doubt is primary" eval \
-	'since "$marks" "$GN" | grep -q "$G is HA-primary (ha_primary_probe gave no clear answer (.*did not finish in time), and doubt is primary)"'
+drain_refused "migrate_to refused: the probe gave no answer in ha_command_timeout, doubt is primary" \
+	"$G is HA-primary (ha_primary_probe gave no clear answer (.*did not finish in time), and doubt is primary)"
 ms=$(failed_actions | sed -n "s/.*$G migrate_to on $GN returned 'error'.* after \([0-9.]*\)\(m\?s\).*/\1 \2/p" | tail -n 1)
 e2e_log "the refused migrate_to took [$ms] (ha_command_timeout 3 s); the drain $(( $(date +%s) - start )) s"
 check "the refusal came after the bound: 3-6 s" eval \
 	'read -r v u <<< "$ms"; [ "$u" = ms ] && v=$(( ${v%%.*} / 1000 )); v=${v%%.*}; [ "$v" -ge 3 ] && [ "$v" -lt 6 ]'
-check "no fail-count for the refusal" no_failcount "$G" "$GN"
-standby "$GN" off
-idle
+refusal_left_nothing
 set_param "$G" ha_primary_probe "guest:/usr/local/bin/vmg-role is-primary"
 delete_param "$G" ha_command_timeout
 
@@ -384,17 +389,10 @@ TO=$(other_node "$GN")
 app_ready "$GN" secondary started || fail "$G ready on $GN"
 set_param "$G" migration_pre_command "guest:/usr/local/bin/vmg-role stop-ha"
 sleep 3
-marks=$(log_marks)
-move "$G" "$TO" drain; rc=$?
-check "drain of $GN: $G moved cold to $TO (boot $(boot_of "$BEFORE") -> $(boot_of "$AFTER"))" \
-	eval '[ "$rc" -eq 0 ] && cold'
-check "migrate_to refused with the pre command's exit code and first output line" eval \
-	'since "$marks" "$GN" | grep -q "$G is not live-migrated: migration_pre_command failed (exit code 2: usage: vmg-role is-primary|switchover|ha-stop|ha-start)"'
+drain_refused "migrate_to refused with the pre command's exit code and first output line" \
+	"$G is not live-migrated: migration_pre_command failed (exit code 2: usage: vmg-role is-primary|switchover|ha-stop|ha-start)"
 failed_actions | grep "$G migrate_to" | sed 's/^/    /'
-check "no fail-count for the refusal" no_failcount "$G" "$GN"
-check "nothing is banned" no_bans
-standby "$GN" off
-idle
+refusal_left_nothing
 delete_param "$G" migration_pre_command
 
 e2e_log "B6: a migration_post_command that fails: migrate_from fails with its reason"
