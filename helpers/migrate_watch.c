@@ -72,7 +72,15 @@ struct watch_state {
     bool postcopy;
     long long timeout_at_ms;            /* migrate_options --timeout; 0: none */
     char verdict[192];                  /* why the watchdog gives up */
+    atomic_int *decision;               /* shared with the waiting thread; or NULL */
 };
+
+/* The watchdog's switch to post-copy and an abort exclude each other,
+ * whichever thread decides first: libvirt may return from the switch after
+ * the waiting thread's abort time (4 s late under ASan in the lab), and an
+ * abort issued then fails the post-copy the watchdog chose, so the guest
+ * moves cold; a post-copy under way is never aborted. */
+enum { DECIDED_NOTHING, DECIDED_POSTCOPY, DECIDED_ABORT };
 
 int (*vmg_migration_perform)(virDomainPtr dom, const char *dconnuri,
                              virTypedParameterPtr params, unsigned int nparams,
@@ -80,6 +88,8 @@ int (*vmg_migration_perform)(virDomainPtr dom, const char *dconnuri,
 int (*vmg_migration_job_stats)(virDomainPtr dom, int *type, virTypedParameterPtr *params,
                                int *nparams, unsigned int flags) = virDomainGetJobStats;
 int (*vmg_migration_abort)(virDomainPtr dom) = virDomainAbortJob;
+int (*vmg_migration_start_postcopy)(virDomainPtr dom,
+                                    unsigned int flags) = virDomainMigrateStartPostCopy;
 
 static volatile sig_atomic_t termination_requested;
 
@@ -169,9 +179,15 @@ static void set_downtime(struct vmg_context *ctx, virDomainPtr dom, struct watch
 static bool start_postcopy(struct vmg_context *ctx, virDomainPtr dom, struct watch_state *w,
                            const char *why)
 {
-    if (virDomainMigrateStartPostCopy(dom, 0) < 0) {
+    int nothing = DECIDED_NOTHING;
+
+    if (w->decision && !atomic_compare_exchange_strong(w->decision, &nothing, DECIDED_POSTCOPY))
+        return false;           /* the waiting thread aborts the migration */
+    if (vmg_migration_start_postcopy(dom, 0) < 0) {
         qb_log(LOG_WARNING, "cannot switch %s to post-copy: %s", ctx->xml.name,
                vmg_virt_error());
+        if (w->decision)
+            atomic_store(w->decision, DECIDED_NOTHING);
         return false;
     }
     w->postcopy = true;
@@ -422,6 +438,7 @@ struct watcher {
     virDomainPtr dom;                   /* its own reference */
     long long margin;
     struct watch_state w;
+    atomic_int decision;                /* DECIDED_*: w.decision points here */
     _Atomic(const char *) abort_reason; /* set once, points into w or is static */
     atomic_bool postcopy;
 };
@@ -441,12 +458,16 @@ static void watcher_unref(struct watcher *wa)
         watcher_free(wa);
 }
 
-/* The abort is issued once, by the first thread to decide it. */
+/* The abort is issued once, by the first thread to decide it, and never
+ * once the watchdog is switching to post-copy. */
 static bool claim_abort(struct watcher *wa, const char *reason)
 {
-    const char *none = NULL;
+    int nothing = DECIDED_NOTHING;
 
-    return atomic_compare_exchange_strong(&wa->abort_reason, &none, reason);
+    if (!atomic_compare_exchange_strong(&wa->decision, &nothing, DECIDED_ABORT))
+        return false;
+    atomic_store(&wa->abort_reason, reason);
+    return true;
 }
 
 static int abort_job(virDomainPtr dom, unsigned int flags)
@@ -466,8 +487,12 @@ static void abort_in_time(struct watcher *wa, long long until_ms)
     VMG_AUTOFREE(char *) why = NULL;
     int code;
 
-    if (atomic_load(&wa->postcopy) || !claim_abort(wa, reason))
-        return;         /* a post-copy cannot be aborted; or it is done already */
+    if (!claim_abort(wa, reason)) {
+        if (atomic_load(&wa->decision) == DECIDED_POSTCOPY)
+            qb_log(LOG_INFO, "%s is switching to post-copy, which cannot be aborted: "
+                   "waiting for it to end", wa->ctx.xml.name);
+        return;         /* or the watchdog's own abort is issued already */
+    }
     qb_log(LOG_WARNING, "aborting the migration of %s: %s (the watchdog itself is waiting "
            "for libvirt)", wa->ctx.xml.name, reason);
     if (vmg_virt_domain_call_bounded(abort_job, wa->dom, 0, until_ms - vmg_now_ms(), &code,
@@ -482,7 +507,7 @@ static void *watcher_main(void *opaque)
 
     while (!atomic_load(&wa->stop)) {
         vmg_sleep_ms(POLL_MS);
-        if (atomic_load(&wa->stop) || atomic_load(&wa->abort_reason))
+        if (atomic_load(&wa->stop) || atomic_load(&wa->decision) == DECIDED_ABORT)
             continue;
         reason = watch_once(&wa->ctx, &wa->cfg, wa->dom, &wa->w, wa->margin);
         atomic_store(&wa->postcopy, wa->w.postcopy);
@@ -520,6 +545,8 @@ static struct watcher *watcher_new(const struct vmg_context *ctx,
         return NULL;
     }
     wa->dom = dom;
+    atomic_init(&wa->decision, DECIDED_NOTHING);
+    wa->w.decision = &wa->decision;
     if (cfg->timeout_s)
         wa->w.timeout_at_ms = vmg_now_ms() + (long long)cfg->timeout_s * 1000;
     return wa;
@@ -597,7 +624,7 @@ void vmg_migration_run(struct vmg_context *ctx, const struct vmg_migrate_config 
         sigaction(SIGTERM, &old_term, NULL);
         return;
     }
-    if (!wait_migration(t, abort_at) && !atomic_load(&wa->abort_reason))
+    if (!wait_migration(t, abort_at) && atomic_load(&wa->decision) != DECIDED_ABORT)
         abort_in_time(wa, give_up_at);
     if (!wait_migration(t, give_up_at)) {
         /* Left behind: the process ends soon, the guardian aborts later. */

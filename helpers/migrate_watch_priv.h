@@ -13,7 +13,8 @@
 
 #include <libvirt/libvirt.h>
 
-/* virDomainMigrateToURI3, virDomainGetJobStats, virDomainAbortJob. */
+/* virDomainMigrateToURI3, virDomainGetJobStats, virDomainAbortJob,
+ * virDomainMigrateStartPostCopy. */
 extern int (*vmg_migration_perform)(virDomainPtr dom, const char *dconnuri,
                                     virTypedParameterPtr params, unsigned int nparams,
                                     unsigned int flags);
@@ -21,6 +22,7 @@ extern int (*vmg_migration_job_stats)(virDomainPtr dom, int *type,
                                       virTypedParameterPtr *params, int *nparams,
                                       unsigned int flags);
 extern int (*vmg_migration_abort)(virDomainPtr dom);
+extern int (*vmg_migration_start_postcopy)(virDomainPtr dom, unsigned int flags);
 
 /* Whether a switch to post-copy, once made, can finish in left_ms: what is
  * left (remaining bytes) at the rate pre-copy achieved (bytes/s), with room

@@ -535,6 +535,97 @@ static void test_watchdog_waiting(const void *data)
     virConnectClose(conn);
 }
 
+/* libvirt slow to return from the switch to post-copy (seen under ASan in
+ * the lab: the switch issued 31 s into a 40 s migrate_to came back 4 s
+ * later, after the waiting thread had aborted at its limit; the post-copy
+ * the watchdog chose was lost and the guest moved cold).  A post-copy
+ * claimed by the watchdog is never aborted: the migration ends. */
+static atomic_bool switched;
+static long long switch_returns_at;
+
+static int stats_stalled(virDomainPtr dom, int *type, virTypedParameterPtr *params,
+                         int *nparams, unsigned int flags)
+{
+    int max = 0;
+
+    *type = VIR_DOMAIN_JOB_UNBOUNDED;
+    *params = NULL;
+    *nparams = 0;
+    virTypedParamsAddULLong(params, nparams, &max, VIR_DOMAIN_JOB_TIME_ELAPSED, 1000);
+    virTypedParamsAddULLong(params, nparams, &max, VIR_DOMAIN_JOB_MEMORY_ITERATION, 2);
+    virTypedParamsAddULLong(params, nparams, &max, VIR_DOMAIN_JOB_DATA_REMAINING, 1 << 20);
+    virTypedParamsAddULLong(params, nparams, &max, VIR_DOMAIN_JOB_MEMORY_BPS, 100 << 20);
+    return 0;
+}
+
+static int switch_slowly(virDomainPtr dom, unsigned int flags)
+{
+    while (vmg_now_ms() < switch_returns_at)
+        vmg_sleep_ms(10);
+    atomic_store(&switched, true);
+    return 0;
+}
+
+static int perform_until_switched(virDomainPtr dom, const char *uri,
+                                  virTypedParameterPtr params, unsigned int nparams,
+                                  unsigned int flags)
+{
+    long long end = vmg_now_ms() + 20000;
+
+    while (!atomic_load(&switched) && !atomic_load(&aborted) && vmg_now_ms() < end)
+        vmg_sleep_ms(10);
+    vmg_sleep_ms(200);
+    return atomic_load(&switched) && !atomic_load(&aborted) ? 0 : -1;
+}
+
+/* 8 s: margin 5 s; the switch is decided at the first poll (0.5 s, 2.5 s
+ * left for a post-copy of 1 MiB at 100 MiB/s) and returns at 4.5 s, past
+ * the waiting thread's abort time (4 s) and before its give-up (6 s). */
+static void test_postcopy_not_aborted(const void *data)
+{
+    struct vmg_migrate_config cfg = config("tcp");
+    struct vmg_migration_result result;
+    virConnectPtr conn = virConnectOpen(NODE_URI);
+    virDomainPtr dom = conn ? virDomainLookupByName(conn, "vm-running") : NULL;
+    struct vmg_context ctx;
+    long long t0, took;
+
+    if (dom == NULL) {
+        printf("Bail out! no domain vm-running in %s\n", NODE_URI);
+        exit(1);
+    }
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.xml.name = (char *)"vm-running";
+    ctx.env.timeout_ms = 8000;
+    cfg.postcopy = (char *)"always";
+    atomic_store(&aborted, false);
+    atomic_store(&switched, false);
+    t0 = vmg_now_ms();
+    ctx.deadline_ms = t0 + 8000;
+    switch_returns_at = t0 + 4500;
+    vmg_migration_perform = perform_until_switched;
+    vmg_migration_job_stats = stats_stalled;
+    vmg_migration_start_postcopy = switch_slowly;
+    vmg_migration_abort = abort_recorded;
+    vmg_migration_run(&ctx, &cfg, dom, NULL, "qemu+tcp://node2/system", NULL, 0, 0, 0, &result);
+    took = vmg_now_ms() - t0;
+    vmg_migration_perform = virDomainMigrateToURI3;
+    vmg_migration_job_stats = virDomainGetJobStats;
+    vmg_migration_start_postcopy = virDomainMigrateStartPostCopy;
+    vmg_migration_abort = virDomainAbortJob;
+    printf("# migration with a slow switch to post-copy ended after %lld ms: %s\n", took,
+           result.error ? result.error : "no error");
+    CHECK(atomic_load(&switched));
+    CHECK(!atomic_load(&aborted));
+    CHECK(result.succeeded);
+    CHECK(result.switched_to_postcopy);
+    CHECK(!result.aborted_by_watchdog);
+    CHECK(took >= 4500 && took < 6000);
+    vmg_migration_result_clear(&result);
+    virDomainFree(dom);
+    virConnectClose(conn);
+}
+
 static const struct unit_case cases[] = {
     { "migrate_options mapped", test_options_mapped, NULL },
     { "migrate_options refused", test_options_refused, NULL },
@@ -546,6 +637,7 @@ static const struct unit_case cases[] = {
     { "unreachable target", test_unreachable_target, NULL },
     { "post command", test_post_command, NULL },
     { "watchdog waiting for libvirt", test_watchdog_waiting, NULL },
+    { "post-copy switch not aborted", test_postcopy_not_aborted, NULL },
 };
 
 int main(void)
