@@ -489,6 +489,35 @@ static int abort_recorded(virDomainPtr dom)
     return 0;
 }
 
+/* The domain vm-running of NODE_URI, and a context whose timeout of
+ * timeout_ms starts now. */
+static virDomainPtr watched_domain(virConnectPtr *conn, struct vmg_context *ctx,
+                                   long long timeout_ms)
+{
+    virDomainPtr dom;
+
+    *conn = virConnectOpen(NODE_URI);
+    dom = *conn ? virDomainLookupByName(*conn, "vm-running") : NULL;
+    if (dom == NULL) {
+        printf("Bail out! no domain vm-running in %s\n", NODE_URI);
+        exit(1);
+    }
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->xml.name = (char *)"vm-running";
+    ctx->env.timeout_ms = timeout_ms;
+    ctx->deadline_ms = vmg_now_ms() + timeout_ms;
+    return dom;
+}
+
+/* libvirt's own calls back in place of the stand-ins. */
+static void real_libvirt_calls(void)
+{
+    vmg_migration_perform = virDomainMigrateToURI3;
+    vmg_migration_job_stats = virDomainGetJobStats;
+    vmg_migration_start_postcopy = virDomainMigrateStartPostCopy;
+    vmg_migration_abort = virDomainAbortJob;
+}
+
 /* The watchdog's calls wait for libvirt: the migration is aborted all the
  * same at the watchdog's limit, not given up 2 s before the timeout (8 s:
  * the margin is 5 s, the abort comes two polls after 3 s, the give-up at
@@ -497,19 +526,11 @@ static void test_watchdog_waiting(const void *data)
 {
     struct vmg_migrate_config cfg = config("tcp");
     struct vmg_migration_result result;
-    virConnectPtr conn = virConnectOpen(NODE_URI);
-    virDomainPtr dom = conn ? virDomainLookupByName(conn, "vm-running") : NULL;
+    virConnectPtr conn;
     struct vmg_context ctx;
+    virDomainPtr dom = watched_domain(&conn, &ctx, 8000);
     long long t0, took;
 
-    if (dom == NULL) {
-        printf("Bail out! no domain vm-running in %s\n", NODE_URI);
-        exit(1);
-    }
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.xml.name = (char *)"vm-running";
-    ctx.env.timeout_ms = 8000;
-    ctx.deadline_ms = vmg_now_ms() + 8000;
     vmg_migration_perform = perform_until_aborted;
     vmg_migration_job_stats = stats_of_held_job;
     vmg_migration_abort = abort_recorded;
@@ -521,9 +542,7 @@ static void test_watchdog_waiting(const void *data)
     while (atomic_load(&stats_waiting) > 0)
         vmg_sleep_ms(10);
     vmg_sleep_ms(1000);
-    vmg_migration_perform = virDomainMigrateToURI3;
-    vmg_migration_job_stats = virDomainGetJobStats;
-    vmg_migration_abort = virDomainAbortJob;
+    real_libvirt_calls();
     printf("# migration with the watchdog waiting ended after %lld ms: %s\n", took,
            result.error ? result.error : "no error");
     CHECK(!result.succeeded);
@@ -585,23 +604,14 @@ static void test_postcopy_not_aborted(const void *data)
 {
     struct vmg_migrate_config cfg = config("tcp");
     struct vmg_migration_result result;
-    virConnectPtr conn = virConnectOpen(NODE_URI);
-    virDomainPtr dom = conn ? virDomainLookupByName(conn, "vm-running") : NULL;
+    virConnectPtr conn;
     struct vmg_context ctx;
-    long long t0, took;
+    virDomainPtr dom = watched_domain(&conn, &ctx, 8000);
+    long long t0 = vmg_now_ms(), took;
 
-    if (dom == NULL) {
-        printf("Bail out! no domain vm-running in %s\n", NODE_URI);
-        exit(1);
-    }
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.xml.name = (char *)"vm-running";
-    ctx.env.timeout_ms = 8000;
     cfg.postcopy = (char *)"always";
     atomic_store(&aborted, false);
     atomic_store(&switched, false);
-    t0 = vmg_now_ms();
-    ctx.deadline_ms = t0 + 8000;
     switch_returns_at = t0 + 4500;
     vmg_migration_perform = perform_until_switched;
     vmg_migration_job_stats = stats_stalled;
@@ -609,10 +619,7 @@ static void test_postcopy_not_aborted(const void *data)
     vmg_migration_abort = abort_recorded;
     vmg_migration_run(&ctx, &cfg, dom, NULL, "qemu+tcp://node2/system", NULL, 0, 0, 0, &result);
     took = vmg_now_ms() - t0;
-    vmg_migration_perform = virDomainMigrateToURI3;
-    vmg_migration_job_stats = virDomainGetJobStats;
-    vmg_migration_start_postcopy = virDomainMigrateStartPostCopy;
-    vmg_migration_abort = virDomainAbortJob;
+    real_libvirt_calls();
     printf("# migration with a slow switch to post-copy ended after %lld ms: %s\n", took,
            result.error ? result.error : "no error");
     CHECK(atomic_load(&switched));
