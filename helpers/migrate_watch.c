@@ -72,7 +72,7 @@ struct watch_state {
     bool postcopy;
     long long timeout_at_ms;            /* migrate_options --timeout; 0: none */
     char verdict[192];                  /* why the watchdog gives up */
-    atomic_int *decision;               /* shared with the waiting thread; or NULL */
+    atomic_int *decision;               /* the watcher's, shared with the waiting thread */
 };
 
 /* The watchdog's switch to post-copy and an abort exclude each other,
@@ -181,13 +181,12 @@ static bool start_postcopy(struct vmg_context *ctx, virDomainPtr dom, struct wat
 {
     int nothing = DECIDED_NOTHING;
 
-    if (w->decision && !atomic_compare_exchange_strong(w->decision, &nothing, DECIDED_POSTCOPY))
+    if (!atomic_compare_exchange_strong(w->decision, &nothing, DECIDED_POSTCOPY))
         return false;           /* the waiting thread aborts the migration */
     if (vmg_migration_start_postcopy(dom, 0) < 0) {
         qb_log(LOG_WARNING, "cannot switch %s to post-copy: %s", ctx->xml.name,
                vmg_virt_error());
-        if (w->decision)
-            atomic_store(w->decision, DECIDED_NOTHING);
+        atomic_store(w->decision, DECIDED_NOTHING);
         return false;
     }
     w->postcopy = true;
